@@ -1,0 +1,42 @@
+"""Shared fixtures: tiny graphs, and a CLI runner that goes through ``topocli.cli.main``."""
+
+from __future__ import annotations
+
+import igraph as ig
+import pytest
+from click.testing import CliRunner
+
+from topocli.graphs import GraphView, load_graph
+
+
+@pytest.fixture(scope="session")
+def varshney() -> ig.Graph:
+    """The bundled Varshney graph, default view (directed, both layers, 279 neurons)."""
+    return load_graph("celegans-varshney2011")
+
+
+@pytest.fixture(scope="session")
+def varshney_chemical() -> ig.Graph:
+    return load_graph("celegans-varshney2011", GraphView(layer="chemical"))
+
+
+class Result:
+    def __init__(self, exit_code: int, stdout: str, stderr: str):
+        self.exit_code, self.stdout, self.stderr = exit_code, stdout, stderr
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+@pytest.fixture
+def run_cli():
+    """Run ``topocli ARGS`` in-process exactly as the console script does."""
+    from topocli.cli import main
+
+    def run(*args: str) -> Result:
+        runner = CliRunner()
+        res = runner.invoke(main, [list(map(str, args))], catch_exceptions=False)
+        return Result(res.exit_code, res.stdout, res.stderr)
+
+    return run

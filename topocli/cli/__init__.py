@@ -1,0 +1,92 @@
+"""The ``topocli`` command: a thin click layer over the library.
+
+Each command parses its options, calls one library function and prints or writes the
+result. User errors (:class:`topocli.errors.TopocliError`, click usage errors) become one
+line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from topocli import __version__
+from topocli.errors import TopocliError
+
+EPILOG = """\b
+Examples:
+  topocli graphs                                   # bundled connectomes
+  topocli graphs show celegans-varshney2011 --layer chemical
+  topocli rewire celegans-varshney2011 --model ws,er,degree --count 10 --out nulls/
+  topocli analyze celegans-varshney2011 --nulls 100 --out analysis/
+  topocli train celegans-varshney2011 --dataset digits --out run/
+  topocli train-sweep celegans-varshney2011 --families real,ws,er --count 4 --out sweep/
+  topocli report sweep/
+"""
+
+
+class _StderrFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        level = "" if record.levelno == logging.INFO else f"{record.levelname.lower()}: "
+        return f"topocli: {level}{record.getMessage()}"
+
+
+def _setup_logging(verbosity: int) -> None:
+    logger = logging.getLogger("topocli")
+    logger.handlers[:] = []
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_StderrFormatter())
+    logger.addHandler(handler)
+    logger.setLevel({-1: logging.ERROR, 0: logging.WARNING}.get(verbosity, logging.INFO))
+    logger.propagate = False
+
+
+@click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"],
+                                              "max_content_width": 100})
+@click.version_option(__version__, prog_name="topocli")
+@click.option("-v", "--verbose", count=True, help="Say more on stderr (repeatable).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
+def cli(verbose: int, quiet: bool) -> None:
+    """Does a network wired like a real nervous system learn better than a random one?
+
+    Load connectomes, compare their topology with matched null models, train one shared
+    RandWire-style network per graph and report which wiring wins.
+    """
+    _setup_logging(-1 if quiet else verbose)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: run the CLI, turning user errors into one line."""
+    _setup_logging(0)
+    try:
+        cli.main(args=argv, prog_name="topocli", standalone_mode=False)
+    except TopocliError as exc:
+        click.echo(f"topocli: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        click.echo("topocli: aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        hint = ""
+        ctx = getattr(exc, "ctx", None)
+        if ctx is not None:
+            hint = f" (see {ctx.command_path} --help)"
+        click.echo(f"topocli: error: {exc.format_message()}{hint}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("topocli: interrupted", err=True)
+        sys.exit(130)
+    sys.exit(0)
+
+
+# Commands live one per module; importing registers them on ``cli``.
+from topocli.cli import graphs as _graphs  # noqa: E402,F401
+from topocli.cli import rewire as _rewire  # noqa: E402,F401
+from topocli.cli import analyze as _analyze  # noqa: E402,F401
+from topocli.cli import train as _train  # noqa: E402,F401
+from topocli.cli import sweep as _sweep  # noqa: E402,F401
+from topocli.cli import report as _report  # noqa: E402,F401

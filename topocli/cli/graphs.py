@@ -1,0 +1,98 @@
+"""``topocli graphs``: list, inspect, export and regenerate graphs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import numpy as np
+import pandas as pd
+
+from topocli import graphs as tg
+from topocli.cli import cli
+from topocli.cli.options import view_options
+from topocli.errors import TopocliError
+from topocli.graphs import bundled
+
+
+@cli.group(invoke_without_command=True)
+@click.pass_context
+def graphs(ctx: click.Context) -> None:
+    """List the bundled connectomes (or use a subcommand).
+
+    \b
+    Examples:
+      topocli graphs
+      topocli graphs show celegans-white1986 --layer chemical --min-synapses 5
+      topocli graphs export celegans-varshney2011 varshney.graphml.gz
+    """
+    if ctx.invoked_subcommand is None:
+        click.echo(bundled_table().to_string(index=False))
+
+
+def bundled_table() -> pd.DataFrame:
+    rows = []
+    for name, info in bundled.index().items():
+        c = info["counts"]
+        rows.append({"name": name, "nodes": c["nodes"], "neurons": c["neurons"],
+                     "chemical": c["chemical_edges"], "electrical": c["electrical_edges"],
+                     "source": info["paper"].split(")")[0] + ")"})
+    return pd.DataFrame(rows)
+
+
+def describe(graph) -> str:
+    deg = np.array(graph.degree(), dtype=float)
+    lines = [f"source      {graph['source']}",
+             f"view        {tg.GraphView(**__import__('json').loads(graph['view'])).describe()}",
+             f"nodes       {graph.vcount()}",
+             f"edges       {graph.ecount()} ({'directed' if graph.is_directed() else 'undirected'})"]
+    types = pd.Series(graph.es["synapse_type"]).value_counts()
+    lines.append("edge types  " + ", ".join(f"{k} {v}" for k, v in types.items()))
+    classes = pd.Series(graph.vs["cell_class"]).value_counts()
+    lines.append("classes     " + ", ".join(f"{k} {v}" for k, v in classes.items()))
+    lines.append(f"degree      mean {deg.mean():.2f}, median {np.median(deg):g}, "
+                 f"min {deg.min():g}, max {deg.max():g} (in+out)")
+    if graph.is_directed():
+        ind, outd = np.array(graph.indegree()), np.array(graph.outdegree())
+        lines.append(f"in/out      max in {ind.max()}, max out {outd.max()}, "
+                     f"sources {(ind == 0).sum()}, sinks {(outd == 0).sum()}")
+    lines.append(f"synapses    {int(sum(graph.es['synapses']))}")
+    return "\n".join(lines)
+
+
+@graphs.command("show")
+@click.argument("graph")
+@view_options
+def show(graph: str, view: tg.GraphView) -> None:
+    """Counts, cell classes and degrees of GRAPH under the chosen view."""
+    click.echo(describe(tg.load_graph(graph, view)))
+
+
+@graphs.command("export")
+@click.argument("graph")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--raw", is_flag=True, help="Export the raw graph (all cells, both layers) "
+              "instead of the view.")
+@click.option("--force", is_flag=True, help="Overwrite OUT if it exists.")
+@view_options
+def export(graph: str, out: Path, raw: bool, force: bool, view: tg.GraphView) -> None:
+    """Write GRAPH as GraphML (.graphml or .graphml.gz) for other tools."""
+    if out.exists() and not force:
+        raise TopocliError(f"{out} exists; pass --force to overwrite it")
+    if not out.name.endswith((".graphml", ".graphml.gz")):
+        raise TopocliError(f"{out}: export writes GraphML; name it .graphml or .graphml.gz")
+    g = tg.load_raw(graph) if raw else tg.load_graph(graph, view)
+    tg.write_graphml(g, out)
+    click.echo(f"wrote {out} ({g.vcount()} nodes, {g.ecount()} edges)")
+
+
+@graphs.command("regenerate")
+@click.option("--cect-dir", type=click.Path(exists=True, file_okay=False),
+              help="An unpacked cect wheel (default: the installed cect package).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              default=bundled.DATA_DIR, show_default=True, help="Folder to write into.")
+def regenerate(cect_dir: str | None, out: Path) -> None:
+    """Rebuild the bundled connectome files from cect (pip install 'topocli[cect]')."""
+    index = bundled.regenerate(out, cect_dir)
+    for name, info in index.items():
+        click.echo(f"{name}: {info['counts']['nodes']} nodes -> {out / info['file']}")

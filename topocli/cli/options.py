@@ -1,0 +1,40 @@
+"""Options shared by several commands (graph views, seeds), defined once."""
+
+from __future__ import annotations
+
+import functools
+
+import click
+
+from topocli.graphs import LAYERS, GraphView
+
+
+def view_options(func):
+    """Add the graph-view options; the command receives ``view: GraphView``."""
+
+    @click.option("--layer", type=click.Choice(LAYERS), default="both", show_default=True,
+                  help="Synapse types: chemical, electrical (gap junctions) or both.")
+    @click.option("--directed/--undirected", "directed", default=None,
+                  help="Force directed or undirected (default: as the source).")
+    @click.option("--weighted", is_flag=True, help="Use synapse counts as edge weights.")
+    @click.option("--all-cells", is_flag=True,
+                  help="Keep muscles, glia and other non-neurons (default: neurons only).")
+    @click.option("--all-components", is_flag=True,
+                  help="Keep every component (default: largest weakly connected one).")
+    @click.option("--min-synapses", type=float, default=1.0, show_default=True,
+                  help="Drop connections with fewer synapses (e.g. 5 as Milo et al. 2002).")
+    @click.option("--keep-isolated", is_flag=True,
+                  help="With --all-components, keep nodes that have no edge.")
+    @functools.wraps(func)
+    def wrapper(*args, layer, directed, weighted, all_cells, all_components, min_synapses,
+                keep_isolated, **kwargs):
+        view = GraphView(layer=layer, directed=directed, weighted=weighted,
+                         neurons_only=not all_cells, largest_component=not all_components,
+                         min_synapses=min_synapses, keep_isolated=keep_isolated)
+        return func(*args, view=view, **kwargs)
+
+    return wrapper
+
+
+seed_option = click.option("--seed", type=int, default=0, show_default=True,
+                           help="Base random seed; every random stream derives from it.")

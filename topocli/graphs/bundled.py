@@ -1,0 +1,209 @@
+"""The connectomes shipped inside topocli, and how to rebuild them from cect.
+
+Each dataset is a gzipped GraphML file in ``topocli/graphs/data`` converted from the
+OpenWorm C. elegans Connectome Toolbox (``cect``, MIT licence). ``data/index.json``
+records, for every file, the source paper and DOI, the cect version and reader, the
+conversion date and the counts the tests check the file against.
+
+Rebuild with ``topocli graphs regenerate`` (needs ``pip install 'topocli[cect]'``, or
+``--cect-dir`` pointing at an unpacked cect wheel).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import importlib.resources
+import json
+import sys
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import igraph as ig
+import numpy as np
+import pandas as pd
+
+from topocli.errors import TopocliError
+from topocli.graphs import classes
+from topocli.graphs.io import build_raw, read_graph_file, write_graphml
+
+DATA_DIR = Path(__file__).parent / "data"
+INDEX_FILE = DATA_DIR / "index.json"
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    reader: str
+    title: str
+    paper: str
+    doi: str
+
+
+_WITVLIET_STAGES = ["L1 (0 h)", "L1 (5 h)", "L1 (8 h)", "L1 (16 h)", "L2 (23 h)", "L3 (27 h)",
+                    "adult (45 h)", "adult (45 h)"]
+SOURCES: tuple[Source, ...] = (
+    Source("celegans-varshney2011", "VarshneyDataReader",
+           "C. elegans hermaphrodite somatic nervous system",
+           "Varshney, Chen, Paniagua, Hall & Chklovskii (2011) Structural properties of the "
+           "Caenorhabditis elegans neuronal network. PLoS Comput Biol 7:e1001066",
+           "10.1371/journal.pcbi.1001066"),
+    Source("celegans-white1986", "White_whole",
+           "C. elegans hermaphrodite nervous system (the Watts-Strogatz 1998 / Milo 2002 data)",
+           "White, Southgate, Thomson & Brenner (1986) The structure of the nervous system of "
+           "the nematode Caenorhabditis elegans. Phil Trans R Soc B 314:1-340",
+           "10.1098/rstb.1986.0056"),
+    Source("celegans-cook2019-herm", "Cook2019HermReader",
+           "C. elegans whole-animal hermaphrodite connectome (neurons and muscles)",
+           "Cook et al. (2019) Whole-animal connectomes of both Caenorhabditis elegans sexes. "
+           "Nature 571:63-71", "10.1038/s41586-019-1352-7"),
+) + tuple(
+    Source(f"celegans-witvliet2021-{i}", f"WitvlietDataReader{i}",
+           f"C. elegans brain development, dataset {i}: {stage}",
+           "Witvliet et al. (2021) Connectomes across development reveal principles of brain "
+           "maturation. Nature 596:257-261", "10.1038/s41586-021-03778-8")
+    for i, stage in enumerate(_WITVLIET_STAGES, start=1)
+)
+
+
+@lru_cache(maxsize=1)
+def index() -> dict[str, dict]:
+    """Provenance and counts of every bundled dataset, by name."""
+    return json.loads(INDEX_FILE.read_text())
+
+
+def names() -> list[str]:
+    return list(index())
+
+
+def suggest(name: str) -> str:
+    """The error text for an unknown bundled name, with the closest match."""
+    close = difflib.get_close_matches(name, names(), n=1, cutoff=0.5)
+    hint = f"; did you mean {close[0]}?" if close else ""
+    return f"{name} is not a bundled graph or an existing file{hint} (topocli graphs lists them)"
+
+
+def bundled_path(name: str) -> Path:
+    if name not in index():
+        raise TopocliError(suggest(name))
+    return DATA_DIR / index()[name]["file"]
+
+
+def load_bundled(name: str) -> ig.Graph:
+    """The raw bundled graph ``name`` (all cells, both synapse types)."""
+    graph = read_graph_file(bundled_path(name))
+    graph["source"] = name
+    return graph
+
+
+# --------------------------------------------------------------------------- from cect
+def _cect_root(cect_dir: str | Path | None) -> Path:
+    if cect_dir is not None:
+        root = Path(cect_dir)
+        if (root / "cect").is_dir():
+            root = root / "cect"
+        if not (root / "cache").is_dir():
+            raise TopocliError(f"{cect_dir} holds no cect/cache folder; point --cect-dir at an "
+                               "unpacked cect wheel")
+        sys.path.insert(0, str(root.parent))
+        return root
+    try:
+        return Path(str(importlib.resources.files("cect")))
+    except ModuleNotFoundError:
+        raise TopocliError("cect is not installed; pip install 'topocli[cect]' (or "
+                           "pip install --no-deps cect) to read cect: graphs") from None
+
+
+def _neurotransmitters(root: Path) -> dict[str, str]:
+    table = root / "data" / "Modified celegans db dump.csv"
+    if not table.exists():
+        return {}
+    df = pd.read_csv(table)
+    df = df[df["Relationship"] == "Neurotransmitter"]
+    return {cell: "+".join(sorted(set(map(str, group)))) for cell, group
+            in df.groupby("Entity1")["Entity2"]}
+
+
+def raw_from_cect(reader: str, cect_dir: str | Path | None = None) -> ig.Graph:
+    """Convert cect's cached connectome ``reader`` into the raw form.
+
+    Chemical synapses (``Generic_CS``) become directed edges weighted by synapse count;
+    gap junctions (``Generic_GJ``, a symmetric matrix) become one ``electrical`` edge per
+    connected pair (stored as source < target in node order), weighted by the count.
+    """
+    root = _cect_root(cect_dir)
+    cache = root / "cache" / f"{reader}.json"
+    if not cache.exists():
+        available = sorted(p.stem for p in (root / "cache").glob("*.json"))
+        raise TopocliError(f"cect has no reader {reader!r}; available: {', '.join(available)}")
+    import cect
+    import cect.Cells as cells
+
+    data = json.loads(cache.read_text())
+    node_names = [str(n) for n in data["nodes"]]
+    nts = _neurotransmitters(root)
+    nodes = pd.DataFrame({"name": node_names,
+                          "cell_class": [classes.classify_cect(n, cells) for n in node_names],
+                          "neurotransmitter": [nts.get(n, "") for n in node_names]})
+    frames = []
+    conns = data["connections"]
+    if "Generic_CS" in conns:
+        cs = np.asarray(conns["Generic_CS"], dtype=float)
+        s, t = np.nonzero(cs)
+        frames.append(pd.DataFrame({"source": np.array(node_names)[s], "target":
+                                    np.array(node_names)[t], "weight": cs[s, t],
+                                    "synapse_type": "chemical"}))
+    if "Generic_GJ" in conns:
+        gj = np.asarray(conns["Generic_GJ"], dtype=float)
+        gj = np.maximum(gj, gj.T)
+        s, t = np.nonzero(np.triu(gj))
+        frames.append(pd.DataFrame({"source": np.array(node_names)[s], "target":
+                                    np.array(node_names)[t], "weight": gj[s, t],
+                                    "synapse_type": "electrical"}))
+    edges = pd.concat(frames, ignore_index=True)
+    return build_raw(nodes, edges, directed=True, label=reader,
+                     attrs={"cect_version": cect.__version__, "cect_reader": reader})
+
+
+def counts(graph: ig.Graph) -> dict[str, int]:
+    """The counts recorded in the provenance and checked by the tests."""
+    types = np.array(graph.es["synapse_type"]) if graph.ecount() else np.array([])
+    weights = np.array(graph.es["weight"]) if graph.ecount() else np.array([])
+    cls = pd.Series(graph.vs["cell_class"]).value_counts().to_dict()
+    return {
+        "nodes": graph.vcount(),
+        "neurons": int(sum(v for k, v in cls.items() if k in classes.NEURON_CLASSES)),
+        "chemical_edges": int((types == "chemical").sum()),
+        "chemical_synapses": int(weights[types == "chemical"].sum()),
+        "electrical_edges": int((types == "electrical").sum()),
+        "electrical_synapses": int(weights[types == "electrical"].sum()),
+        **{f"class_{k}": int(v) for k, v in sorted(cls.items())},
+    }
+
+
+def regenerate(out_dir: str | Path = DATA_DIR, cect_dir: str | Path | None = None,
+               only: list[str] | None = None) -> dict[str, dict]:
+    """Rebuild the bundled files and ``index.json`` from cect; returns the new index."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    today = _dt.date.today().isoformat()
+    new_index: dict[str, dict] = {}
+    old = json.loads((out_dir / "index.json").read_text()) if (out_dir / "index.json").exists() else {}
+    for src in SOURCES:
+        if only and src.name not in only:
+            if src.name in old:
+                new_index[src.name] = old[src.name]
+            continue
+        graph = raw_from_cect(src.reader, cect_dir)
+        provenance = {"name": src.name, "title": src.title, "paper": src.paper, "doi": src.doi,
+                      "cect_version": graph["cect_version"], "cect_reader": src.reader,
+                      "converted": today, "licence": "cect (MIT); data from the cited paper"}
+        for key, value in provenance.items():
+            graph[key] = value
+        file_name = f"{src.name}.graphml.gz"
+        write_graphml(graph, out_dir / file_name)
+        new_index[src.name] = {**provenance, "file": file_name, "counts": counts(graph)}
+    (out_dir / "index.json").write_text(json.dumps(new_index, indent=1) + "\n")
+    index.cache_clear()
+    return new_index

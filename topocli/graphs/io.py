@@ -1,0 +1,402 @@
+"""Read and write graph files: GraphML, GML, edge lists, CSV adjacency matrices.
+
+Every reader produces the same *raw* form (see :func:`build_raw`): an ``igraph.Graph``
+whose vertices carry ``name``, ``cell_class`` and ``neurotransmitter`` and whose edges
+carry ``synapse_type`` (``chemical``, ``electrical`` or ``unknown``) and ``weight``
+(synapse count, 1.0 where the file gives none). Real files are messy, so readers repair
+rather than refuse: duplicate edges are merged, self-loops dropped later by the view,
+missing weights set to 1, and each repair is logged as a warning (the CLI prints it on
+stderr). XML is parsed with ``defusedxml``: DTDs and entities are refused, so an entity
+bomb fails at once.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import logging
+import math
+from pathlib import Path
+
+import igraph as ig
+import numpy as np
+import pandas as pd
+
+from topocli.errors import TopocliError
+from topocli.graphs import classes
+
+log = logging.getLogger("topocli")
+
+SYNAPSE_TYPES = ("chemical", "electrical", "unknown")
+_SYNONYMS = {
+    "chemical": "chemical", "chem": "chemical", "cs": "chemical", "send": "chemical",
+    "s": "chemical", "sp": "chemical", "generic_cs": "chemical", "synapse": "chemical",
+    "electrical": "electrical", "gap": "electrical", "gap_junction": "electrical",
+    "gapjunction": "electrical", "gj": "electrical", "ej": "electrical",
+    "generic_gj": "electrical", "electrical_synapse": "electrical",
+}
+_HEADER_SOURCE = {"source", "src", "from", "pre", "presynaptic", "node1", "u", "origin", "neuron1"}
+_WEIGHT_NAMES = ("weight", "synapses", "count", "nbr", "n", "w", "value", "strength")
+_TYPE_NAMES = ("synapse_type", "type", "layer", "kind", "edge_type")
+
+GRAPH_SUFFIXES = (".graphml", ".graphml.gz", ".gml", ".gml.gz", ".txt", ".csv", ".tsv",
+                  ".edges", ".edgelist", ".txt.gz", ".csv.gz", ".tsv.gz")
+
+
+def normalise_synapse_type(value: object) -> str:
+    text = str(value).strip().lower().replace(" ", "_").replace("-", "_")
+    return _SYNONYMS.get(text, "unknown") if text not in ("", "nan", "none") else "unknown"
+
+
+# --------------------------------------------------------------------------- raw form
+def build_raw(
+    nodes: pd.DataFrame,
+    edges: pd.DataFrame,
+    *,
+    directed: bool,
+    label: str,
+    attrs: dict | None = None,
+) -> ig.Graph:
+    """Build the raw graph from a node table and an edge table.
+
+    ``nodes`` has a ``name`` column (str) and optional ``cell_class`` and
+    ``neurotransmitter``; ``edges`` has ``source``, ``target`` (names), ``weight`` (may be
+    NaN) and ``synapse_type``. Nodes named only in ``edges`` are added. Duplicate edges
+    (same endpoints and synapse type; for an undirected graph either orientation) are
+    merged with weights summed, except that an undirected file listing both ``u v w`` and
+    ``v u w`` counts once. Each repair is logged.
+    """
+    edges = edges.copy()
+    edges["source"] = edges["source"].astype(str).str.strip()
+    edges["target"] = edges["target"].astype(str).str.strip()
+    edges = edges[(edges["source"] != "") & (edges["target"] != "")]
+    if "synapse_type" not in edges:
+        edges["synapse_type"] = "unknown"
+    edges["synapse_type"] = edges["synapse_type"].map(normalise_synapse_type)
+    weights = pd.to_numeric(edges.get("weight", pd.Series(np.nan, index=edges.index)),
+                            errors="coerce")
+    missing = int(weights.isna().sum())
+    if missing and "weight" in edges and missing < len(edges):
+        log.warning("%s: %d edges have no weight; set to 1", label, missing)
+    edges["weight"] = weights.fillna(1.0).astype(float)
+    bad = ~np.isfinite(edges["weight"]) | (edges["weight"] < 0)
+    if bad.any():
+        raise TopocliError(f"{label}: {int(bad.sum())} edge weights are negative or infinite; "
+                           "weights must be synapse counts >= 0")
+    zero = edges["weight"] == 0
+    if zero.any():
+        log.warning("%s: dropped %d edges of weight 0", label, int(zero.sum()))
+        edges = edges[~zero]
+
+    if directed:
+        edges["u"], edges["v"] = edges["source"], edges["target"]
+    else:
+        swap = edges["source"] > edges["target"]
+        edges["u"] = np.where(swap, edges["target"], edges["source"])
+        edges["v"] = np.where(swap, edges["source"], edges["target"])
+        edges["orient"] = swap.astype(int)
+    before = len(edges)
+    if before:
+        key = ["u", "v", "synapse_type"]
+        if not directed:
+            # "u v w" and "v u w" in an undirected file are one edge written twice.
+            g = edges.groupby(key, sort=False)
+            mirrored = (g["orient"].transform("nunique") == 2) & (g["weight"].transform("nunique") == 1) \
+                & (g["weight"].transform("size") == 2)
+            edges = pd.concat([edges[~mirrored], edges[mirrored].drop_duplicates(key)])
+            n_mirrored = before - len(edges)
+            if n_mirrored:
+                log.warning("%s: undirected file lists %d edges in both directions; counted once",
+                            label, n_mirrored)
+        n_listed = len(edges)
+        edges = edges.groupby(key, sort=False, as_index=False)["weight"].sum()
+        if len(edges) < n_listed:
+            log.warning("%s: merged %d duplicate edges (weights summed)", label, n_listed - len(edges))
+    else:
+        edges = pd.DataFrame({"u": [], "v": [], "synapse_type": [], "weight": []})
+
+    nodes = nodes.copy()
+    nodes["name"] = nodes["name"].astype(str).str.strip()
+    if nodes["name"].duplicated().any():
+        dup = nodes["name"][nodes["name"].duplicated()].iloc[0]
+        log.warning("%s: node %r listed more than once; kept the first", label, dup)
+        nodes = nodes.drop_duplicates("name")
+    known = set(nodes["name"])
+    extra = [n for n in pd.unique(np.concatenate([edges["u"].to_numpy(dtype=str),
+                                                  edges["v"].to_numpy(dtype=str)]))
+             if n not in known]
+    if extra:
+        nodes = pd.concat([nodes, pd.DataFrame({"name": extra})], ignore_index=True)
+    if "cell_class" not in nodes:
+        nodes["cell_class"] = classes.UNKNOWN
+    nodes["cell_class"] = nodes["cell_class"].fillna(classes.UNKNOWN).astype(str)
+    nodes.loc[~nodes["cell_class"].isin(classes.CELL_CLASSES), "cell_class"] = classes.UNKNOWN
+    if "neurotransmitter" not in nodes:
+        nodes["neurotransmitter"] = ""
+    nodes["neurotransmitter"] = nodes["neurotransmitter"].fillna("").astype(str)
+
+    index = {name: i for i, name in enumerate(nodes["name"])}
+    graph = ig.Graph(n=len(nodes), directed=directed)
+    graph.vs["name"] = list(nodes["name"])
+    graph.vs["cell_class"] = list(nodes["cell_class"])
+    graph.vs["neurotransmitter"] = list(nodes["neurotransmitter"])
+    graph.add_edges(list(zip(edges["u"].map(index), edges["v"].map(index))))
+    graph.es["synapse_type"] = list(edges["synapse_type"])
+    graph.es["weight"] = [float(w) for w in edges["weight"]]
+    for key, value in (attrs or {}).items():
+        graph[key] = value
+    return graph
+
+
+def _raw_tables(graph: ig.Graph) -> tuple[pd.DataFrame, pd.DataFrame]:
+    names = graph.vs["name"] if "name" in graph.vs.attributes() else [str(i) for i in range(graph.vcount())]
+    nodes = pd.DataFrame({"name": [str(n) for n in names]})
+    for attr in ("cell_class", "neurotransmitter"):
+        if attr in graph.vs.attributes():
+            nodes[attr] = graph.vs[attr]
+    ends = np.array(graph.get_edgelist(), dtype=int).reshape(-1, 2)
+    edges = pd.DataFrame({"source": nodes["name"].to_numpy()[ends[:, 0]] if len(ends) else [],
+                          "target": nodes["name"].to_numpy()[ends[:, 1]] if len(ends) else []})
+    for attr, default in (("weight", np.nan), ("synapse_type", "unknown")):
+        edges[attr] = graph.es[attr] if attr in graph.es.attributes() else default
+    return nodes, edges
+
+
+# --------------------------------------------------------------------------- readers
+def _read_bytes(path: Path) -> bytes:
+    try:
+        data = path.read_bytes()
+    except IsADirectoryError:
+        raise TopocliError(f"{path} is a folder, not a graph file") from None
+    except OSError as exc:
+        raise TopocliError(f"cannot read {path}: {exc.strerror}") from None
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            raise TopocliError(f"{path} looks gzipped but cannot be decompressed ({exc})") from None
+    return data
+
+
+def _text(path: Path, data: bytes) -> str:
+    if b"\x00" in data[:65536]:
+        raise TopocliError(f"{path} is a binary file, not a graph; give GraphML, GML, an "
+                           "edge list or a CSV adjacency matrix")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def _format_of(path: Path) -> str:
+    name = path.name.lower()
+    if name.endswith(".gz"):
+        name = name[:-3]
+    for suffix, fmt in ((".graphml", "graphml"), (".xml", "graphml"), (".gml", "gml"),
+                        (".csv", "csv"), (".tsv", "tsv"), (".txt", "txt"), (".edges", "txt"),
+                        (".edgelist", "txt"), (".el", "txt")):
+        if name.endswith(suffix):
+            return fmt
+    raise TopocliError(f"{path}: unknown graph format {path.suffix or '(no suffix)'!r}; use "
+                       ".graphml, .gml, .txt/.tsv/.csv edge lists or a .csv adjacency matrix")
+
+
+def read_graph_file(path: str | Path) -> ig.Graph:
+    """Read a graph file into the raw form, choosing the reader by suffix."""
+    path = Path(path)
+    if not path.exists():
+        raise TopocliError(f"{path}: no such file; give a bundled name (topocli graphs lists "
+                           "them) or the path of a graph file")
+    fmt = _format_of(path)
+    text = _text(path, _read_bytes(path))
+    if not text.strip():
+        raise TopocliError(f"{path} is empty; a graph file needs at least one edge")
+    label = path.name
+    if fmt == "graphml":
+        graph = _read_graphml(text, label)
+    elif fmt == "gml":
+        graph = _read_gml(text, label)
+    else:
+        graph = _read_table(text, fmt, label)
+    graph["source"] = str(path)
+    return graph
+
+
+def _read_graphml(text: str, label: str) -> ig.Graph:
+    import defusedxml.ElementTree as safe_et
+    from defusedxml import DefusedXmlException
+
+    import networkx as nx
+
+    try:
+        safe_et.fromstring(text.encode("utf-8"), forbid_dtd=True)
+    except DefusedXmlException:
+        raise TopocliError(f"{label}: the XML declares a DTD or entities, which topocli refuses "
+                           "to expand (an XML bomb looks like this); remove the <!DOCTYPE> "
+                           "block") from None
+    except Exception as exc:  # ParseError and friends
+        raise TopocliError(f"{label}: malformed XML ({exc}); is it really GraphML?") from None
+    try:
+        nxg = nx.parse_graphml(text, force_multigraph=True)
+    except Exception as exc:
+        raise TopocliError(f"{label}: not valid GraphML ({exc})") from None
+    attrs = {k: v for k, v in nxg.graph.items() if isinstance(v, (str, int, float))
+             and not k.startswith("node_default") and not k.startswith("edge_default")}
+    return _from_networkx(nxg, label, attrs)
+
+
+def _from_networkx(nxg, label: str, attrs: dict | None = None) -> ig.Graph:
+    rows = []
+    for node, data in nxg.nodes(data=True):
+        rows.append({"name": str(data.get("name", node)) if data.get("name") not in (None, "")
+                     else str(node), "id": str(node),
+                     "cell_class": data.get("cell_class"),
+                     "neurotransmitter": data.get("neurotransmitter")})
+    nodes = pd.DataFrame(rows, columns=["name", "id", "cell_class", "neurotransmitter"])
+    by_id = dict(zip(nodes["id"], nodes["name"]))
+    edge_rows = [{"source": by_id[str(u)], "target": by_id[str(v)],
+                  "weight": _first(d, _WEIGHT_NAMES), "synapse_type": _first(d, _TYPE_NAMES)}
+                 for u, v, d in nxg.edges(data=True)]
+    edges = pd.DataFrame(edge_rows, columns=["source", "target", "weight", "synapse_type"])
+    return build_raw(nodes.drop(columns="id"), edges, directed=nxg.is_directed(), label=label,
+                     attrs=attrs)
+
+
+def _first(data: dict, names: tuple[str, ...]):
+    lowered = {str(k).lower(): v for k, v in data.items()}
+    for name in names:
+        if name in lowered:
+            return lowered[name]
+    return None
+
+
+def _read_gml(text: str, label: str) -> ig.Graph:
+    import networkx as nx
+
+    # networkx refuses GML with repeated edges unless the file says "multigraph 1" (many
+    # published connectome GML files do not); declare it so that duplicates reach
+    # build_raw, which merges and reports them.
+    patched = text
+    head = text.lstrip()
+    if "multigraph" not in text[: text.find("edge") if "edge" in text else len(text)]:
+        open_at = text.find("[", text.find("graph"))
+        if open_at >= 0:
+            patched = text[: open_at + 1] + "\n  multigraph 1" + text[open_at + 1:]
+    if not head.lower().startswith(("graph", "creator", "version", "#", "comment")):
+        raise TopocliError(f"{label}: not GML (a GML file starts with 'graph [')")
+    try:
+        nxg = nx.parse_gml(patched, label=None)
+    except Exception as exc:
+        raise TopocliError(f"{label}: malformed GML ({exc})") from None
+    return _from_networkx(nxg, label, {k: v for k, v in nxg.graph.items()
+                                       if isinstance(v, (str, int, float))})
+
+
+def _is_number(text: str) -> bool:
+    try:
+        return math.isfinite(float(text))
+    except (TypeError, ValueError):
+        return False
+
+
+def _read_table(text: str, fmt: str, label: str) -> ig.Graph:
+    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith(("#", "%"))]
+    if not lines:
+        raise TopocliError(f"{label} has only comments; a graph file needs at least one edge")
+    sep = {"csv": ",", "tsv": "\t"}.get(fmt)
+    if sep is None:
+        sep = "\t" if "\t" in lines[0] else ("," if "," in lines[0] else r"\s+")
+    try:
+        table = pd.read_csv(io.StringIO("\n".join(lines)), sep=sep, header=None, dtype=str,
+                            engine="python", skipinitialspace=True)
+    except Exception as exc:
+        raise TopocliError(f"{label}: cannot parse as a table ({exc}); give one edge per line "
+                           "('source target [weight]') or an adjacency matrix") from None
+    table = table.apply(lambda col: col.str.strip())
+    if table.shape[1] < 2:
+        raise TopocliError(f"{label}: each line needs at least two columns (source target "
+                           "[weight]); found one")
+    first = list(table.iloc[0].fillna(""))
+    # An adjacency matrix: a header of node names and a (nearly) square numeric body.
+    body = table.iloc[1:]
+    n_cols = table.shape[1]
+    if len(body) >= 2 and n_cols >= 3 and not all(_is_number(x) for x in first[1:]):
+        row_names = body.iloc[:, 0]
+        has_row_names = not all(_is_number(x) for x in row_names.fillna("x"))
+        values = body.iloc[:, 1:] if has_row_names else body
+        if (len(values) == values.shape[1] and values.shape[1] >= 2
+                and all(values.apply(lambda c: c.map(_is_number)).all())):
+            names = first[1:] if has_row_names or len(first) == values.shape[1] + 1 else first
+            return _from_matrix(values.astype(float).to_numpy(), list(names), label)
+    header = None
+    if not _is_number(first[2]) if n_cols >= 3 else first[0].lower() in _HEADER_SOURCE:
+        header = [h.lower() for h in first]
+        table = table.iloc[1:]
+    if header is not None:
+        cols = {h: i for i, h in enumerate(header)}
+        w_col = next((cols[n] for n in _WEIGHT_NAMES if n in cols), None)
+        t_col = next((cols[n] for n in _TYPE_NAMES if n in cols), None)
+    else:
+        w_col = 2 if n_cols >= 3 else None
+        t_col = 3 if n_cols >= 4 else None
+    edges = pd.DataFrame({"source": table.iloc[:, 0], "target": table.iloc[:, 1]})
+    edges = edges.dropna()
+    if w_col is not None:
+        w = table.iloc[:, w_col]
+        numeric = pd.to_numeric(w, errors="coerce")
+        if numeric.isna().all() and w.notna().any():
+            raise TopocliError(f"{label}: the third column is not numeric; an edge list is "
+                               "'source target [weight [type]]'")
+        edges["weight"] = numeric
+    if t_col is not None:
+        edges["synapse_type"] = table.iloc[:, t_col]
+    if edges.empty:
+        raise TopocliError(f"{label} lists no edges")
+    return build_raw(pd.DataFrame({"name": []}), edges, directed=True, label=label)
+
+
+def _from_matrix(values: np.ndarray, names: list[str], label: str) -> ig.Graph:
+    if len(names) != values.shape[0]:
+        raise TopocliError(f"{label}: adjacency matrix header names {len(names)} nodes but "
+                           f"the matrix is {values.shape[0]}x{values.shape[1]}")
+    directed = not np.allclose(values, values.T)
+    log.info("%s: read as a %s adjacency matrix", label, "directed" if directed else "symmetric (undirected)")
+    if not directed:
+        values = np.triu(values)
+    src, dst = np.nonzero(values)
+    names_arr = np.asarray(names, dtype=str)
+    edges = pd.DataFrame({"source": names_arr[src], "target": names_arr[dst],
+                          "weight": values[src, dst]})
+    return build_raw(pd.DataFrame({"name": names}), edges, directed=directed, label=label)
+
+
+# --------------------------------------------------------------------------- writers
+def write_graphml(graph: ig.Graph, path: str | Path) -> Path:
+    """Write ``graph`` as GraphML (gzipped when ``path`` ends in ``.gz``), atomically.
+
+    Vertex, edge and graph attributes of type str/int/float/bool are kept; graph
+    attributes holding dicts or lists are stored as JSON strings.
+    """
+    import networkx as nx
+
+    path = Path(path)
+    nxg = nx.MultiDiGraph() if graph.is_directed() else nx.MultiGraph()
+    for key in graph.attributes():
+        value = graph[key]
+        nxg.graph[key] = value if isinstance(value, (str, int, float, bool)) else json.dumps(value)
+    v_attrs = graph.vs.attributes()
+    for v in graph.vs:
+        nxg.add_node(v.index, **{a: v[a] for a in v_attrs if v[a] is not None})
+    e_attrs = graph.es.attributes()
+    for e in graph.es:
+        nxg.add_edge(e.source, e.target, **{a: e[a] for a in e_attrs if e[a] is not None})
+    buffer = io.BytesIO()
+    nx.write_graphml(nxg, buffer, named_key_ids=True)
+    data = buffer.getvalue()
+    if path.name.endswith(".gz"):
+        data = gzip.compress(data, mtime=0)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    return path

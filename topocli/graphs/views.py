@@ -1,0 +1,137 @@
+"""Views: the one way a raw connectome becomes the graph that everything else uses."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass
+
+import igraph as ig
+import numpy as np
+
+from topocli.errors import TopocliError
+from topocli.graphs import classes
+
+log = logging.getLogger("topocli")
+
+LAYERS = ("both", "chemical", "electrical")
+
+
+@dataclass(frozen=True)
+class GraphView:
+    """Which part of a connectome to use, and in what form.
+
+    Attributes
+    ----------
+    layer : {"both", "chemical", "electrical"}
+        Synapse types kept. Untyped edges of user files count for ``both`` only.
+    directed : bool or None
+        ``None`` keeps the source's directedness. ``True`` on an undirected source is an
+        error; ``False`` collapses ``u->v`` and ``v->u`` into one edge.
+    weighted : bool
+        ``True``: edge ``weight`` is the synapse count. ``False``: every ``weight`` is 1.
+        Either way the synapse count stays in the edge attribute ``synapses``.
+    neurons_only : bool
+        Drop cells known not to be neurons (muscles, glia, other). Nodes of unknown class
+        are kept.
+    largest_component : bool
+        Keep only the largest weakly connected component.
+    min_synapses : float
+        Drop connections with fewer synapses than this (counted after merging, per
+        direction, before making the graph undirected).
+    keep_isolated : bool
+        Keep nodes left without any edge by the steps above (only matters when
+        ``largest_component`` is off).
+    """
+
+    layer: str = "both"
+    directed: bool | None = None
+    weighted: bool = False
+    neurons_only: bool = True
+    largest_component: bool = True
+    min_synapses: float = 1.0
+    keep_isolated: bool = False
+
+    def __post_init__(self) -> None:
+        if self.layer not in LAYERS:
+            raise TopocliError(f"unknown layer {self.layer!r}; choose one of {', '.join(LAYERS)}")
+        if not np.isfinite(self.min_synapses) or self.min_synapses < 0:
+            raise TopocliError(f"--min-synapses must be a number >= 0, not {self.min_synapses}")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def describe(self) -> str:
+        d = "as source" if self.directed is None else ("directed" if self.directed else "undirected")
+        parts = [f"layer={self.layer}", d, "weighted" if self.weighted else "binary",
+                 "neurons only" if self.neurons_only else "all cells",
+                 "largest component" if self.largest_component else "all components"]
+        if self.min_synapses > 1:
+            parts.append(f">= {self.min_synapses:g} synapses")
+        if self.keep_isolated and not self.largest_component:
+            parts.append("isolated nodes kept")
+        return ", ".join(parts)
+
+
+def apply_view(raw: ig.Graph, view: GraphView, *, label: str = "graph") -> ig.Graph:
+    """Turn a raw graph into the view's simple graph.
+
+    Steps, in order: keep the layer's edges; drop non-neurons (``neurons_only``); drop
+    self-loops; in a directed view of a directed source each electrical edge becomes two
+    arcs (gap junctions conduct both ways); merge parallel edges summing synapse counts
+    (so ``both`` adds chemical and electrical counts); drop connections below
+    ``min_synapses``; make undirected if asked (counts of ``u->v`` and ``v->u`` summed);
+    keep the largest weakly connected component, else drop isolated nodes unless
+    ``keep_isolated``. Node attributes (``name``,
+    ``cell_class``, ``neurotransmitter``) are kept; edges carry ``synapses`` and
+    ``weight``; graph attributes ``source`` and ``view`` (JSON) record what was done.
+    The result has no self-loops and no multi-edges.
+    """
+    g = raw.copy()
+    if view.directed and not raw.is_directed():
+        raise TopocliError(f"{label} is undirected; drop --directed (or use --undirected)")
+    types = np.array(g.es["synapse_type"] if g.ecount() else [], dtype=object)
+    if view.layer != "both":
+        if g.ecount() and not (types == view.layer).any():
+            present = sorted(set(types))
+            raise TopocliError(f"{label} has no {view.layer} edges (edge types: "
+                               f"{', '.join(present)}); use --layer both")
+        g.delete_edges(np.flatnonzero(types != view.layer).tolist())
+    if view.neurons_only:
+        drop = [v.index for v in g.vs if v["cell_class"] not in classes.NEURON_CLASSES]
+        g.delete_vertices(drop)
+    loops = [e.index for e in g.es if e.source == e.target]
+    if loops:
+        g.delete_edges(loops)
+    g.es["synapses"] = g.es["weight"]
+
+    if g.is_directed() and view.directed is not False:
+        elec = [e.index for e in g.es if e["synapse_type"] == "electrical"]
+        if elec:
+            pairs = [(g.es[i].target, g.es[i].source) for i in elec]
+            attrs = {"synapses": [g.es[i]["synapses"] for i in elec],
+                     "synapse_type": ["electrical"] * len(elec)}
+            g.add_edges(pairs, attributes=attrs)
+    g.simplify(multiple=True, loops=True,
+               combine_edges={"synapses": "sum", "synapse_type": _join_types, "weight": "first"})
+    if view.min_synapses > 0:
+        weak = [e.index for e in g.es if e["synapses"] < view.min_synapses]
+        g.delete_edges(weak)
+    if view.directed is False and g.is_directed():
+        g.to_undirected(mode="collapse",
+                        combine_edges={"synapses": "sum", "synapse_type": _join_types})
+    if view.largest_component and g.vcount():
+        g = g.connected_components(mode="weak").giant()
+    elif not view.keep_isolated:
+        g.delete_vertices([i for i, d in enumerate(g.degree()) if d == 0])
+    if g.ecount() == 0:
+        raise TopocliError(f"{label} has no edges after the view ({view.describe()}); "
+                           "try --layer both or a lower --min-synapses")
+    g.es["weight"] = [float(s) for s in g.es["synapses"]] if view.weighted else [1.0] * g.ecount()
+    g["view"] = json.dumps(view.to_dict())
+    g["source"] = raw["source"] if "source" in raw.attributes() else label
+    return g
+
+
+def _join_types(values: list[str]) -> str:
+    return "+".join(sorted(set(values)))
