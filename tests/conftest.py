@@ -34,9 +34,14 @@ def run_cli():
     """Run ``topocli ARGS`` in-process exactly as the console script does."""
     from topocli.cli import main
 
-    def run(*args: str) -> Result:
+    def run(*args: str, input: str | None = None) -> Result:
         runner = CliRunner()
-        res = runner.invoke(main, [list(map(str, args))], catch_exceptions=False)
-        return Result(res.exit_code, res.stdout, res.stderr)
+        with runner.isolation(input=input) as (out, err, _):
+            try:
+                main([str(a) for a in args])
+                code = 0
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            return Result(code, out.getvalue().decode(), err.getvalue().decode())
 
     return run

@@ -224,33 +224,81 @@ def read_graph_file(path: str | Path) -> ig.Graph:
 
 
 def _read_graphml(text: str, label: str) -> ig.Graph:
+    """Parse GraphML with defusedxml (no DTD, no entities) straight into the raw form.
+
+    Our own small parser rather than networkx's: it keeps each edge as the file writes
+    it (orientation and duplicates included), so repairs can be reported.
+    """
     import defusedxml.ElementTree as safe_et
     from defusedxml import DefusedXmlException
 
-    import networkx as nx
-
     try:
-        safe_et.fromstring(text.encode("utf-8"), forbid_dtd=True)
+        root = safe_et.fromstring(text.encode("utf-8"), forbid_dtd=True)
     except DefusedXmlException:
         raise TopocliError(f"{label}: the XML declares a DTD or entities, which topocli refuses "
                            "to expand (an XML bomb looks like this); remove the <!DOCTYPE> "
                            "block") from None
     except Exception as exc:  # ParseError and friends
         raise TopocliError(f"{label}: malformed XML ({exc}); is it really GraphML?") from None
-    try:
-        nxg = nx.parse_graphml(text, force_multigraph=True)
-    except Exception as exc:
-        raise TopocliError(f"{label}: not valid GraphML ({exc})") from None
-    attrs = {k: v for k, v in nxg.graph.items() if isinstance(v, (str, int, float))
-             and not k.startswith("node_default") and not k.startswith("edge_default")}
-    return _from_networkx(nxg, label, attrs)
+
+    def local(tag: str) -> str:
+        return tag.rsplit("}", 1)[-1]
+
+    if local(root.tag) != "graphml":
+        raise TopocliError(f"{label}: XML but not GraphML (root element <{local(root.tag)}>)")
+    keys: dict[str, tuple[str, str]] = {}
+    for key in root:
+        if local(key.tag) == "key":
+            keys[key.get("id", "")] = (key.get("attr.name") or key.get("id", ""),
+                                       key.get("attr.type", "string"))
+    graph_el = next((el for el in root if local(el.tag) == "graph"), None)
+    if graph_el is None:
+        raise TopocliError(f"{label}: GraphML file without a <graph> element")
+
+    def data_of(el) -> dict:
+        out = {}
+        for d in el:
+            if local(d.tag) == "data":
+                name, typ = keys.get(d.get("key", ""), (d.get("key", ""), "string"))
+                value = d.text or ""
+                if typ in ("int", "long"):
+                    value = int(float(value)) if value.strip() else None
+                elif typ in ("double", "float"):
+                    value = float(value) if value.strip() else None
+                elif typ == "boolean":
+                    value = value.strip().lower() in ("true", "1")
+                out[name] = value
+        return out
+
+    node_rows, edge_rows = [], []
+    for el in graph_el:
+        tag = local(el.tag)
+        if tag == "node":
+            d = data_of(el)
+            node_rows.append({"id": el.get("id"), "name": d.get("name") or d.get("label")
+                              or el.get("id"), "cell_class": d.get("cell_class"),
+                              "neurotransmitter": d.get("neurotransmitter")})
+        elif tag == "edge":
+            d = data_of(el)
+            edge_rows.append({"source": el.get("source"), "target": el.get("target"),
+                              "weight": _first(d, _WEIGHT_NAMES),
+                              "synapse_type": _first(d, _TYPE_NAMES)})
+    nodes = pd.DataFrame(node_rows, columns=["id", "name", "cell_class", "neurotransmitter"])
+    by_id = dict(zip(nodes["id"], nodes["name"].astype(str)))
+    edges = pd.DataFrame(edge_rows, columns=["source", "target", "weight", "synapse_type"])
+    edges["source"] = edges["source"].map(lambda x: by_id.get(x, x))
+    edges["target"] = edges["target"].map(lambda x: by_id.get(x, x))
+    attrs = data_of(graph_el)
+    directed = graph_el.get("edgedefault", "directed") == "directed"
+    return build_raw(nodes.drop(columns="id"), edges, directed=directed, label=label,
+                     attrs={k: v for k, v in attrs.items() if v is not None})
 
 
 def _from_networkx(nxg, label: str, attrs: dict | None = None) -> ig.Graph:
     rows = []
     for node, data in nxg.nodes(data=True):
-        rows.append({"name": str(data.get("name", node)) if data.get("name") not in (None, "")
-                     else str(node), "id": str(node),
+        name = data.get("name") or data.get("label") or node
+        rows.append({"name": str(name), "id": str(node),
                      "cell_class": data.get("cell_class"),
                      "neurotransmitter": data.get("neurotransmitter")})
     nodes = pd.DataFrame(rows, columns=["name", "id", "cell_class", "neurotransmitter"])
@@ -321,7 +369,8 @@ def _read_table(text: str, fmt: str, label: str) -> ig.Graph:
     # An adjacency matrix: a header of node names and a (nearly) square numeric body.
     body = table.iloc[1:]
     n_cols = table.shape[1]
-    if len(body) >= 2 and n_cols >= 3 and not all(_is_number(x) for x in first[1:]):
+    if len(body) >= 2 and n_cols >= 3 and not all(_is_number(x) for x in first[1:]) \
+            and first[0].lower() not in _HEADER_SOURCE:
         row_names = body.iloc[:, 0]
         has_row_names = not all(_is_number(x) for x in row_names.fillna("x"))
         values = body.iloc[:, 1:] if has_row_names else body
@@ -330,7 +379,10 @@ def _read_table(text: str, fmt: str, label: str) -> ig.Graph:
             names = first[1:] if has_row_names or len(first) == values.shape[1] + 1 else first
             return _from_matrix(values.astype(float).to_numpy(), list(names), label)
     header = None
-    if not _is_number(first[2]) if n_cols >= 3 else first[0].lower() in _HEADER_SOURCE:
+    second = list(table.iloc[1].fillna("")) if len(table) > 1 else None
+    if first[0].lower() in _HEADER_SOURCE or (
+            n_cols >= 3 and not _is_number(first[2])
+            and (second is None or _is_number(second[2]) or second[2] == "")):
         header = [h.lower() for h in first]
         table = table.iloc[1:]
     if header is not None:
