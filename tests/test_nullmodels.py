@@ -1,0 +1,216 @@
+"""Null models: degrees kept exactly, n and m as stated, seeds reproduce, ensembles behave."""
+
+from __future__ import annotations
+
+import json
+
+import igraph as ig
+import networkx as nx
+import numpy as np
+import pytest
+
+from topocli.errors import TopocliError
+from topocli.graphs import GraphView, load_graph
+from topocli.nullmodels import (
+    MODELS,
+    block_densities,
+    degree_preserving_edge_arrays,
+    degree_preserving_rewire,
+    generate,
+    generate_many,
+    lattice_reference,
+)
+from topocli.nullmodels.smallworld import source_clustering, ws_p_for_clustering
+
+
+def _graph(n: int, m: int, *, directed: bool, seed: int = 1, weighted: bool = False) -> ig.Graph:
+    """A small connected simple graph with names and classes, like load_graph returns."""
+    rng = np.random.default_rng(seed)
+    g = ig.Graph.Erdos_Renyi(n=n, m=m, directed=directed)
+    while not g.is_connected(mode="weak"):
+        g = ig.Graph.Erdos_Renyi(n=n, m=m, directed=directed)
+    g.vs["name"] = [f"v{i}" for i in range(n)]
+    g.vs["cell_class"] = list(rng.choice(["sensory", "interneuron", "motor"], size=n))
+    g.es["weight"] = list(rng.integers(1, 9, size=m).astype(float)) if weighted else [1.0] * m
+    g["source"] = "test"
+    g["view"] = "{}"
+    return g
+
+
+@pytest.fixture(scope="module")
+def chem_und() -> ig.Graph:
+    return load_graph("celegans-varshney2011", GraphView(layer="chemical", directed=False))
+
+
+def _degrees(g: ig.Graph) -> tuple:
+    if g.is_directed():
+        return tuple(g.indegree()), tuple(g.outdegree())
+    return (tuple(g.degree()),)
+
+
+@pytest.mark.parametrize("model", ["degree", "config", "lattice"])
+def test_degree_sequences_kept_exactly_directed(varshney_chemical, model):
+    before = varshney_chemical.get_edgelist()
+    null = generate(varshney_chemical, model, seed=5,
+                    **({} if model == "config" else {"swaps_per_edge": 3}))
+    assert null.is_directed() and null.is_simple()
+    assert _degrees(null) == _degrees(varshney_chemical)
+    assert null.get_edgelist() != before
+    assert varshney_chemical.get_edgelist() == before          # input untouched
+    assert null.vs["name"] == varshney_chemical.vs["name"]
+    assert null.vs["cell_class"] == varshney_chemical.vs["cell_class"]
+
+
+@pytest.mark.parametrize("model", ["degree", "config", "lattice"])
+def test_degree_sequences_kept_exactly_undirected(chem_und, model):
+    null = generate(chem_und, model, seed=6)
+    assert not null.is_directed() and null.is_simple()
+    assert _degrees(null) == _degrees(chem_und)
+    # networkx as an independent reference for the degree sequence.
+    ref = nx.Graph(chem_und.get_edgelist())
+    got = nx.Graph(null.get_edgelist())
+    assert sorted(dict(ref.degree()).items()) == sorted(dict(got.degree()).items())
+
+
+def test_degree_swap_counts_recorded(varshney_chemical):
+    null = degree_preserving_rewire(varshney_chemical, swaps_per_edge=2, seed=1)
+    assert null["swaps_attempted"] == 2 * varshney_chemical.ecount()
+    assert 0 < null["swaps_accepted"] <= null["swaps_attempted"]
+    assert null["null_model"] == "degree"
+    assert json.loads(null["null_params"])["swaps_per_edge"] == 2
+    # Most edges moved: the chain mixes.
+    overlap = len(set(null.get_edgelist()) & set(varshney_chemical.get_edgelist()))
+    assert overlap < 0.3 * varshney_chemical.ecount()
+
+
+@pytest.mark.parametrize("directed", [True, False])
+@pytest.mark.parametrize("model", ["degree", "lattice"])
+def test_lockstep_batch_equals_one_by_one(model, directed):
+    """Null i depends only on its seed: 64 chains in lockstep == each chain alone."""
+    g = _graph(25, 60, directed=directed)
+    batch = generate_many(g, model, 64, seed=3, swaps_per_edge=2)
+    for i in (0, 17, 63):
+        alone = generate(g, model, seed=batch[i]["seed"], swaps_per_edge=2)
+        assert alone.get_edgelist() == batch[i].get_edgelist()
+        assert alone["swaps_accepted"] == batch[i]["swaps_accepted"]
+    res = degree_preserving_edge_arrays(g, 64, seeds=[b["seed"] for b in batch],
+                                        swaps_per_edge=2, lattice=model == "lattice")
+    assert res.edges.shape == (64, g.ecount(), 2)
+    assert np.array_equal(res.accepted, [b["swaps_accepted"] for b in batch])
+
+
+def test_connected_option_keeps_connectivity():
+    # A sparse graph (mean degree 2.4) disconnects easily under free swaps.
+    g = _graph(50, 60, directed=False, seed=2)
+    free = [degree_preserving_rewire(g, seed=s) for s in range(5)]
+    kept = [degree_preserving_rewire(g, seed=s, connected=True, window=5) for s in range(5)]
+    assert not all(h.is_connected() for h in free)
+    assert all(h.is_connected() for h in kept)
+    assert all(_degrees(h) == _degrees(g) for h in kept)
+    assert all(h["swaps_accepted"] > 0 for h in kept)
+
+
+def test_lattice_clustering_at_least_source(chem_und):
+    lat = lattice_reference(chem_und, seed=2)
+    ref = nx.average_clustering(nx.Graph(chem_und.get_edgelist()))
+    got = nx.average_clustering(nx.Graph(lat.get_edgelist()))
+    assert got >= ref
+    assert lat["null_model"] == "lattice"
+
+
+def test_n_and_m_per_model(varshney_chemical):
+    g = varshney_chemical
+    n, m = g.vcount(), g.ecount()
+    pairs = len({tuple(sorted(e)) for e in g.get_edgelist()})
+    er = generate(g, "er", seed=1)
+    assert (er.vcount(), er.ecount(), er.is_directed(), er.is_simple()) == (n, m, True, True)
+    ws = generate(g, "ws", seed=1)
+    k = json.loads(ws["null_params"])["k"]
+    assert k % 2 == 0 and abs(k - 2 * pairs / n) <= 1
+    assert (ws.vcount(), ws.ecount(), ws.is_directed()) == (n, n * k // 2, False)
+    assert ws.is_connected() and ws.is_simple()
+    ba = generate(g, "ba", seed=1)
+    m0 = json.loads(ba["null_params"])["m_attach"]
+    assert (ba.vcount(), ba.ecount()) == (n, m0 * (n - m0))
+    assert ba["m_source"] == pairs and ba["m_mismatch"] == ba.ecount() - pairs
+    assert abs(ba["m_mismatch"]) <= n         # the best m_attach is within one step of n
+    sbm = generate(g, "sbm", seed=1)
+    assert sbm.vcount() == n and sbm.is_directed() and sbm.is_simple()
+    for null in (er, ws, ba):                  # classes reassigned by a seeded shuffle
+        assert sorted(null.vs["cell_class"]) == sorted(g.vs["cell_class"])
+        assert null.vs["name"][:2] == ["n0", "n1"]
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_same_seed_same_graph_other_seed_other_graph(model):
+    g = _graph(40, 120, directed=True, weighted=True)
+    a, b, c = (generate(g, model, seed=s) for s in (7, 7, 8))
+    assert a.get_edgelist() == b.get_edgelist()
+    assert a.vs["cell_class"] == b.vs["cell_class"] and a.es["weight"] == b.es["weight"]
+    assert a.get_edgelist() != c.get_edgelist()
+    assert a["seed"] == 7 and a["null_model"] == model
+    if g.ecount() == a.ecount():               # weights are the source's, reshuffled
+        assert sorted(a.es["weight"]) == sorted(g.es["weight"])
+
+
+def test_generate_many_seeds_and_jobs():
+    g = _graph(30, 70, directed=True)
+    one = generate_many(g, "er", 4, seed=11)
+    two = generate_many(g, "er", 4, seed=11, jobs=2)
+    assert [x.get_edgelist() for x in one] == [x.get_edgelist() for x in two]
+    assert len({tuple(x.get_edgelist()) for x in one}) == 4
+    later = generate_many(g, "er", 2, seed=11, first_index=2)
+    assert [x["seed"] for x in later] == [x["seed"] for x in one[2:]]
+
+
+def test_er_ensemble_clustering_close_to_density():
+    g = _graph(120, 900, directed=False)
+    density = g.density()
+    nulls = generate_many(g, "er", 30, seed=0)
+    mean_c = np.mean([h.transitivity_undirected() for h in nulls])
+    assert abs(mean_c - density) < 0.15 * density
+    assert all(h.ecount() == 900 for h in nulls)
+
+
+def test_ws_p_matches_clustering(chem_und):
+    target = source_clustering(chem_und)
+    assert target == pytest.approx(nx.average_clustering(nx.Graph(chem_und.get_edgelist())))
+    nulls = generate_many(chem_und, "ws", 5, seed=0, match_clustering=True)
+    p = json.loads(nulls[0]["null_params"])["p"]
+    assert 0 < p < 1 and p == pytest.approx(ws_p_for_clustering(14, target))
+    got = np.mean([nx.average_clustering(nx.Graph(h.get_edgelist())) for h in nulls])
+    assert abs(got - target) < 0.06
+    # p = 0 is networkx's ring lattice exactly.
+    ring = generate(chem_und, "ws", seed=0, p=0.0, k=4)
+    ref = nx.watts_strogatz_graph(chem_und.vcount(), 4, 0.0)
+    assert {tuple(sorted(e)) for e in ring.get_edgelist()} == {tuple(sorted(e)) for e in ref.edges}
+
+
+def test_sbm_block_densities_within_sampling_error(varshney_chemical):
+    names, counts, possible = block_densities(varshney_chemical)
+    source = counts / possible
+    nulls = generate_many(varshney_chemical, "sbm", 20, seed=0)
+    dens = np.array([block_densities(h)[1] / possible for h in nulls])
+    mean = dens.mean(axis=0)
+    se = np.sqrt(source * (1 - source) / possible / len(nulls))
+    assert np.all(np.abs(mean - source) <= 4 * se + 1e-12)
+    assert all(block_densities(h)[0] == names for h in nulls)
+
+
+def test_bad_input_is_one_line_topocli_error(varshney_chemical):
+    star = ig.Graph.Star(8)
+    star.vs["name"] = [str(i) for i in range(8)]
+    star.vs["cell_class"] = ["unknown"] * 8
+    with pytest.raises(TopocliError, match="no degree-preserving swap"):
+        generate(star, "degree", seed=0)
+    with pytest.raises(TopocliError, match="k < n"):
+        generate(varshney_chemical, "ws", seed=0, k=280)
+    with pytest.raises(TopocliError, match="did you mean degree"):
+        generate(varshney_chemical, "degre", seed=0)
+    with pytest.raises(TopocliError, match="count"):
+        generate_many(varshney_chemical, "er", 0, seed=0)
+    with pytest.raises(TopocliError, match="too small"):
+        generate(ig.Graph([(0, 1), (1, 2)]), "er", seed=0)
+    with pytest.raises(TopocliError) as info:
+        generate(varshney_chemical, "ws", seed=0, p=2.0)
+    assert "\n" not in str(info.value)

@@ -1,0 +1,161 @@
+"""Ensembles of nulls: seeded per index, generated in parallel, written with a manifest."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import igraph as ig
+import numpy as np
+
+from topocli.errors import TopocliError
+from topocli.seeding import derive_seed
+
+__all__ = ["MANIFEST_COLUMNS", "generate_many", "null_seeds", "write_ensemble"]
+
+MANIFEST_COLUMNS = ("file", "model", "index", "seed", "params", "n", "m", "directed",
+                    "swaps_attempted", "swaps_accepted", "m_source", "m_mismatch")
+_SWAP_MODELS = ("degree", "lattice")
+
+
+def null_seeds(seed: int | None, model: str, count: int, first_index: int = 0) -> list[int]:
+    """Seeds of nulls ``first_index .. first_index + count - 1``: ``derive_seed(seed, model, i)``."""
+    return [derive_seed(seed, model, i) for i in range(first_index, first_index + count)]
+
+
+def _make(graph: ig.Graph, model: str, seeds: Sequence[int], params: dict) -> list[ig.Graph]:
+    from topocli.nullmodels import generate
+    from topocli.nullmodels.rewiring import swap_nulls
+
+    if model in _SWAP_MODELS:
+        return swap_nulls(graph, seeds, model=model, **params)
+    return [generate(graph, model, seed=s, **params) for s in seeds]
+
+
+def _split(items: list, parts: int) -> list[list]:
+    parts = max(1, min(parts, len(items)))
+    bounds = np.linspace(0, len(items), parts + 1).round().astype(int)
+    return [items[bounds[i]:bounds[i + 1]] for i in range(parts)]
+
+
+def generate_many(
+    graph: ig.Graph,
+    model: str,
+    count: int,
+    *,
+    seed: int | None,
+    jobs: int = 1,
+    first_index: int = 0,
+    **params,
+) -> list[ig.Graph]:
+    """``count`` nulls of ``model``; null ``i`` uses ``derive_seed(seed, model, i)``.
+
+    The result does not depend on ``jobs`` (worker processes via joblib when > 1).
+    ``degree`` and ``lattice`` nulls run as one lockstep batch per worker, so many nulls
+    cost little more than one (see :mod:`topocli.nullmodels.rewiring`). ``first_index``
+    starts the numbering elsewhere (to make an ensemble in pieces).
+    """
+    from topocli.nullmodels import check_model
+    from topocli.nullmodels._common import check_graph
+
+    check_model(model)
+    if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count <= 0:
+        raise TopocliError(f"count must be a positive whole number, not {count}")
+    if isinstance(seed, np.random.Generator):
+        raise TopocliError("generate_many needs an int seed (null i uses derive_seed(seed, "
+                           "model, i))")
+    check_graph(graph, model)
+    seeds = null_seeds(seed, model, int(count), first_index)
+    jobs = max(1, int(jobs or 1))
+    if jobs == 1 or count == 1:
+        return _make(graph, model, seeds, params)
+    from joblib import Parallel, delayed
+
+    parts = _split(seeds, jobs)
+    results = Parallel(n_jobs=len(parts), backend="loky")(
+        delayed(_make)(graph, model, part, params) for part in parts)
+    return [g for part in results for g in part]
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def manifest_row(null: ig.Graph, file: str, index: int) -> dict:
+    attrs = null.attributes()
+    row = {"file": file, "model": null["null_model"], "index": index, "seed": null["seed"],
+           "params": null["null_params"], "n": null.vcount(), "m": null.ecount(),
+           "directed": null.is_directed()}
+    for key in ("swaps_attempted", "swaps_accepted", "m_source", "m_mismatch"):
+        row[key] = null[key] if key in attrs else None
+    return row
+
+
+def write_ensemble(
+    graph: ig.Graph,
+    models: Sequence[str],
+    count: int,
+    out: str | Path,
+    *,
+    seed: int,
+    jobs: int = 1,
+    params: dict[str, dict] | None = None,
+    force: bool = False,
+    meta: dict | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[dict]:
+    """Write ``count`` nulls per model to ``out/<model>-<index>.graphml.gz`` and a manifest.
+
+    ``out/manifest.csv`` (one row per null: ``MANIFEST_COLUMNS``) and ``out/manifest.json``
+    (the same rows plus ``meta``: command, source, view, seed, versions). A folder that
+    already holds a manifest is refused unless ``force``. ``progress`` is called with the
+    number of nulls just written. Returns the manifest rows.
+    """
+    from topocli import __version__
+    from topocli.graphs import write_graphml
+    from topocli.nullmodels import check_model
+
+    out = Path(out)
+    models = [check_model(m) for m in models]
+    if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count <= 0:
+        raise TopocliError(f"--count must be at least 1, not {count}")
+    existing = [p.name for p in (out / "manifest.csv", out / "manifest.json") if p.exists()]
+    if existing and not force:
+        raise TopocliError(f"{out} already holds {existing[0]}; choose a new --out folder or "
+                           "pass --force to overwrite it")
+    if out.exists() and not out.is_dir():
+        raise TopocliError(f"--out {out} exists and is not a folder")
+    out.mkdir(parents=True, exist_ok=True)
+    params = params or {}
+    # Check every model on the graph before spending time on any of them.
+    for model in models:
+        generate_many(graph, model, 1, seed=seed, **params.get(model, {}))
+    rows: list[dict] = []
+    piece = max(1, min(count, 50 * max(1, jobs)))
+    for model in models:
+        for start in range(0, count, piece):
+            nulls = generate_many(graph, model, min(piece, count - start), seed=seed,
+                                  jobs=jobs, first_index=start, **params.get(model, {}))
+            for offset, null in enumerate(nulls):
+                index = start + offset
+                name = f"{model}-{index}.graphml.gz"
+                write_graphml(null, out / name)
+                rows.append(manifest_row(null, name, index))
+            if progress is not None:
+                progress(len(nulls))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=MANIFEST_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
+    _atomic_write_text(out / "manifest.csv", buffer.getvalue())
+    document = {"topocli_version": __version__, "seed": seed, "count": count,
+                "models": list(models), "params": params, **(meta or {}), "nulls": rows}
+    _atomic_write_text(out / "manifest.json", json.dumps(document, indent=2, default=str) + "\n")
+    return rows
