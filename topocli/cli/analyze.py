@@ -1,1 +1,153 @@
-"""Placeholder: this command is being built."""
+"""``topocli analyze``: topology statistics of graphs against null ensembles."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+
+import click
+
+from topocli.cli import cli
+from topocli.cli.options import seed_option, view_options
+
+NULL_MODELS = ("degree", "er", "config", "ws", "ba", "sbm", "lattice")
+SUMMARY = ("n", "m", "path_length_undirected", "clustering_avg_zero", "transitivity", "sigma",
+           "omega", "propensity", "modularity", "class_assortativity")
+
+
+@cli.command("analyze")
+@click.argument("graphs", nargs=-1, required=True)
+@view_options
+@click.option("--nulls", type=click.IntRange(min=0), default=100, show_default=True,
+              help="Null graphs to compare against (0: values only).")
+@click.option("--null-model", type=click.Choice(NULL_MODELS), default="degree",
+              show_default=True, help="Null model (topocli.nullmodels).")
+@click.option("--lattice-nulls", type=click.IntRange(min=0), default=None,
+              help="Lattice references for omega and propensity [default: min(nulls, 20)].")
+@seed_option
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Processes for drawing and measuring nulls.")
+@click.option("--no-motifs", is_flag=True, help="Skip the motif census.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout instead of tables.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Write metrics.csv/json, nulls.csv, motifs.csv, class_matrix.csv, "
+                   "rich_club.csv, config.json and the graphs into this folder.")
+def analyze_command(graphs, view, nulls, null_model, lattice_nulls, seed, jobs, no_motifs,
+                    as_json, out) -> None:
+    """Statistics of each GRAPH (value, null mean +- sd, z, empirical p).
+
+    \b
+    Examples:
+      topocli analyze celegans-varshney2011 --nulls 1000 --jobs 2
+      topocli analyze celegans-white1986 --layer chemical --all-cells --all-components \\
+          --min-synapses 5 --nulls 200 --out white5/
+      topocli analyze a.graphml b.graphml --nulls 0 --json
+    """
+    from topocli.graphs import load_graph
+    from topocli.metrics.analyze import analyze, to_json, write_analyses
+
+    analyses = []
+    for source in graphs:
+        graph = load_graph(source, view)
+        with _Progress(f"{source}: nulls", enabled=sys.stderr.isatty() and nulls > 0) as prog:
+            analyses.append(analyze(graph, nulls=nulls, null_model=null_model, seed=seed,
+                                    jobs=jobs, progress=prog, motifs_on=not no_motifs,
+                                    lattice_nulls=lattice_nulls,
+                                    name=_name(source) if len(graphs) > 1 else None))
+    if out is not None:
+        options = {"nulls": nulls, "null_model": null_model, "lattice_nulls": lattice_nulls,
+                   "seed": seed, "jobs": jobs, "motifs": not no_motifs, "view": view.to_dict()}
+        write_analyses(analyses, out, command="topocli analyze " + " ".join(sys.argv[2:]),
+                       options=options)
+        click.echo(f"wrote {out}/ (metrics.csv, nulls.csv, motifs.csv, class_matrix.csv, "
+                   "rich_club.csv, config.json)", err=True)
+    if as_json:
+        click.echo(json.dumps(to_json(analyses), indent=1, default=str))
+        return
+    if len(analyses) == 1:
+        click.echo(_long_table(analyses[0]))
+    else:
+        click.echo(_wide_table(analyses))
+
+
+def _name(source: str) -> str:
+    return Path(source).name.split(".graphml")[0].split(".")[0] or source
+
+
+def _fmt(x) -> str:
+    try:
+        x = float(x)
+    except (TypeError, ValueError):
+        return str(x)
+    if math.isnan(x):
+        return "-"
+    if x == int(x) and abs(x) < 1e9:
+        return f"{int(x)}"
+    return f"{x:.4g}"
+
+
+def _long_table(a) -> str:
+    lines = [(f"# {a.name}  ({a.config['nulls']} {a.config['null_model']} nulls, seed "
+              f"{a.config['seed']})")]
+    rows = [("statistic", "value", "null mean ± sd", "z", "p", "note")]
+    for r in a.metrics.itertuples():
+        null = "-" if math.isnan(r.null_mean) else f"{_fmt(r.null_mean)} ± {_fmt(r.null_sd)}"
+        rows.append((r.statistic, _fmt(r.value), null, _fmt(r.z), _fmt(r.p), r.note))
+    lines += _align(rows)
+    if len(a.motifs):
+        lines += ["", "# motifs (induced subgraphs; sp = significance profile)"]
+        rows = [("size", "motif", "description", "count", "null mean ± sd", "z", "sp")]
+        for r in a.motifs.itertuples():
+            rows.append((str(r.size), r.motif, r.description, _fmt(r.count),
+                         f"{_fmt(r.null_mean)} ± {_fmt(r.null_sd)}", _fmt(r.z), _fmt(r.sp)))
+        lines += _align(rows)
+    for key, reason in a.config.get("skipped", {}).items():
+        lines.append(f"# {key}: {reason}")
+    return "\n".join(lines)
+
+
+def _wide_table(analyses) -> str:
+    rows = [("graph",) + SUMMARY + ("sigma_z", "modularity_z")]
+    for a in analyses:
+        m = a.metrics.set_index("statistic")
+        vals = [_fmt(m["value"].get(k, float("nan"))) for k in SUMMARY]
+        zs = [_fmt(m["z"].get(k, float("nan"))) for k in ("sigma", "modularity")]
+        rows.append((a.name, *vals, *zs))
+    return "\n".join(_align(rows) + ["(details per statistic: --json or --out DIR)"])
+
+
+def _align(rows) -> list[str]:
+    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
+    return ["  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+
+
+class _Progress:
+    """A click progress bar on stderr, one bar per phase; silent when not a TTY."""
+
+    def __init__(self, label: str, enabled: bool):
+        self.label, self.enabled = label, enabled
+        self.bar, self.phase, self.done = None, None, 0
+
+    def __enter__(self):
+        return self if self.enabled else None
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        if phase != self.phase:
+            self._close()
+            self.bar = click.progressbar(length=total, label=f"{self.label} ({phase})",
+                                         file=sys.stderr)
+            self.bar.__enter__()
+            self.phase, self.done = phase, 0
+        self.bar.update(done - self.done)
+        self.done = done
+
+    def _close(self):
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+    def __exit__(self, *exc):
+        self._close()
+        return False

@@ -1,0 +1,47 @@
+"""Topology statistics: pure functions ``f(graph, *, ...) -> float | dict``, one module per
+family, and :func:`analyze` (a graph against a null ensemble) / :func:`graph_statistics`
+(the fast flat summary).
+
+igraph computes (in C); networkx is the reference the tests compare with. Conventions that
+published tables differ on are in the names (``clustering_avg_zero`` vs
+``clustering_avg_nan`` vs ``transitivity``) and in the ``note`` column of every result.
+"""
+
+from topocli.metrics.analyze import Analysis, Limits, analyze, graph_statistics, write_analyses
+from topocli.metrics.basic import components, degree_summary, density, reciprocity
+from topocli.metrics.clustering import (
+                                        clustering_avg_nan,
+                                        clustering_avg_zero,
+                                        clustering_directed,
+                                        local_clustering_directed,
+                                        transitivity,
+)
+from topocli.metrics.homophily import (
+                                        class_assortativity,
+                                        class_matrix,
+                                        degree_assortativities,
+                                        degree_assortativity,
+                                        homophily_fraction,
+)
+from topocli.metrics.modularity import class_modularity, leiden_modularity
+from topocli.metrics.motifs import (
+                                        motifs3_directed,
+                                        motifs3_undirected,
+                                        motifs4_undirected,
+                                        significance_profile,
+)
+from topocli.metrics.nulls import empirical_p, summarise, zscore
+from topocli.metrics.paths import diameter, distance_summary, global_efficiency, path_length
+from topocli.metrics.richclub import rich_club
+from topocli.metrics.smallworld import omega, propensity, sigma, small_world
+
+__all__ = ["Analysis", "Limits", "analyze", "class_assortativity", "class_matrix",
+           "class_modularity", "clustering_avg_nan", "clustering_avg_zero",
+           "clustering_directed", "components", "degree_assortativities",
+           "degree_assortativity", "degree_summary", "density", "diameter",
+           "distance_summary", "empirical_p", "global_efficiency", "graph_statistics",
+           "homophily_fraction", "leiden_modularity", "local_clustering_directed",
+           "motifs3_directed", "motifs3_undirected", "motifs4_undirected", "omega",
+           "path_length", "propensity", "reciprocity", "rich_club", "sigma",
+           "significance_profile", "small_world", "summarise", "transitivity",
+           "write_analyses", "zscore"]
