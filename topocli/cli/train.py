@@ -1,1 +1,109 @@
-"""Placeholder: this command is being built."""
+"""``topocli train``: turn one graph into a RandWire-style network and train it."""
+
+from __future__ import annotations
+
+import functools
+import json
+
+import click
+
+from topocli.cli import cli
+from topocli.cli.options import seed_option, view_options
+
+# Literal copies (checked by tests) so that ``topocli --help`` does not import torch.
+DAG_METHODS = ("random-order", "class-order", "feedback-arc")
+DATASETS = ("digits", "mnist", "fashion-mnist", "kmnist", "cifar10")
+
+
+def train_options(func):
+    """Add the training options; the command receives ``config: TrainConfig`` (seed 0:
+    the command sets the seed itself, e.g. ``config.replace(seed=seed)``)."""
+
+    @click.option("--dag", type=click.Choice(DAG_METHODS), default="random-order",
+                  show_default=True, help="How the graph becomes a DAG.")
+    @click.option("--dataset", default="digits", show_default=True,
+                  help=f"One of {', '.join(DATASETS)} (only digits is bundled).")
+    @click.option("--data-dir", type=click.Path(), default=None,
+                  help="Folder with the dataset files (IDX or CIFAR-10 binary).")
+    @click.option("--epochs", type=int, default=5, show_default=True)
+    @click.option("--batch-size", type=int, default=64, show_default=True)
+    @click.option("--lr", type=float, default=0.01, show_default=True,
+                  help="Peak learning rate (cosine schedule to 0).")
+    @click.option("--optimizer", type=click.Choice(["adam", "sgd"]), default="adam",
+                  show_default=True, help="Adam, or SGD with --momentum.")
+    @click.option("--momentum", type=float, default=0.9, show_default=True)
+    @click.option("--weight-decay", type=float, default=5e-5, show_default=True)
+    @click.option("--label-smoothing", type=float, default=0.0, show_default=True)
+    @click.option("--channels", type=int, default=16, show_default=True,
+                  help="Channels of the stem and of every DAG node.")
+    @click.option("--stages", type=int, default=1, show_default=True,
+                  help="DAG stages (each one after the first halves the resolution).")
+    @click.option("--frozen", is_flag=True,
+                  help="Do not train the DAG stage (DCN's frozen variant).")
+    @click.option("--no-graph", is_flag=True,
+                  help="Stem and classifier only (DCN's baseline); GRAPH is ignored.")
+    @click.option("--val-fraction", type=float, default=0.1, show_default=True)
+    @click.option("--max-train", type=int, default=None,
+                  help="Use only this many training images.")
+    @click.option("--threads", type=int, default=None,
+                  help="Cap torch's CPU threads (default: torch's choice).")
+    @functools.wraps(func)
+    def wrapper(*args, dag, dataset, data_dir, epochs, batch_size, lr, optimizer, momentum,
+                weight_decay, label_smoothing, channels, stages, frozen, no_graph,
+                val_fraction, max_train, threads, **kwargs):
+        from topocli.training.config import TrainConfig
+
+        config = TrainConfig(
+            dag=dag, dataset=dataset, data_dir=data_dir, epochs=epochs,
+            batch_size=batch_size, lr=lr, optimizer=optimizer, momentum=momentum,
+            weight_decay=weight_decay, label_smoothing=label_smoothing, channels=channels,
+            stages=stages, frozen=frozen, no_graph=no_graph, val_fraction=val_fraction,
+            max_train=max_train, threads=threads)
+        return func(*args, config=config, **kwargs)
+
+    return wrapper
+
+
+@cli.command("train")
+@click.argument("graph", required=False)
+@view_options
+@train_options
+@seed_option
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Folder for result.json, curve.csv, config.json, checkpoint.pt "
+                   "(an existing run there with the same config is resumed).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result JSON on stdout.")
+def train_command(graph, view, config, seed, out, as_json):
+    """Train the RandWire-style network wired like GRAPH and report its accuracy.
+
+    \b
+    Examples:
+      topocli train celegans-varshney2011 --out run/
+      topocli train celegans-varshney2011 --dag feedback-arc --epochs 5
+      topocli train --no-graph --dataset mnist --data-dir data/mnist --out base/
+    """
+    from topocli.errors import TopocliError
+    from topocli.graphs import load_graph
+    from topocli.training import train_graph
+
+    config = config.replace(seed=seed).validate()
+    if graph is None and not config.no_graph:
+        raise TopocliError("missing GRAPH (a bundled name or a file; topocli graphs lists "
+                           "them), or pass --no-graph for the baseline")
+    loaded = None if config.no_graph else load_graph(graph, view)
+    result = train_graph(loaded, config, out_dir=out, progress=not as_json or out is not None)
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+        return
+    dag = result["dag"]
+    wiring = (f"DAG {dag['method']}: {dag['n_nodes']} nodes, {dag['edges_kept']} edges, "
+              f"depth {dag['depth']}, widest level {dag['max_width']}, "
+              f"{dag['n_inputs']} inputs, {dag['n_outputs']} outputs") if dag else "no graph"
+    click.echo(wiring)
+    click.echo(f"params {result['params']:,}  MACs/image {result['macs']:,}")
+    val = "n/a" if result["val_acc"] is None else f"{result['val_acc']:.4f}"
+    click.echo(f"test_acc {result['test_acc']:.4f}  val_acc {val}  "
+               f"test_loss {result['test_loss']:.4f}  "
+               f"{result['wall_time_s']:.1f} s, {result['images_per_s']:.0f} images/s")
+    if out:
+        click.echo(f"wrote {out}/result.json and {out}/curve.csv")

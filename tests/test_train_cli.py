@@ -1,0 +1,99 @@
+"""``topocli train``: outputs and one-line errors, driven like a user would."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+
+import numpy as np
+
+from topocli.graphs import write_graphml
+
+FAST = ["--epochs", "1", "--channels", "4", "--max-train", "64", "--batch-size", "32",
+        "--threads", "1"]
+
+
+def _graph_file(tmp_path):
+    import igraph as ig
+
+    rng = np.random.default_rng(0)
+    n = 16
+    pairs = [(a, b) for a in range(n) for b in range(n) if a != b]
+    g = ig.Graph(n=n, edges=[pairs[i] for i in rng.choice(len(pairs), 40, replace=False)],
+                 directed=True)
+    g.vs["name"] = [f"c{i}" for i in range(n)]
+    g.vs["cell_class"] = ["sensory"] * 5 + ["interneuron"] * 6 + ["motor"] * 5
+    path = tmp_path / "tiny.graphml.gz"
+    write_graphml(g, path)
+    return path
+
+
+def test_train_writes_result_and_curve(run_cli, tmp_path):
+    out = tmp_path / "run"
+    res = run_cli("train", _graph_file(tmp_path), "--dag", "class-order", *FAST,
+                  "--seed", "3", "--out", out)
+    assert res.exit_code == 0, res.output
+    assert "test_acc" in res.stdout and "depth" in res.stdout
+    assert "epoch 1/1" in res.stderr                       # progress on stderr only
+    result = json.loads((out / "result.json").read_text())
+    for key in ("test_acc", "val_acc", "test_loss", "val_loss", "params", "macs",
+                "wall_time_s", "images_per_s", "dag", "config", "versions", "curve"):
+        assert key in result
+    assert result["config"]["seed"] == 3 and result["config"]["dag"] == "class-order"
+    assert result["dag"]["edges_kept"] > 0 and result["versions"]["topocli"]
+    rows = list(csv.DictReader((out / "curve.csv").open()))
+    assert len(rows) == 1 and rows[0]["epoch"] == "1"
+    assert (out / "checkpoint.pt").exists() and (out / "config.json").exists()
+
+
+def test_train_json_and_no_graph(run_cli):
+    res = run_cli("train", "--no-graph", *FAST, "--json")
+    assert res.exit_code == 0, res.output
+    result = json.loads(res.stdout)
+    assert result["dag"] is None and result["config"]["no_graph"] is True
+    assert 0.0 <= result["test_acc"] <= 1.0
+
+
+def test_train_mnist_idx_folder(run_cli, tmp_path):
+    rng = np.random.default_rng(1)
+    for stem, arr in (("t10k-images-idx3-ubyte", rng.integers(0, 256, (60, 28, 28))),
+                      ("t10k-labels-idx1-ubyte", rng.integers(0, 10, 60))):
+        header = bytes([0, 0, 8, arr.ndim]) + b"".join(int(d).to_bytes(4, "big")
+                                                        for d in arr.shape)
+        (tmp_path / (stem + ".gz")).write_bytes(gzip.compress(header + arr.astype(
+            np.uint8).tobytes()))
+    res = run_cli("train", "--no-graph", "--dataset", "mnist", "--data-dir", tmp_path,
+                  *FAST, "--json")
+    assert res.exit_code == 0, res.output
+    result = json.loads(res.stdout)
+    assert result["data"]["test"] == 12 and result["model"]["stem_stride"] == 2
+
+
+def test_train_bad_inputs_exit_2_with_one_line(run_cli, tmp_path):
+    graph = _graph_file(tmp_path)
+    cases = [
+        (["train", graph, "--dataset", "imagenet"], "unknown dataset"),
+        (["train", graph, "--dataset", "mnist", "--data-dir", tmp_path],
+         "t10k-images-idx3-ubyte"),
+        (["train", graph, "--dataset", "cifar10", "--data-dir", tmp_path], "test_batch.bin"),
+        (["train", graph, "--channels", "0"], "--channels"),
+        (["train", graph, "--batch-size", "1"], "--batch-size"),
+        (["train", graph, "--batch-size", "100000"], "larger than"),
+        (["train", graph, "--undirected", "--dag", "feedback-arc"], "undirected"),
+        (["train"], "missing GRAPH"),
+        (["train", "celegans-nope"], "nope"),
+    ]
+    for args, text in cases:
+        res = run_cli(*args)
+        assert res.exit_code == 2, (args, res.output)
+        assert text in res.stderr, (args, res.stderr)
+        assert res.stderr.strip().count("\n") == 0, res.stderr
+        assert "Traceback" not in res.output
+
+
+def test_cli_choices_match_library():
+    from topocli.cli import train as cli_train
+    from topocli.training import DAG_METHODS, DATASETS
+
+    assert cli_train.DAG_METHODS == DAG_METHODS and cli_train.DATASETS == DATASETS

@@ -1,0 +1,85 @@
+"""The frozen training configuration: one object says how to reproduce a run."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from topocli.errors import TopocliError
+
+__all__ = ["OPTIMIZERS", "TrainConfig"]
+
+OPTIMIZERS = ("adam", "sgd")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that decides a training run (written next to every result).
+
+    The defaults are the digits budget: the Varshney graph reaches >= 95% test accuracy
+    in about a minute on 2 cores (see ``benchmarks/RESULTS-training.md``).
+    """
+
+    dag: str = "random-order"           #: random-order | class-order | feedback-arc
+    dataset: str = "digits"             #: digits | mnist | fashion-mnist | kmnist | cifar10
+    data_dir: str | None = None
+    epochs: int = 5
+    batch_size: int = 64
+    lr: float = 0.01
+    optimizer: str = "adam"             #: adam | sgd (with momentum, Nesterov off)
+    momentum: float = 0.9
+    weight_decay: float = 5e-5
+    label_smoothing: float = 0.0
+    channels: int = 16                  #: C: channels of the stem and of every node
+    stages: int = 1
+    stem_stride: int | None = None      #: None: 2 for inputs >= 16 px, else 1
+    frozen: bool = False                #: keep DAG-stage weights at their init (DCN)
+    no_graph: bool = False              #: stem + classifier only (DCN baseline)
+    seed: int = 0                       #: init, data order and DAG order
+    split_seed: int = 0                 #: train/val/test split (same for every run)
+    threads: int | None = None          #: torch threads (None: leave torch's default)
+    val_fraction: float = 0.1
+    max_train: int | None = None        #: use only this many training images
+    checkpoint: bool = True             #: save/resume ``checkpoint.pt`` in the out dir
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> TrainConfig:
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    def replace(self, **changes) -> TrainConfig:
+        return dataclasses.replace(self, **changes)
+
+    def validate(self) -> TrainConfig:
+        """Raise :class:`TopocliError` for values that cannot work; return self."""
+        from topocli.training.dag import DAG_METHODS
+        from topocli.training.data import DATASETS
+
+        checks = [
+            (self.dag in DAG_METHODS,
+             f"unknown --dag {self.dag!r}; choose one of {', '.join(DAG_METHODS)}"),
+            (self.dataset in DATASETS,
+             f"unknown dataset {self.dataset!r}; choose one of {', '.join(DATASETS)}"),
+            (self.optimizer in OPTIMIZERS,
+             f"unknown optimizer {self.optimizer!r}; choose adam or sgd"),
+            (self.epochs >= 1, "--epochs must be at least 1"),
+            (self.batch_size >= 2,
+             "--batch-size must be at least 2 (batch norm needs two images per batch)"),
+            (1 <= self.channels <= 4096, "--channels must be between 1 and 4096"),
+            (1 <= self.stages <= 4, "--stages must be between 1 and 4"),
+            (self.lr > 0, "--lr must be positive"),
+            (0 <= self.momentum < 1, "--momentum must be in [0, 1)"),
+            (self.weight_decay >= 0, "--weight-decay must be >= 0"),
+            (0 <= self.label_smoothing < 1, "--label-smoothing must be in [0, 1)"),
+            (0 <= self.val_fraction < 1, "--val-fraction must be in [0, 1)"),
+            (self.threads is None or self.threads >= 1, "--threads must be at least 1"),
+            (self.stem_stride in (None, 1, 2), "stem_stride must be 1, 2 or None"),
+            (self.max_train is None or self.max_train >= 2, "--max-train must be >= 2"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise TopocliError(message)
+        return self

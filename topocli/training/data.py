@@ -1,0 +1,185 @@
+"""Datasets for training, read from local files only (nothing is ever downloaded).
+
+- ``digits``: scikit-learn's bundled 8x8 handwritten digits (1,797 images), the default.
+- ``mnist``, ``fashion-mnist``, ``kmnist``: IDX files, gzipped or not, either flat in
+  ``--data-dir`` or in torchvision's layout (``DIR/MNIST/raw/``, ``DIR/FashionMNIST/raw/``,
+  ``DIR/KMNIST/raw/``). When only the 10k test set is there, it is split (seeded).
+- ``cifar10``: the binary version's ``data_batch_*.bin`` and ``test_batch.bin`` (flat or in
+  ``cifar-10-batches-bin/``); never Python pickles.
+
+Splits: the test set (official, or a seeded ``test_fraction`` of the data when there is
+none) and then a seeded ``val_fraction`` of the training data, both drawn from
+``split_seed`` so that every run of a comparison sees the same images. Images are
+normalised with the per-channel mean and sd of the training split.
+"""
+
+from __future__ import annotations
+
+import gzip
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from topocli.errors import TopocliError
+from topocli.seeding import derive_seed
+
+__all__ = ["DATASETS", "Splits", "load_dataset", "read_idx"]
+
+DATASETS = ("digits", "mnist", "fashion-mnist", "kmnist", "cifar10")
+_TORCHVISION_DIR = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST", "kmnist": "KMNIST"}
+_IDX = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+        "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
+
+
+@dataclass
+class Splits:
+    """Normalised float tensors ``(N, C, H, W)`` and int64 labels for each split."""
+
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_val: torch.Tensor
+    y_val: torch.Tensor
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+    num_classes: int
+    description: str
+
+    @property
+    def input_shape(self) -> tuple[int, int, int]:
+        return tuple(self.x_train.shape[1:])
+
+    def sizes(self) -> dict[str, int]:
+        return {"train": len(self.y_train), "val": len(self.y_val), "test": len(self.y_test)}
+
+
+def read_idx(path: str | Path) -> np.ndarray:
+    """Read an IDX file (LeCun's MNIST format), gzipped if the name ends in ``.gz``."""
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as fh:
+        data = fh.read()
+    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] != 0x08:
+        raise TopocliError(f"{path} is not an unsigned-byte IDX file (bad magic number)")
+    ndim = data[3]
+    dims = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
+    body = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim)
+    if body.size != int(np.prod(dims)):
+        raise TopocliError(f"{path} is truncated: header says {dims}, found {body.size} bytes")
+    return body.reshape(dims).copy()
+
+
+def _find(folder: Path, stem: str) -> Path | None:
+    for name in (stem, stem + ".gz"):
+        if (folder / name).is_file():
+            return folder / name
+    return None
+
+
+def _load_idx_dataset(name: str, data_dir: Path) -> tuple[np.ndarray, ...]:
+    folders = [data_dir, data_dir / _TORCHVISION_DIR[name] / "raw", data_dir / "raw"]
+    for folder in folders:
+        test = [_find(folder, s) for s in _IDX["test"]]
+        if all(test):
+            train = [_find(folder, s) for s in _IDX["train"]]
+            x_te, y_te = read_idx(test[0]), read_idx(test[1])
+            if all(train):
+                return read_idx(train[0]), read_idx(train[1]), x_te, y_te
+            return None, None, x_te, y_te
+    expected = ", ".join(s + "[.gz]" for s in _IDX["train"] + _IDX["test"])
+    raise TopocliError(f"{data_dir} has no {name} IDX files; expected {expected} (the two "
+                       f"t10k files suffice) in it or in "
+                       f"{data_dir / _TORCHVISION_DIR[name] / 'raw'}")
+
+
+def _load_cifar10(data_dir: Path) -> tuple[np.ndarray, ...]:
+    for folder in (data_dir, data_dir / "cifar-10-batches-bin"):
+        test = folder / "test_batch.bin"
+        train = sorted(folder.glob("data_batch_*.bin"))
+        if test.is_file() and train:
+            def read(paths):
+                raw = np.concatenate([np.fromfile(p, dtype=np.uint8) for p in paths])
+                if raw.size % 3073:
+                    raise TopocliError(f"{paths[0].parent} holds a CIFAR-10 batch whose size "
+                                       "is not a multiple of 3073 bytes; re-extract the "
+                                       "binary version")
+                rec = raw.reshape(-1, 3073)
+                return rec[:, 1:].reshape(-1, 3, 32, 32), rec[:, 0]
+            x_tr, y_tr = read(train)
+            x_te, y_te = read([test])
+            return x_tr, y_tr, x_te, y_te
+    raise TopocliError(f"{data_dir} has no CIFAR-10 binary batches; expected "
+                       "data_batch_1.bin ... data_batch_5.bin and test_batch.bin (the "
+                       "'binary version' of CIFAR-10) in it or in cifar-10-batches-bin/")
+
+
+def _split(n: int, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    perm = np.random.default_rng(seed).permutation(n)
+    k = round(n * fraction)
+    return np.sort(perm[k:]), np.sort(perm[:k])
+
+
+def load_dataset(name: str, data_dir: str | Path | None = None, *, val_fraction: float = 0.1,
+                 test_fraction: float = 0.2, split_seed: int = 0,
+                 max_train: int | None = None) -> Splits:
+    """Load ``name`` into seeded train/validation/test splits.
+
+    Parameters
+    ----------
+    name : one of :data:`DATASETS`
+    data_dir : folder with the files (not needed for ``digits``)
+    val_fraction : share of the training data held out for validation
+    test_fraction : share used as test set when the dataset has no official one
+        (``digits``, or IDX folders with only the t10k files: 10,000 -> 8,000/2,000)
+    split_seed : seed of both splits (independent of the training seed)
+    max_train : keep only the first ``max_train`` training images (after the split)
+    """
+    if name not in DATASETS:
+        raise TopocliError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
+    if name == "digits":
+        from sklearn.datasets import load_digits
+
+        digits = load_digits()
+        x_all, y_all = digits.images[:, None].astype(np.float32), digits.target
+        x_tr = y_tr = None
+        desc = "scikit-learn digits (8x8)"
+    else:
+        if data_dir is None:
+            raise TopocliError(f"--dataset {name} reads local files; pass --data-dir DIR "
+                               "(nothing is downloaded)")
+        folder = Path(data_dir)
+        if not folder.is_dir():
+            raise TopocliError(f"--data-dir {folder} is not a folder")
+        if name == "cifar10":
+            x_tr, y_tr, x_all, y_all = _load_cifar10(folder)
+        else:
+            x_tr, y_tr, x_all, y_all = _load_idx_dataset(name, folder)
+            x_all = x_all[:, None]
+            x_tr = x_tr[:, None] if x_tr is not None else None
+        desc = f"{name} from {folder}"
+    if x_tr is None:   # no official training set: split the one we have
+        train_idx, test_idx = _split(len(y_all), test_fraction, derive_seed(split_seed, "test"))
+        x_tr, y_tr, x_all, y_all = x_all[train_idx], y_all[train_idx], x_all[test_idx], \
+            y_all[test_idx]
+        desc += f", seeded {1 - test_fraction:.0%}/{test_fraction:.0%} train/test split"
+    train_idx, val_idx = _split(len(y_tr), val_fraction, derive_seed(split_seed, "val"))
+    if max_train is not None:
+        train_idx = train_idx[:max_train]
+    x_train = torch.as_tensor(np.ascontiguousarray(x_tr[train_idx]), dtype=torch.float32)
+    mean = x_train.mean((0, 2, 3), keepdim=True)
+    sd = x_train.std((0, 2, 3), keepdim=True).clamp_min(1e-6)
+
+    def prep(x):
+        return (torch.as_tensor(np.ascontiguousarray(x), dtype=torch.float32) - mean) / sd
+
+    y_all = np.asarray(y_all, dtype=np.int64)
+    y_tr = np.asarray(y_tr, dtype=np.int64)
+    splits = Splits(prep(x_tr[train_idx]), torch.as_tensor(y_tr[train_idx]),
+                    prep(x_tr[val_idx]), torch.as_tensor(y_tr[val_idx]),
+                    prep(x_all), torch.as_tensor(y_all),
+                    num_classes=10, description=desc)   # every dataset here has 10
+    if len(splits.y_train) == 0:
+        raise TopocliError(f"{name}: no training images left after the splits; lower "
+                           "--val-fraction or add data")
+    return splits

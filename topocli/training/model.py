@@ -1,0 +1,401 @@
+"""The RandWire-style network every graph becomes, with level-batched execution.
+
+Architecture (Xie et al. 2019, "Exploring Randomly Wired Neural Networks"; Roberts et
+al. 2019, "Deep Connectomics Networks"): stem conv 3x3 -> BN -> ReLU, one or more DAG
+stages of ``C`` channels, ReLU, global average pool, linear classifier. A DAG node sums
+its inputs with learnable weights passed through a sigmoid, then ReLU -> 3x3 depthwise
+conv -> 1x1 pointwise conv (a depthwise-separable conv) -> BN. Nodes without inputs read
+the stage input (with stride 2 in every stage after the first); nodes without outputs
+are averaged into the stage output. ``frozen`` fixes every DAG-stage weight at its
+initial value (DCN's frozen variant; BN still normalises with batch statistics).
+``dag=None`` gives DCN's baseline: stem and classifier only.
+
+Execution. :meth:`DagStage.forward` runs the stage as one autograd function
+(:class:`_StageFunction`) that walks the topological levels. All nodes of a level (or a
+chunk of them, see below) are computed together: the depthwise conv is one grouped conv
+with ``groups = nodes * C``, the pointwise conv one grouped 1x1 conv with
+``groups = nodes``, BN one call, all channels-last; the input aggregation is one
+multiply-add per DAG edge (the sparse product; a dense masked matmul did ~6x the work on
+the Varshney DAG and was slower). Training memory is one tensor per node: the forward
+keeps only the node outputs; the backward inverts BN from its output and recomputes the
+cheap part (aggregation, ReLU, depthwise conv) level by level. On CPU, whole levels of
+large activations fall out of cache, so a level is processed in node chunks of about
+``CHUNK_BYTES`` per activation (measured: 1 MiB chunks 3.0 s/step, 4 MiB 3.6 s, 16 MiB
+4.4 s on the Varshney DAG, C=32, batch 64, 14x14); on small inputs a chunk is a whole
+level. :meth:`DagStage.forward_reference` is the plain per-node loop (every edge one
+multiply and one add, every intermediate kept by autograd), with the same parameters,
+used by tests and benchmarks as the reference.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from topocli.training.dag import Dag
+
+__all__ = ["DagStage", "RandWireNet", "complexity"]
+
+BN_MOMENTUM = 0.1
+BN_EPS = 1e-5
+#: Activation bytes per node chunk (see :meth:`DagStage.chunk_nodes`).
+CHUNK_BYTES = 1 << 20
+
+
+def _crow(rows: torch.Tensor, n_rows: int) -> torch.Tensor:
+    crow = torch.zeros(n_rows + 1, dtype=torch.long)
+    crow[1:] = torch.bincount(rows, minlength=n_rows).cumsum(0)
+    return crow
+
+
+def _csr(crow, col, values, shape):
+    with warnings.catch_warnings():   # CSR support is "beta" in torch; we use the stable core
+        warnings.simplefilter("ignore")
+        return torch.sparse_csr_tensor(crow, col, values, shape)
+
+
+class _StageFunction(torch.autograd.Function):
+    """A whole DAG stage with a hand-written, level-by-level backward.
+
+    Forward (no autograd graph): every level (in node chunks) writes its node-major
+    output into one buffer of shape ``(N, B, H, W, C)``; the input aggregation is one
+    multiply-add per edge into the chunk's stacked input, read from rows written earlier. Only the
+    stage input, that buffer and each level's BN inverse std are kept for the backward:
+    one tensor per node (the per-node loop keeps about five).
+    Backward, levels in reverse: BN's backward from its own output (the normalised input
+    is ``(out - beta) / gamma``, as in-place activated BN, Rota Bulo et al. 2018), so the
+    pointwise conv is never recomputed; the aggregation, ReLU and depthwise conv are
+    recomputed (cheap) for the conv weight gradients; the aggregation's backward is one
+    multiply-add per edge into the sources' gradient rows and a sampled dense-dense
+    product (SDDMM) for the edge weights.
+    """
+
+    @staticmethod
+    def forward(ctx, stage, x, *params):
+        ctx.stage = stage
+        with torch.no_grad():
+            buf, invstds = None, []
+            for lv, p in zip(stage.levels, _chunks(params, 5)):
+                values = torch.sigmoid(p[0])
+                parts = []
+                for j0, j1 in lv.node_chunks(stage.chunk_nodes(x)):
+                    out, invstd = lv.compute(lv.aggregate(x, buf, values, j0, j1), p, j0, j1)
+                    if buf is None:
+                        buf = out.new_empty((stage.dag.n, *out.shape[1:]))
+                    buf[lv.first + j0:lv.first + j1] = out
+                    parts.append(invstd)
+                invstds.append(torch.cat(parts))
+            y = buf.index_select(0, stage.output_index).mean(0)
+        ctx.training = stage.training
+        ctx.save_for_backward(x, buf, *params, *invstds)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad_y):
+        stage = ctx.stage
+        x, buf, *rest = ctx.saved_tensors
+        n_par = 5 * len(stage.levels)
+        params, invstds = rest[:n_par], rest[n_par:]
+        grad_buf = torch.zeros_like(buf)
+        grad_buf.index_add_(0, stage.output_index,
+                            (grad_y / len(stage.output_index)).expand(
+                                len(stage.output_index), *grad_y.shape).contiguous())
+        grad_x = torch.zeros_like(x) if ctx.needs_input_grad[1] else None
+        grad_params = []
+        chunk = stage.chunk_nodes(x)
+        for lv, p, invstd in reversed(list(zip(stage.levels, _chunks(params, 5), invstds))):
+            values = torch.sigmoid(p[0])
+            grads = [_level_backward(ctx.training, lv, p, values, invstd, x, buf, grad_buf,
+                                     grad_x, j0, j1)
+                     for j0, j1 in reversed(lv.node_chunks(chunk))][::-1]
+            grad_edges = None if lv.is_input else \
+                torch.cat([g[0] for g in grads]) * values * (1 - values)
+            grad_params[:0] = [grad_edges, *(torch.cat([g[k] for g in grads])
+                                             for k in range(1, 5))]
+        return (None, grad_x, *grad_params)
+
+
+def _level_backward(training, lv, p, values, invstd, x, buf, grad_buf, grad_x, j0, j1):
+    """Gradients of nodes ``j0:j1`` of level ``lv``: accumulates the sources' gradient
+    rows (or ``grad_x``) and returns (edge, dw, pw, gamma, beta) gradient slices."""
+    _, dw, pw, gamma, beta = p
+    n, c = j1 - j0, lv.channels
+    ch = slice(j0 * c, j1 * c)
+    gamma, beta, invstd = gamma[ch], beta[ch], invstd[ch]
+    rows = slice(lv.first + j0, lv.first + j1)
+    # BN backward from the output: xhat = (out - beta) / gamma.
+    g = grad_buf[rows].permute(1, 2, 3, 0, 4)            # (B, H, W, n, C)
+    b, h, w = g.shape[:3]
+    safe = torch.where(gamma.abs() < 1e-6, torch.full_like(gamma, 1e-6), gamma)
+    xhat = (buf[rows].permute(1, 2, 3, 0, 4) - beta.view(n, c)) / safe.view(n, c)
+    grad_beta = g.sum((0, 1, 2)).reshape(-1)
+    grad_gamma = (g * xhat).sum((0, 1, 2)).reshape(-1)
+    scale = (gamma * invstd).view(n, c)
+    if training:
+        m = b * h * w
+        grad_p = scale * (g - grad_beta.view(n, c) / m - xhat * (grad_gamma.view(n, c) / m))
+    else:
+        grad_p = scale * g
+    grad_p = grad_p.reshape(b, h, w, n * c).permute(0, 3, 1, 2)
+    # Recompute aggregation -> ReLU -> depthwise conv; back through both convs.
+    a = lv.aggregate(x, buf, values, j0, j1)
+    ha, wa = a.shape[1:3]
+    r = F.relu(a.reshape(b, ha, wa, n * c).permute(0, 3, 1, 2))
+    d = F.conv2d(r, dw[ch], stride=lv.stride, padding=1, groups=n * c)
+    conv_bwd = torch.ops.aten.convolution_backward
+    grad_d, grad_pw, _ = conv_bwd(grad_p, d, pw[ch], None, [1, 1], [0, 0], [1, 1], False,
+                                  [0, 0], n, [True, True, False])
+    grad_r, grad_dw, _ = conv_bwd(grad_d, r, dw[ch], None, [lv.stride] * 2, [1, 1], [1, 1],
+                                  False, [0, 0], n * c, [True, True, False])
+    grad_a = (grad_r * (r > 0)).permute(0, 2, 3, 1).reshape(b, ha, wa, n, c)
+    if lv.is_input:
+        if grad_x is not None:
+            grad_x += grad_a.sum(3).permute(0, 3, 1, 2)
+        grad_edges = None
+    else:
+        grad_a = grad_a.permute(3, 0, 1, 2, 4).reshape(n, -1)
+        e0, e1 = int(lv.crow[j0]), int(lv.crow[j1])
+        src = buf.view(buf.shape[0], -1)[:lv.first]
+        grad_edges = torch.sparse.sampled_addmm(
+            _csr(lv.crow[j0:j1 + 1] - e0, lv.col[e0:e1], values.new_zeros(e1 - e0),
+                 (n, lv.first)), grad_a, src.t(), beta=0.0).values()
+        flat_grad = grad_buf.view(buf.shape[0], -1)
+        for (j, u), weight in zip(lv.edge_pairs[e0:e1], values[e0:e1].tolist()):
+            flat_grad[u].add_(grad_a[j - j0], alpha=weight)
+    return grad_edges, grad_dw, grad_pw, grad_gamma, grad_beta
+
+
+def _chunks(seq, size):
+    return [seq[i:i + size] for i in range(0, len(seq), size)]
+
+
+class _Level(nn.Module):
+    """The parameters and wiring of one topological level of a stage."""
+
+    def __init__(self, nodes: np.ndarray, preds: list[np.ndarray], level_of: np.ndarray,
+                 start_of: np.ndarray, channels: int, stride: int):
+        super().__init__()
+        n, c = len(nodes), channels
+        self.n, self.channels, self.stride = n, c, stride
+        self.first = int(nodes[0])
+        sources = np.unique(np.concatenate([preds[v] for v in nodes] + [np.zeros(0, int)]))
+        self.is_input = len(sources) == 0
+        self.src_levels = sorted({int(level_of[u]) for u in sources})
+        edges = sorted((j, int(u)) for j, v in enumerate(nodes) for u in preds[v])
+        rows = torch.as_tensor([j for j, _ in edges], dtype=torch.long)
+        cols = torch.as_tensor([u for _, u in edges], dtype=torch.long)
+        src_global = cols.tolist()
+        self.register_buffer("rows", rows, persistent=False)
+        # CSR pattern of the (n, first) aggregation matrix (for the weights' gradient) and
+        # the same edges as (target row, source node) pairs for the axpy passes.
+        self.crow, self.col = _crow(rows, n), cols
+        self.edge_pairs = list(zip(rows.tolist(), cols.tolist()))
+        self.edge_sources = src_global           # for the per-node reference
+        self.edge_weight = nn.Parameter(torch.zeros(len(rows)))   # sigmoid(0) = 0.5
+        self.dw_weight = nn.Parameter(torch.empty(n * c, 1, 3, 3))
+        self.pw_weight = nn.Parameter(torch.empty(n * c, c, 1, 1))
+        self.bn_weight = nn.Parameter(torch.ones(n * c))
+        self.bn_bias = nn.Parameter(torch.zeros(n * c))
+        self.register_buffer("running_mean", torch.zeros(n * c))
+        self.register_buffer("running_var", torch.ones(n * c))
+        # Same init as nn.Conv2d (fan-in of each node's own conv).
+        nn.init.kaiming_uniform_(self.dw_weight, a=math.sqrt(5))
+        nn.init.kaiming_uniform_(self.pw_weight, a=math.sqrt(5))
+
+    def params(self) -> list[torch.Tensor]:
+        return [self.edge_weight, self.dw_weight, self.pw_weight, self.bn_weight,
+                self.bn_bias]
+
+    def node_chunks(self, size: int) -> list[tuple[int, int]]:
+        return [(j, min(j + size, self.n)) for j in range(0, self.n, size)]
+
+    def aggregate(self, x: torch.Tensor, buf: torch.Tensor | None, values: torch.Tensor,
+                  j0: int, j1: int) -> torch.Tensor:
+        """Input of nodes ``j0:j1`` of the level, ``(B, H, W, n, C)`` (channels-last order).
+
+        Input levels read the stage input ``x`` (B, C, H, W); other levels the weighted
+        sum (``values`` = sigmoid of the edge weights) of earlier rows of ``buf``.
+        """
+        n, c = j1 - j0, self.channels
+        if self.is_input:
+            b, _, h, w = x.shape
+            return x.permute(0, 2, 3, 1).unsqueeze(3).expand(b, h, w, n, c).contiguous()
+        _, b, h, w, _ = buf.shape
+        flat = buf.view(buf.shape[0], -1)
+        a = flat.new_zeros(n, flat.shape[1])
+        e0, e1 = int(self.crow[j0]), int(self.crow[j1])
+        for (j, u), weight in zip(self.edge_pairs[e0:e1], values[e0:e1].tolist()):
+            a[j - j0].add_(flat[u], alpha=weight)
+        return a.view(n, b, h, w, c).permute(1, 2, 3, 0, 4)
+
+    def compute(self, a: torch.Tensor, p, j0: int, j1: int
+                ) -> tuple[torch.Tensor, torch.Tensor]:
+        """ReLU -> depthwise -> pointwise -> BN of nodes ``j0:j1`` (no autograd).
+
+        Returns the output as a node-major ``(n, B, H', W', C)`` view and BN's inverse
+        std per channel. Convolutions run channels-last: ``(B, H, W, n, C)`` viewed as
+        ``(B, n*C, H, W)``, which CPU depthwise kernels need to be fast (the NCHW depthwise
+        backward measured ~5x slower).
+        """
+        _, dw, pw, gamma, beta = p
+        b, h, w, n, c = a.shape
+        ch = slice(j0 * c, j1 * c)
+        rm, rv = self.running_mean[ch], self.running_var[ch]
+        a = F.relu(a.reshape(b, h, w, n * c).permute(0, 3, 1, 2))
+        a = F.conv2d(a, dw[ch], stride=self.stride, padding=1, groups=n * c)
+        a = F.conv2d(a, pw[ch], groups=n)
+        if self.training:
+            a, _, invstd = torch.native_batch_norm(a, gamma[ch], beta[ch], rm, rv, True,
+                                                   BN_MOMENTUM, BN_EPS)
+        else:
+            a = F.batch_norm(a, rm, rv, gamma[ch], beta[ch], False, 0.0, BN_EPS)
+            invstd = (rv + BN_EPS).rsqrt()
+        h, w = a.shape[2:]
+        return a.permute(0, 2, 3, 1).reshape(b, h, w, n, c).permute(3, 0, 1, 2, 4), invstd
+
+    def _bn(self, a, gamma, beta, update_stats, sl=slice(None)):
+        if not self.training:
+            return F.batch_norm(a, self.running_mean[sl], self.running_var[sl], gamma, beta,
+                                False, 0.0, BN_EPS)
+        if update_stats:
+            return F.batch_norm(a, self.running_mean[sl], self.running_var[sl], gamma, beta,
+                                True, BN_MOMENTUM, BN_EPS)
+        return F.batch_norm(a, None, None, gamma, beta, True, 0.0, BN_EPS)
+
+
+class DagStage(nn.Module):
+    """One DAG stage: ``(B, C, H, W) -> (B, C, H', W')`` computed level by level."""
+
+    def __init__(self, dag: Dag, channels: int, *, stride: int = 1,
+                 chunk_bytes: int | None = CHUNK_BYTES):
+        super().__init__()
+        self.dag, self.channels, self.chunk_bytes = dag, channels, chunk_bytes
+        preds = dag.predecessors()
+        counts = np.bincount(dag.level)
+        start_of = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        self.levels = nn.ModuleList(
+            _Level(nodes, preds, dag.level, start_of, channels, stride if k == 0 else 1)
+            for k, nodes in enumerate(dag.levels()))
+        self.register_buffer("output_index", torch.as_tensor(dag.output_nodes()),
+                             persistent=False)
+
+    def chunk_nodes(self, x: torch.Tensor) -> int:
+        """Nodes computed per call: as many as fit ``chunk_bytes`` per activation, so a
+        node chunk's intermediates stay in cache (``None``: whole levels)."""
+        if self.chunk_bytes is None:
+            return self.dag.n
+        per_node = x.shape[0] * x.shape[2] * x.shape[3] * self.channels * x.element_size()
+        return max(1, self.chunk_bytes // per_node)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        params = [t for lv in self.levels for t in lv.params()]
+        y = _StageFunction.apply(self, x, *params)   # (B, H, W, C)
+        return y.permute(0, 3, 1, 2)                 # (B, C, H, W), channels-last
+
+    def forward_reference(self, x: torch.Tensor, *, channels_last: bool = False
+                          ) -> torch.Tensor:
+        """Plain per-node loop (community RandWire style), same parameters.
+
+        Every edge is one multiply-add and every node's intermediates stay alive until
+        the backward. ``channels_last`` runs it in the channels-last memory format.
+        """
+        c = self.channels
+        x = x.contiguous(memory_format=torch.channels_last if channels_last
+                         else torch.contiguous_format)
+        node_out: dict[int, torch.Tensor] = {}
+        for lv in self.levels:
+            edges_into: dict[int, list[tuple[int, int]]] = {}
+            for e, (j, u) in enumerate(zip(lv.rows.tolist(), lv.edge_sources)):
+                edges_into.setdefault(j, []).append((e, u))
+            for j in range(lv.n):
+                if lv.is_input:
+                    a = x
+                else:
+                    a = None
+                    for e, u in edges_into[j]:
+                        term = torch.sigmoid(lv.edge_weight[e]) * node_out[u]
+                        a = term if a is None else a + term
+                sl = slice(j * c, (j + 1) * c)
+                a = F.relu(a)
+                a = F.conv2d(a, lv.dw_weight[sl], stride=lv.stride, padding=1, groups=c)
+                a = F.conv2d(a, lv.pw_weight[sl])
+                node_out[lv.first + j] = lv._bn(a, lv.bn_weight[sl], lv.bn_bias[sl], True, sl)
+        outs = [node_out[int(v)] for v in self.dag.output_nodes()]
+        return torch.stack(outs).mean(0)
+
+
+class RandWireNet(nn.Module):
+    """Stem -> DAG stage(s) -> ReLU -> global average pool -> linear.
+
+    Parameters
+    ----------
+    dag : Dag or None
+        ``None`` gives the no-graph baseline (stem and classifier only).
+    in_channels, num_classes : int
+    channels : int
+        Channels ``C`` of the stem and of every DAG node.
+    stages : int
+        Number of DAG stages (same DAG); every stage after the first halves the size.
+    stem_stride : int
+        Stride of the stem conv (2 halves the resolution the DAG runs at).
+    frozen : bool
+        Keep every DAG-stage parameter at its initial value.
+    """
+
+    def __init__(self, dag: Dag | None, *, in_channels: int, num_classes: int,
+                 channels: int, stages: int = 1, stem_stride: int = 1, frozen: bool = False):
+        super().__init__()
+        self.stem = nn.Sequential(
+            nn.Conv2d(in_channels, channels, 3, stride=stem_stride, padding=1, bias=False),
+            nn.BatchNorm2d(channels, eps=BN_EPS, momentum=BN_MOMENTUM), nn.ReLU())
+        self.stages = nn.ModuleList(
+            DagStage(dag, channels, stride=1 if s == 0 else 2) for s in range(stages)
+        ) if dag is not None else nn.ModuleList()
+        self.classifier = nn.Linear(channels, num_classes)
+        if frozen:
+            for p in self.stages.parameters():
+                p.requires_grad_(False)
+
+    def forward(self, x: torch.Tensor, *, reference: bool = False,
+                channels_last: bool = False) -> torch.Tensor:
+        """Logits; ``reference=True`` runs the per-node loop (see :class:`DagStage`)."""
+        if not reference or channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
+        x = self.stem(x)
+        for stage in self.stages:
+            x = stage.forward_reference(x, channels_last=channels_last) if reference \
+                else stage(x)
+        return self.classifier(F.relu(x).mean((2, 3)))
+
+
+def _conv_out(size: int, stride: int) -> int:
+    return (size + 2 - 3) // stride + 1
+
+
+def complexity(model: RandWireNet, input_shape: tuple[int, int, int]) -> dict[str, int]:
+    """Parameters and multiply-accumulates per image of ``model`` on ``(C, H, W)`` input.
+
+    MACs count convolutions, the classifier and the weighted input sums (one MAC per
+    element per DAG edge: what the architecture needs, not the zero entries the batched
+    execution multiplies). BN, ReLU, pooling and the output average are not counted.
+    """
+    c_in, h, w = input_shape
+    conv = model.stem[0]
+    c = conv.out_channels
+    h, w = _conv_out(h, conv.stride[0]), _conv_out(w, conv.stride[0])
+    macs = c_in * c * 9 * h * w
+    for stage in model.stages:
+        for lv in stage.levels:
+            if lv.stride != 1:
+                h, w = _conv_out(h, lv.stride), _conv_out(w, lv.stride)
+            macs += len(lv.rows) * c * h * w          # weighted sums (before the conv)
+            macs += lv.n * (9 * c + c * c) * h * w    # depthwise + pointwise
+    macs += model.classifier.in_features * model.classifier.out_features
+    params = sum(p.numel() for p in model.parameters())
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    return {"params": int(params), "trainable_params": int(trainable), "macs": int(macs)}

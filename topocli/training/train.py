@@ -1,0 +1,281 @@
+"""The trainer, as a recipe (after pycls's ``trainer.py``).
+
+:func:`train_graph` = :func:`setup_env` (out dir, config, threads) -> :func:`setup_model`
+(graph -> DAG -> network, params and MACs) -> :func:`train_epoch` / :func:`test_epoch`
+per epoch with a checkpoint after each -> result JSON and curve CSV. Every random stream
+(DAG order, initialisation, data order of each epoch) derives from ``config.seed`` with
+:func:`topocli.seeding.derive_seed`, so the same seed on the same CPU and thread count
+gives the same accuracy to the last digit, and a resumed run continues exactly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import logging
+import math
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import click
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from topocli import __version__
+from topocli.errors import TopocliError
+from topocli.seeding import derive_seed
+from topocli.training.config import TrainConfig
+from topocli.training.dag import Dag, build_dag
+from topocli.training.data import Splits, load_dataset
+from topocli.training.model import RandWireNet, complexity
+
+__all__ = ["setup_env", "setup_model", "test_epoch", "train_epoch", "train_graph",
+           "train_model", "versions"]
+
+log = logging.getLogger("topocli")
+CURVE_FIELDS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr")
+
+
+def versions() -> dict[str, str]:
+    import igraph
+
+    return {"topocli": __version__, "torch": torch.__version__, "numpy": np.__version__,
+            "igraph": igraph.__version__, "python": platform.python_version()}
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+@contextlib.contextmanager
+def setup_env(config: TrainConfig, out_dir: str | Path | None):
+    """Check the config, make ``out_dir`` (refusing one that holds another run's config),
+    write ``config.json``, cap torch threads and isolate torch's global RNG."""
+    config.validate()
+    out = Path(out_dir) if out_dir is not None else None
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        cfg_path = out / "config.json"
+        if cfg_path.exists():
+            old = json.loads(cfg_path.read_text()).get("config")
+            if old != config.to_dict():
+                raise TopocliError(f"{out} already holds a run with another configuration; "
+                                   "use a new --out folder (results are never overwritten)")
+        else:
+            _write_atomic(cfg_path, json.dumps({"kind": "train", "config": config.to_dict(),
+                                                "versions": versions()}, indent=2))
+    old_threads = torch.get_num_threads()
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    try:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(derive_seed(config.seed, "init"))
+            yield out
+    finally:
+        torch.set_num_threads(old_threads)
+
+
+def setup_model(graph, config: TrainConfig, data: Splits) -> tuple[RandWireNet, Dag | None,
+                                                                      dict]:
+    """Graph -> DAG -> network; returns the model, the DAG (None without a graph) and its
+    complexity (params, trainable_params, macs per image)."""
+    dag = None
+    if not config.no_graph:
+        if graph is None:
+            raise TopocliError("no graph given; pass a graph or use --no-graph")
+        dag = build_dag(graph, config.dag, seed=derive_seed(config.seed, "dag"))
+    c, h, w = data.input_shape
+    stride = config.stem_stride or (2 if min(h, w) >= 16 else 1)
+    min_size = min(h, w) // stride // 2 ** (config.stages - 1)
+    if min_size < 1:
+        raise TopocliError(f"{config.stages} stages need inputs larger than {h}x{w}; "
+                           "use fewer --stages")
+    model = RandWireNet(dag, in_channels=c, num_classes=data.num_classes,
+                        channels=config.channels, stages=config.stages, stem_stride=stride,
+                        frozen=config.frozen)
+    cx = complexity(model, data.input_shape)
+    cx["stem_stride"] = stride
+    log.info("model: %s params (%s trainable), %.1f M MACs per image", cx["params"],
+             cx["trainable_params"], cx["macs"] / 1e6)
+    return model, dag, cx
+
+
+class _Progress:
+    """One bar per epoch on stderr (redrawn on a TTY, one line per epoch otherwise)."""
+
+    def __init__(self, enabled: bool, epochs: int, steps: int):
+        self.enabled, self.epochs, self.steps = enabled, epochs, steps
+        self.tty = sys.stderr.isatty()
+
+    def update(self, epoch: int, step: int, loss: float) -> None:
+        if self.enabled and self.tty:
+            done = int(30 * step / self.steps)
+            click.echo(f"\repoch {epoch}/{self.epochs} [{'#' * done:<30}] "
+                       f"{step}/{self.steps} loss {loss:.3f}", err=True, nl=False)
+
+    def end(self, epoch: int, row: dict) -> None:
+        if self.enabled:
+            val = "" if row["val_acc"] is None else f" val_acc {row['val_acc']:.4f}"
+            click.echo(("\r" if self.tty else "") +
+                       f"epoch {epoch}/{self.epochs} train_loss {row['train_loss']:.4f} "
+                       f"train_acc {row['train_acc']:.4f}{val}" + " " * 10, err=True)
+
+
+def _lr_at(config: TrainConfig, step: int, total: int) -> float:
+    """Cosine schedule from ``lr`` to 0 over all steps (per step, no warm-up)."""
+    return config.lr * 0.5 * (1 + math.cos(math.pi * step / total))
+
+
+def train_epoch(model, optimizer, data: Splits, config: TrainConfig, epoch: int,
+                progress: _Progress) -> dict:
+    """One pass over the training split in the epoch's seeded order."""
+    model.train()
+    n, bs = len(data.y_train), config.batch_size
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(
+        derive_seed(config.seed, "order", epoch) % 2**63))
+    steps = n // bs + (n % bs >= 2)   # a last batch of one image cannot be batch-normed
+    total_loss, correct, seen = 0.0, 0, 0
+    for step in range(steps):
+        idx = order[step * bs:(step + 1) * bs]
+        lr = _lr_at(config, (epoch - 1) * steps + step, config.epochs * steps)
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        x, y = data.x_train[idx], data.y_train[idx]
+        logits = model(x)
+        loss = F.cross_entropy(logits, y, label_smoothing=config.label_smoothing)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        total_loss += loss.item() * len(y)
+        correct += int((logits.argmax(1) == y).sum())
+        seen += len(y)
+        progress.update(epoch, step + 1, total_loss / seen)
+    return {"train_loss": total_loss / seen, "train_acc": correct / seen, "images": seen}
+
+
+@torch.no_grad()
+def test_epoch(model, x: torch.Tensor, y: torch.Tensor, *, batch: int = 500
+               ) -> tuple[float | None, float | None]:
+    """Mean cross-entropy and accuracy of ``model`` (eval mode) on ``(x, y)``."""
+    if len(y) == 0:
+        return None, None
+    model.eval()
+    loss, correct = 0.0, 0
+    for i in range(0, len(y), batch):
+        logits = model(x[i:i + batch])
+        loss += F.cross_entropy(logits, y[i:i + batch], reduction="sum").item()
+        correct += int((logits.argmax(1) == y[i:i + batch]).sum())
+    return loss / len(y), correct / len(y)
+
+
+def _make_optimizer(model, config: TrainConfig):
+    params = [p for p in model.parameters() if p.requires_grad]
+    if config.optimizer == "adam":
+        return torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay)
+    return torch.optim.SGD(params, lr=config.lr, momentum=config.momentum,
+                           weight_decay=config.weight_decay)
+
+
+def train_model(graph, config: TrainConfig, *, out_dir=None, progress: bool = False) -> dict:
+    """Train ``graph``'s network under ``config``; see :func:`train_graph`."""
+    with setup_env(config, out_dir) as out:
+        data = load_dataset(config.dataset, config.data_dir, val_fraction=config.val_fraction,
+                            split_seed=config.split_seed, max_train=config.max_train)
+        if config.batch_size > len(data.y_train):
+            raise TopocliError(f"--batch-size {config.batch_size} is larger than the "
+                               f"{len(data.y_train)} training images; use a smaller one")
+        model, dag, cx = setup_model(graph, config, data)
+        optimizer = _make_optimizer(model, config)
+        ckpt = out / "checkpoint.pt" if out is not None and config.checkpoint else None
+        curve, start, train_time, images = [], 1, 0.0, 0
+        if ckpt is not None and ckpt.exists():
+            state = torch.load(ckpt, weights_only=True)
+            model.load_state_dict(state["model"])
+            optimizer.load_state_dict(state["optimizer"])
+            curve, train_time, images = state["curve"], state["train_time"], state["images"]
+            start = state["epoch"] + 1
+            log.info("resuming %s after epoch %d", out, state["epoch"])
+        bar = _Progress(progress, config.epochs,
+                        len(data.y_train) // config.batch_size + 1)
+        for epoch in range(start, config.epochs + 1):
+            t0 = time.perf_counter()
+            row = train_epoch(model, optimizer, data, config, epoch, bar)
+            train_time += time.perf_counter() - t0
+            images += row.pop("images")
+            row["val_loss"], row["val_acc"] = test_epoch(model, data.x_val, data.y_val)
+            row = {"epoch": epoch, **row,
+                   "lr": _lr_at(config, epoch - 1, config.epochs)}
+            curve.append(row)
+            bar.end(epoch, row)
+            if ckpt is not None:
+                buf = io.BytesIO()
+                torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                            "epoch": epoch, "curve": curve, "train_time": train_time,
+                            "images": images}, buf)
+                tmp = ckpt.with_name(ckpt.name + ".tmp")
+                tmp.write_bytes(buf.getvalue())
+                os.replace(tmp, ckpt)
+        test_loss, test_acc = test_epoch(model, data.x_test, data.y_test)
+        result = {
+            "test_acc": test_acc, "val_acc": curve[-1]["val_acc"], "test_loss": test_loss,
+            "val_loss": curve[-1]["val_loss"], "params": cx["params"],
+            "trainable_params": cx["trainable_params"], "macs": cx["macs"],
+            "wall_time_s": train_time, "images_per_s": images / max(train_time, 1e-9),
+            "epochs_run": len(curve),
+            "dag": dict(dag.stats) if dag is not None else None,
+            "model": {"stem_stride": cx["stem_stride"], "input_shape": list(data.input_shape),
+                      "num_classes": data.num_classes},
+            "data": {"description": data.description, **data.sizes()},
+            "graph": _graph_info(graph) if not config.no_graph else None,
+            "curve": curve, "config": config.to_dict(), "versions": versions(),
+            "threads": torch.get_num_threads(),
+        }
+        if out is not None:
+            _write_atomic(out / "result.json", json.dumps(result, indent=2))
+            text = io.StringIO()
+            writer = csv.DictWriter(text, fieldnames=CURVE_FIELDS, lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(curve)
+            _write_atomic(out / "curve.csv", text.getvalue())
+        return result
+
+
+def _graph_info(graph) -> dict:
+    attrs = graph.attributes()
+    return {"source": graph["source"] if "source" in attrs else None,
+            "view": graph["view"] if "view" in attrs else None,
+            "n": graph.vcount(), "m": graph.ecount(), "directed": graph.is_directed()}
+
+
+def train_graph(graph, config: TrainConfig, *, out_dir=None, progress: bool = False) -> dict:
+    """Turn ``graph`` into a RandWire-style network, train it, return the result.
+
+    Parameters
+    ----------
+    graph : igraph.Graph or None
+        From :func:`topocli.graphs.load_graph` (or a null model); ``None`` or
+        ``config.no_graph`` trains DCN's no-graph baseline (stem and classifier).
+    config : TrainConfig
+    out_dir : folder for ``config.json``, ``checkpoint.pt`` (resumed if present),
+        ``result.json`` and ``curve.csv``; None keeps everything in memory.
+    progress : draw a progress bar per epoch on stderr.
+
+    Returns
+    -------
+    dict
+        ``test_acc``, ``val_acc``, ``test_loss``, ``val_loss``, ``params``,
+        ``trainable_params``, ``macs`` (per image), ``wall_time_s`` (training),
+        ``images_per_s``, ``epochs_run``, ``dag`` (depth, max_width, n_inputs, n_outputs,
+        edges_kept, ...), ``curve`` (per-epoch dicts), ``config``, ``versions``, ...
+    """
+    if graph is None and not config.no_graph:
+        config = config.replace(no_graph=True)
+    return train_model(graph, config, out_dir=out_dir, progress=progress)
