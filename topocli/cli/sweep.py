@@ -1,1 +1,79 @@
-"""Placeholder: this command is being built."""
+"""``topocli train-sweep``: the real graph and its null ensembles, trained and stored."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+
+import click
+
+from topocli.cli import cli
+from topocli.cli.options import seed_option, view_options
+from topocli.cli.train import train_options
+
+EPILOG = """\b
+Examples:
+  topocli train-sweep celegans-varshney2011 --families real,ws,er,ba,degree \\
+      --count 4 --seeds 3 --dataset digits --out sweep/
+  topocli train-sweep celegans-varshney2011 --count 20 --out sweep/ --jobs 2
+  topocli train-sweep celegans-varshney2011 --count 20 --out sweep/ \\
+      --scheduler tcp://10.0.0.5:8786     # an existing `dask scheduler` + `dask worker`s
+
+\b
+Each run uses 1 torch thread unless --threads says otherwise, so results do not depend on
+--jobs or --scheduler (torch's sums differ in the last digits between thread counts).
+Run the same command again after an interruption: finished runs are kept and only the
+rest run. Exit status: 0 all runs ok, 1 some runs failed (see runs.csv), 2 usage error.
+"""
+
+
+@cli.command("train-sweep", epilog=EPILOG)
+@click.argument("graph")
+@view_options
+@click.option("--families", default="real,ws,er,ba,degree", show_default=True,
+              help="Comma-separated: real and/or null models (see topocli rewire).")
+@click.option("--count", type=click.IntRange(min=1), default=4, show_default=True,
+              help="Samples of each null family.")
+@click.option("--seeds", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Training seeds per graph (the same K seeds for every graph).")
+@train_options
+@seed_option
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Sweep folder: created, or resumed if it holds this same sweep.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Local worker processes [default: one per core].")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="Run on an existing Dask cluster instead, e.g. tcp://host:8786.")
+@click.option("--retries", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Re-run a failed run up to this many more times.")
+def train_sweep(graph, view, families, count, seeds, config, seed, out, jobs, scheduler,
+                retries):
+    """Train GRAPH and COUNT null samples per family, SEEDS runs each, into --out.
+
+    Writes graphs.csv (one row per graph, with its statistics), runs.csv (one row per
+    run), curves.csv (per epoch), config.json, sweep.sqlite and graphs/*.graphml.gz.
+    """
+    from topocli.errors import TopocliError
+    from topocli.sweep import run_sweep
+
+    if jobs and scheduler:
+        raise TopocliError("give either --jobs (local processes) or --scheduler (a Dask "
+                           "cluster), not both")
+    result = run_sweep(graph, out, families=families, count=count, seeds=seeds, seed=seed,
+                       config=config, view=view, jobs=jobs, scheduler=scheduler,
+                       retries=retries, echo=lambda line: click.echo(f"topocli: {line}",
+                                                                     err=True),
+                       command=_command_line())
+    if result.failed:
+        click.echo(f"topocli: warning: {result.failed} run(s) failed; errors are in "
+                   f"{out / 'runs.csv'} (error column); rerun with --retries 1 to retry them",
+                   err=True)
+        sys.exit(1)
+
+
+def _command_line() -> str | None:
+    """The shell command, for config.json (None when not run as the console script)."""
+    if not sys.argv or Path(sys.argv[0]).name != "topocli":
+        return None
+    return shlex.join(["topocli"] + sys.argv[1:])

@@ -1,0 +1,182 @@
+"""One execution path for every task: joblib, on local processes or a Dask cluster.
+
+:func:`execute` runs ``fn(*args)`` for each item and hands every result, as soon as it
+arrives and in completion order, to ``on_result`` in *this* process (which stores it).
+
+- ``scheduler=None``: ``jobs`` local worker processes (joblib's loky backend; ``jobs=1``
+  runs in this process). If a worker process dies (killed, out of memory), joblib stops
+  the batch; the items whose results had not arrived are submitted again, up to
+  ``max_lost`` times.
+- ``scheduler="tcp://host:port"``: the same ``Parallel`` call under
+  ``joblib.parallel_backend("dask")`` with a ``distributed.Client`` on that scheduler.
+  Dask itself re-runs a task whose worker died on another worker.
+
+Each item is one task (``batch_size=1``), so a lost worker costs at most the runs it was
+doing.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from topocli.errors import TopocliError
+
+__all__ = ["Progress", "cpu_count", "dask_client", "execute", "threads_per_run"]
+
+log = logging.getLogger("topocli")
+
+
+def cpu_count() -> int:
+    """Cores this process may use (respects CPU affinity / container limits)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def threads_per_run(jobs: int, scheduler: str | None, requested: int | None) -> int:
+    """Torch threads per run: ``requested``, else 1.
+
+    One thread per run and one worker per core keeps the cores busy without
+    oversubscribing them, and keeps results independent of ``--jobs``/``--scheduler``:
+    torch's CPU reductions are split by thread, so the same run trained with 1 and with 2
+    threads differs in the last digits. The thread count is therefore part of a sweep's
+    identity. More threads than cores per worker only logs a warning.
+    """
+    threads = int(requested) if requested else 1
+    if not scheduler and jobs * threads > cpu_count():
+        log.warning("%d workers x %d torch threads oversubscribe the %d cores; use "
+                    "--jobs %d or --threads %d", jobs, threads, cpu_count(),
+                    max(1, cpu_count() // threads), max(1, cpu_count() // jobs))
+    return threads
+
+
+@contextmanager
+def dask_client(address: str) -> Iterator[Any]:
+    """A ``distributed.Client`` on ``address``; a one-line error if it cannot connect."""
+    try:
+        from distributed import Client
+    except ImportError as exc:  # pragma: no cover - dask is a dependency
+        raise TopocliError("--scheduler needs dask.distributed; pip install "
+                           "'dask[distributed]'") from exc
+    try:
+        client = Client(address, timeout="20s", set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise TopocliError(f"cannot reach the Dask scheduler at {address} ({exc}); start "
+                           "one with `dask scheduler` and workers with `dask worker "
+                           f"{address}`, or check the address") from exc
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def execute(fn: Callable[..., dict], items: Sequence[tuple], *, key: Callable[[tuple], str],
+            on_result: Callable[[dict], None], jobs: int = 1, scheduler: str | None = None,
+            max_lost: int = 3) -> None:
+    """Run ``fn(*item)`` for every item; call ``on_result(result)`` as each finishes.
+
+    ``key(item)`` names an item and must equal ``result["key"]``-like identity used to
+    know which items are done: an item counts as done once its result was delivered.
+    """
+    import warnings
+
+    from joblib import Parallel, delayed
+
+    # loky restarts a worker whose memory grew (torch's allocator caches do); harmless.
+    warnings.filterwarnings("ignore", message="A worker stopped while some jobs were given")
+
+    pending = {key(item): item for item in items}
+    lost = 0
+    while pending:
+        try:
+            with _backend(jobs, scheduler) as n_jobs:
+                parallel = Parallel(n_jobs=n_jobs, batch_size=1, pre_dispatch="2*n_jobs",
+                                    return_as="generator_unordered")
+                for result in parallel(delayed(fn)(*item) for item in list(pending.values())):
+                    pending.pop(result["key"], None)
+                    on_result(result)
+        except Exception as exc:
+            if not _worker_lost(exc):
+                raise
+            lost += 1
+            if lost > max_lost:
+                raise TopocliError(
+                    f"worker processes died {lost} times ({type(exc).__name__}); a run may be "
+                    "using too much memory: try fewer --jobs or a smaller budget, then rerun "
+                    "the same command to resume") from exc
+            log.warning("a worker process died (%s); resubmitting %d unfinished item(s)",
+                        type(exc).__name__, len(pending))
+
+
+@contextmanager
+def _backend(jobs: int, scheduler: str | None) -> Iterator[int]:
+    import joblib
+
+    if scheduler:
+        with dask_client(scheduler) as client, \
+                joblib.parallel_backend("dask", client=client, wait_for_workers_timeout=60):
+            yield -1
+    else:
+        yield max(1, int(jobs))
+
+
+def _worker_lost(exc: BaseException) -> bool:
+    names = {"TerminatedWorkerError", "BrokenProcessPool", "KilledWorker"}
+    return type(exc).__name__ in names
+
+
+class Progress:
+    """``runs 5/18 done, 1 failed, ~2m10s left`` on stderr.
+
+    On a terminal the line rewrites itself; otherwise a line is printed every tenth of
+    the work or every 30 seconds, so logs stay short.
+    """
+
+    def __init__(self, total: int, *, label: str = "runs", stream=None, enabled: bool = True):
+        self.total, self.label = total, label
+        self.stream = stream or sys.stderr
+        self.enabled = enabled and total > 0
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.done = self.failed = 0
+        self.start = self.last_print = time.monotonic()
+        self.step = max(1, total // 10)
+
+    def update(self, failed: bool = False) -> None:
+        self.done += 1
+        self.failed += int(failed)
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if self.tty or self.done % self.step == 0 or self.done == self.total \
+                or now - self.last_print > 30:
+            self.last_print = now
+            end = "\n" if not self.tty or self.done == self.total else ""
+            prefix = "\r" if self.tty else ""
+            self.stream.write(f"{prefix}topocli: {self.line()}\033[K{end}" if self.tty
+                              else f"topocli: {self.line()}{end}")
+            self.stream.flush()
+
+    def line(self) -> str:
+        elapsed = time.monotonic() - self.start
+        left = ""
+        if 0 < self.done < self.total:
+            left = f", ~{format_seconds(elapsed / self.done * (self.total - self.done))} left"
+        elif self.done == self.total:
+            left = f", took {format_seconds(elapsed)}"
+        return f"{self.label} {self.done}/{self.total} done, {self.failed} failed{left}"
+
+
+def format_seconds(seconds: float) -> str:
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"

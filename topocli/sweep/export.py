@@ -1,0 +1,109 @@
+"""Write the sweep's tables from its store: ``graphs.csv``, ``runs.csv``, ``curves.csv``.
+
+Tidy tables, one row per graph, per run and per (run, epoch), in plan order; each file is
+written to a temporary name and renamed, so a reader never sees half a table. The store
+stays the source of truth: rerunning the sweep command rewrites these from it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from topocli.sweep.plan import SweepPlan
+from topocli.sweep.store import SweepStore
+
+__all__ = ["CURVE_COLUMNS", "GRAPH_COLUMNS", "RUN_COLUMNS", "export_tables"]
+
+GRAPH_COLUMNS = ["graph_id", "family", "index", "seed", "params", "file", "n", "m"]
+RUN_COLUMNS = ["run_id", "graph_id", "family", "seed", "status", "error", "test_acc",
+               "val_acc", "test_loss", "val_loss", "params", "macs", "wall_time_s",
+               "images_per_s", "attempts", "config"]
+CURVE_COLUMNS = ["run_id", "graph_id", "family", "seed", "epoch", "train_loss", "train_acc",
+                 "val_loss", "val_acc", "lr"]
+_RESULT_FIELDS = ["test_acc", "val_acc", "test_loss", "val_loss", "params", "macs",
+                  "wall_time_s", "images_per_s"]
+
+
+def export_tables(store: SweepStore, plan: SweepPlan, out: str | Path,
+                  version: str) -> dict[str, Path]:
+    """Write the three CSVs into ``out``; return their paths by table name."""
+    out = Path(out)
+    graph_order = {g.graph_id: i for i, g in enumerate(plan.graphs)}
+    run_order = {r.run_id: i for i, r in enumerate(plan.runs)}
+    graphs = graphs_frame(store, graph_order)
+    runs, curves = runs_frames(store, run_order, version)
+    paths = {}
+    for name, frame in (("graphs", graphs), ("runs", runs), ("curves", curves)):
+        paths[name] = _write_csv(frame, out / f"{name}.csv")
+    return paths
+
+
+def graphs_frame(store: SweepStore, order: dict[str, int]) -> pd.DataFrame:
+    rows = sorted(store.graph_rows(), key=lambda r: order.get(r["graph_id"], len(order)))
+    records = []
+    for row in rows:
+        stats = {k: v for k, v in row.pop("statistics").items() if k not in ("n", "m")}
+        row.pop("prepared_s")
+        records.append({**row, **stats})
+    if not records:
+        return pd.DataFrame(columns=GRAPH_COLUMNS)
+    return _frame(records)
+
+
+def runs_frames(store: SweepStore, order: dict[str, int],
+                version: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rows = sorted(store.run_rows(), key=lambda r: order.get(r["run_id"], len(order)))
+    runs, curves = [], []
+    for row in rows:
+        result = row["result"]
+        record = {c: row.get(c) for c in ("run_id", "graph_id", "family", "seed", "status",
+                                          "error")}
+        record.update({f: result.get(f) for f in _RESULT_FIELDS})
+        record["attempts"] = row["attempts"]
+        record["config"] = row["config"]
+        record["seed_index"] = row["seed_index"]
+        record["epochs_run"] = result.get("epochs_run")
+        for k, v in (result.get("dag") or {}).items():
+            if isinstance(v, (int, float, str, bool)) or v is None:
+                record[f"dag_{k}"] = v
+        record["worker"] = result.get("worker")
+        record["topocli_version"] = version
+        runs.append(record)
+        for point in result.get("curve") or []:
+            curves.append({"run_id": row["run_id"], "graph_id": row["graph_id"],
+                           "family": row["family"], "seed": row["seed"],
+                           **{c: point.get(c) for c in CURVE_COLUMNS[4:]}})
+    run_frame = _frame(runs) if runs else pd.DataFrame(columns=RUN_COLUMNS)
+    curve_frame = _frame(curves) if curves else pd.DataFrame(columns=CURVE_COLUMNS)
+    return run_frame, curve_frame
+
+
+def _frame(records: list[dict]) -> pd.DataFrame:
+    """A frame whose integer fields stay integers (nullable) when a failed run leaves gaps."""
+    frame = pd.DataFrame.from_records(records)
+    for column in frame.columns:
+        values = [r.get(column) for r in records if r.get(column) is not None]
+        if values and all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+            frame[column] = frame[column].astype("Int64")
+    return frame
+
+
+def _write_csv(frame: pd.DataFrame, path: Path) -> Path:
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    frame.to_csv(tmp, index=False)
+    os.replace(tmp, path)
+    return path
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def write_json_atomic(path: Path, data: dict) -> None:
+    write_text_atomic(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
