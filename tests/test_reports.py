@@ -1,0 +1,306 @@
+"""Report statistics (checked against scipy and hand computations), pages and the CLI."""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats as sps
+from test_reports_data import make_analyze_folder, make_sweep_folder
+
+from topocli.errors import TopocliError
+from topocli.reports import build_report, stats
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+
+# --------------------------------------------------------------------------- stats
+def test_point_estimates_match_scipy():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=30)
+    y = x + rng.normal(size=30)
+    y[4] = y[7]  # a tie
+    assert stats.correlation(x, y) == pytest.approx(sps.spearmanr(x, y)[0], abs=1e-12)
+    assert stats.correlation(x, y, method="pearson") == pytest.approx(
+        sps.pearsonr(x, y)[0], abs=1e-12)
+
+
+def test_monotone_relation_gives_rho_one_and_small_p():
+    x = np.arange(20.0)
+    y = np.exp(x / 5)  # monotone, not linear
+    res = stats.bootstrap_correlation(x, y, n_boot=500, n_perm=999, seed=1)
+    assert res.estimate == pytest.approx(1.0)
+    assert res.p == pytest.approx(1 / 1000)  # no permutation reaches ρ = 1
+    assert res.ci_low == pytest.approx(1.0) and res.ci_high == pytest.approx(1.0)
+    assert res.n == 20
+    r = stats.bootstrap_correlation(x, y, method="pearson", n_boot=500, n_perm=999, seed=1)
+    assert 0.8 < r.estimate < 1.0 and r.p <= 0.002
+
+
+def test_independent_data_ci_covers_zero_in_most_seeds():
+    covered = 0
+    for seed in range(20):
+        rng = np.random.default_rng(seed)
+        x, y = rng.normal(size=30), rng.normal(size=30)
+        res = stats.bootstrap_correlation(x, y, n_boot=400, n_perm=0, seed=seed)
+        assert math.isnan(res.p)
+        covered += res.ci_low <= 0 <= res.ci_high
+    assert covered >= 16
+
+
+def test_bootstrap_and_permutation_agree_with_scipy():
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=25)
+    y = 0.4 * x + rng.normal(size=25)
+    ours = stats.bootstrap_correlation(x, y, n_boot=4000, n_perm=4000, seed=0)
+
+    def rho(a, b):
+        return sps.spearmanr(a, b)[0]
+
+    boot = sps.bootstrap((x, y), rho, paired=True, vectorized=False, n_resamples=4000,
+                         method="percentile", random_state=0)
+    assert ours.ci_low == pytest.approx(boot.confidence_interval.low, abs=0.05)
+    assert ours.ci_high == pytest.approx(boot.confidence_interval.high, abs=0.05)
+    perm = sps.permutation_test((x, y), rho, permutation_type="pairings", n_resamples=2000,
+                                vectorized=False, random_state=0)
+    assert ours.p == pytest.approx(perm.pvalue, abs=0.02)
+
+
+def test_holm_matches_hand_computation():
+    p = [0.01, 0.04, 0.03, np.nan, 0.005]
+    # sorted: 0.005*4=0.02, 0.01*3=0.03, 0.03*2=0.06, 0.04*1=0.04 -> monotone 0.06
+    expected = [0.03, 0.06, 0.06, np.nan, 0.02]
+    np.testing.assert_allclose(stats.holm(p), expected, equal_nan=True)
+    assert stats.holm([0.5, 0.9]).tolist() == [1.0, 1.0]
+    assert np.isnan(stats.holm([np.nan])).all()
+
+
+def _residual_corr(x, y, z):
+    design = np.column_stack([np.ones(len(x)), z])
+
+    def res(a):
+        return a - design @ np.linalg.lstsq(design, a, rcond=None)[0]
+
+    return np.corrcoef(res(x), res(y))[0, 1]
+
+
+def test_partial_correlation_matches_regression_residuals():
+    rng = np.random.default_rng(11)
+    z = rng.normal(size=(40, 2))
+    x = z[:, 0] + 0.5 * rng.normal(size=40)
+    y = z[:, 0] - z[:, 1] + 0.5 * rng.normal(size=40)
+    pearson = stats.partial_correlation(x, y, z, method="pearson")
+    assert pearson == pytest.approx(_residual_corr(x, y, z), abs=1e-10)
+    ranks = np.column_stack([sps.rankdata(z[:, 0]), sps.rankdata(z[:, 1])])
+    spearman = stats.partial_correlation(x, y, z)
+    assert spearman == pytest.approx(
+        _residual_corr(sps.rankdata(x), sps.rankdata(y), ranks), abs=1e-10)
+    # x and y only share z: the raw correlation is large, the partial one is not
+    assert stats.correlation(x, y) > 0.4 and abs(spearman) < 0.3
+    # a constant covariate is dropped, not a singular matrix
+    with_const = np.column_stack([z, np.ones(40)])
+    assert stats.partial_correlation(x, y, with_const) == pytest.approx(spearman)
+    boot = stats.bootstrap_correlation(x, y, covariates=z, n_boot=300, n_perm=300, seed=0)
+    assert boot.estimate == pytest.approx(spearman)
+    assert boot.ci_low <= spearman <= boot.ci_high and 0 < boot.p <= 1
+
+
+def test_rank_percentile_empirical_p_and_cohens_d():
+    assert stats.rank_among(0.9, [0.95, 0.8, 0.7, 0.99]) == (3, 5)
+    assert stats.percentile_of(2.0, [1, 2, 3, 4]) == pytest.approx(37.5)
+    assert stats.empirical_p(5.0, [1, 2, 6]) == pytest.approx(2 / 4)
+    assert stats.empirical_p(0.0, [1, 2, 6], alternative="less") == pytest.approx(1 / 4)
+    assert stats.empirical_p(0.0, [1, 2, 6], alternative="two-sided") == pytest.approx(0.5)
+    a, b = np.array([5.0, 6.0, 7.0]), np.array([1.0, 2.0, 3.0, 4.0])
+    d, lo, hi = stats.cohens_d(a, b)
+    sp = math.sqrt((2 * a.var(ddof=1) + 3 * b.var(ddof=1)) / 5)
+    assert d == pytest.approx((a.mean() - b.mean()) / sp)
+    se = math.sqrt(7 / 12 + d * d / 14)
+    assert lo == pytest.approx(d - 1.959964 * se, rel=1e-5)
+    assert hi == pytest.approx(d + 1.959964 * se, rel=1e-5)
+    assert all(math.isnan(v) for v in stats.cohens_d([1.0], [1.0, 1.0]))
+
+
+def _runs():
+    return pd.DataFrame({
+        "graph_id": ["real", "real", "a0", "a0", "a1", "a1", "b0", "b0"],
+        "family": ["real", "real", "a", "a", "a", "a", "b", "b"],
+        "status": ["ok"] * 7 + ["failed"],
+        "test_acc": [0.9, 0.8, 0.7, 0.75, 0.95, 0.85, 0.5, np.nan],
+        "params": [100] * 8, "macs": [1000] * 8})
+
+
+def test_family_accuracy_mean_sd_and_t_interval():
+    fam = stats.family_accuracy(_runs()).set_index("family")
+    assert list(fam.index) == ["real", "a", "b"]
+    vals = np.array([0.7, 0.75, 0.95, 0.85])
+    row = fam.loc["a"]
+    assert row["mean"] == pytest.approx(vals.mean())
+    assert row["sd"] == pytest.approx(vals.std(ddof=1))
+    lo, hi = sps.t.interval(0.95, 3, loc=vals.mean(), scale=sps.sem(vals))
+    assert (row["ci_low"], row["ci_high"]) == (pytest.approx(lo), pytest.approx(hi))
+    assert row["n_graphs"] == 2 and row["n_runs"] == 4
+    assert fam.loc["b", "n_runs"] == 1 and fam.loc["b", "n_failed"] == 1
+    assert math.isnan(fam.loc["b", "sd"])
+
+
+def test_real_vs_families_ranks_against_graph_means():
+    vs = stats.real_vs_families(_runs()).set_index("family")
+    a = vs.loc["a"]  # real 0.85 vs graph means a0 0.725, a1 0.90
+    assert a["real_acc"] == pytest.approx(0.85)
+    assert (a["rank"], a["of"]) == (2, 3)
+    assert a["percentile"] == pytest.approx(50.0)
+    assert a["p_greater"] == pytest.approx(2 / 3)
+    d, _, _ = stats.cohens_d([0.9, 0.8], [0.7, 0.75, 0.95, 0.85])
+    assert a["d"] == pytest.approx(d)
+    assert vs.loc["b", "rank"] == 1
+    assert stats.real_vs_families(_runs().query("family != 'real'")).empty
+
+
+def test_correlation_table_orders_and_adjusts():
+    rng = np.random.default_rng(0)
+    n = 24
+    table = pd.DataFrame({"m": rng.integers(100, 120, n), "n_params": np.full(n, 5.0),
+                          "noise": rng.normal(size=n), "clustering": rng.uniform(size=n)})
+    table["acc"] = table["clustering"] + 0.05 * rng.normal(size=n)
+    out = stats.correlation_table(table, ["noise", "clustering", "m"], n_boot=200,
+                                  n_perm=200, seed=0)
+    assert out["statistic"].iloc[0] == "clustering"
+    top = out.iloc[0]
+    assert top["rho"] == pytest.approx(sps.spearmanr(table["clustering"], table["acc"])[0])
+    assert top["rho_p_holm"] == pytest.approx(min(1.0, 3 * top["rho_p"]))
+    assert top["controls_used"] == "m"  # n_params is constant: not a control
+    assert top["partial_rho"] == pytest.approx(
+        stats.partial_correlation(table["clustering"], table["acc"], table[["m"]]))
+    assert out.set_index("statistic").loc["m", "controls_used"] == ""
+
+
+# --------------------------------------------------------------------------- pages
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory):
+    base = tmp_path_factory.mktemp("reports")
+    return {"analyze": make_analyze_folder(base / "analysis"),
+            "sweep": make_sweep_folder(base / "sweep")}
+
+
+def _text(path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def test_sweep_report_summary_tables_and_figures(folders):
+    index = build_report(folders["sweep"], resamples=200)
+    assert index == folders["sweep"] / "report" / "index.html"
+    page = _text(index)
+    summary = re.search(r'<p class="summary" id="summary">(.*?)</p>', page).group(1)
+    assert summary.startswith("The real connectome ranks 1st of 13 graphs")
+    assert "clustering_avg_zero is the statistic most correlated with accuracy, ρ = " in summary
+    for png in ("accuracy_by_family", "statistics_vs_accuracy", "correlation_heatmap",
+                "training_curves", "accuracy_vs_cost"):
+        assert f'src="{png}.png"' in page
+        assert (index.parent / f"{png}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    corr = pd.read_csv(index.parent / "correlations.csv")
+    assert corr["statistic"].iloc[0] == "clustering_avg_zero"
+    assert set(corr["controls_used"].dropna()) <= {"m,n_params", "n_params", "m"}
+    # untrusted text is escaped: the config's <script> and the failed run's error
+    assert "<script>alert" not in page and "&lt;script&gt;alert" in page
+    assert "out of memory &lt;in&gt; &amp; &quot;quotes&quot;" in page
+    assert "http://" not in page and "https://" not in page  # nothing fetched from the net
+    assert "Failed runs" in page
+
+
+def test_analyze_report_summary_and_figures(folders):
+    index = build_report(folders["analyze"], folders["analyze"].parent / "an-report")
+    page = _text(index)
+    assert re.search(r'id="summary">celegans-varshney2011 \(279 nodes, 2990 edges\) against '
+                     r"40 degree nulls: the most extreme statistic is", page)
+    for prefix in ("nulls_1_", "adjacency_1_", "class_matrix_1_", "degrees", "motifs"):
+        assert any(p.name.startswith(prefix) for p in index.parent.glob("*.png")), prefix
+    assert page.count("<img ") == 5
+    holm = pd.read_csv(index.parent / "metrics_with_holm.csv")
+    fixed = holm[holm["statistic"] == "n"].iloc[0]
+    assert np.isnan(fixed["p_holm"])  # fixed by the null model: not part of the family
+
+
+def test_missing_optional_files_drop_sections_with_a_note(tmp_path):
+    sweep = make_sweep_folder(tmp_path / "sweep", curves=False, graph_files=False)
+    analysis = make_analyze_folder(tmp_path / "analysis", motifs=False, class_matrix=False)
+    (analysis / "metrics.csv").unlink()  # metrics.json is the fallback
+    (analysis / "nulls.csv").write_text("")  # empty file
+    page = _text(build_report(sweep, resamples=50))
+    assert "curves.csv is missing" in page and "training_curves.png" not in page
+    page = _text(build_report(analysis))
+    assert "motifs.csv is missing" in page and "class_matrix.csv is missing" in page
+    assert "nulls.csv could not be read" in page
+    assert "metrics read from metrics.json" in page
+    assert "against degree nulls: the most extreme statistic is" in page
+
+
+def test_sweep_without_real_graph_or_runs(tmp_path):
+    sweep = make_sweep_folder(tmp_path / "sweep")
+    runs = pd.read_csv(sweep / "runs.csv")
+    runs[runs["family"] != "real"].to_csv(sweep / "runs.csv", index=False)
+    page = _text(build_report(sweep, resamples=50))
+    assert "There is no real connectome in this sweep" in page
+    (sweep / "runs.csv").unlink()
+    page = _text(build_report(sweep, resamples=50))
+    assert "no successful runs yet" in page and "runs.csv is missing" in page
+
+
+def test_detects_kind_and_refuses_unrelated_folders(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(TopocliError, match="neither an analyze nor a sweep folder"):
+        build_report(tmp_path / "empty")
+    with pytest.raises(TopocliError, match="does not exist"):
+        build_report(tmp_path / "nope")
+    sweep = make_sweep_folder(tmp_path / "sweep", graph_files=False)
+    (sweep / "kind.txt").unlink()  # still recognised by runs.csv
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "keep.txt").write_text("mine")
+    with pytest.raises(TopocliError, match="not written by 'topocli report'"):
+        build_report(sweep, other)
+    assert (other / "keep.txt").read_text() == "mine"
+    first = build_report(sweep, resamples=20)
+    (first.parent / "stale.png").write_bytes(b"x")
+    second = build_report(sweep, resamples=20)  # a previous report is replaced whole
+    assert second == first and not (first.parent / "stale.png").exists()
+    assert not [p for p in sweep.iterdir() if p.name.startswith(".report")]
+
+
+def test_cli_report_writes_and_errors_in_one_line(run_cli, tmp_path):
+    sweep = make_sweep_folder(tmp_path / "sweep", graph_files=False, curves=False)
+    res = run_cli("report", sweep, "--out", tmp_path / "out", "--resamples", "50")
+    assert res.exit_code == 0, res.output
+    assert res.stdout.strip() == f"wrote {tmp_path / 'out' / 'index.html'}"
+    for args in ((tmp_path / "missing",), (tmp_path,)):
+        res = run_cli("report", *args)
+        assert res.exit_code == 2
+        assert res.stderr.startswith("topocli: error: ") and res.stderr.count("\n") == 1
+
+
+def test_reads_the_real_analyze_and_sweep_output(tmp_path):
+    """Guard against format drift: build reports from what analyze and the sweep write."""
+    from topocli.graphs import GraphView, load_graph
+    from topocli.metrics.analyze import analyze, write_analyses
+    from topocli.sweep import run_sweep, stand_in_prepare, stand_in_train
+
+    view = GraphView(layer="chemical", neurons_only=False, largest_component=False,
+                     min_synapses=5)
+    graph = load_graph("celegans-white1986", view)
+    write_analyses([analyze(graph, nulls=3, seed=0, motifs_on=False)], tmp_path / "an",
+                   options={"nulls": 3, "null_model": "degree"})
+    page = _text(build_report(tmp_path / "an"))
+    assert "celegans-white1986 (249 nodes, 471 edges) against 3 degree nulls" in page
+    assert page.count("<img ") >= 4
+
+    run_sweep("celegans-varshney2011", tmp_path / "sw", families="real,ws,er", count=3,
+              seeds=2, seed=7, jobs=1, train_fn=stand_in_train, prepare_fn=stand_in_prepare,
+              progress=False)
+    page = _text(build_report(tmp_path / "sw", resamples=50))
+    assert re.search(r'id="summary">The real connectome ranks \d+(st|nd|rd|th) of 7 graphs',
+                     page)
+    assert 'src="accuracy_by_family.png"' in page and 'src="training_curves.png"' in page
