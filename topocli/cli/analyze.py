@@ -10,7 +10,8 @@ from pathlib import Path
 import click
 
 from topocli.cli import cli
-from topocli.cli.options import seed_option, view_options
+from topocli.cli.options import report_option, seed_option, view_options
+from topocli.cli.options import write_report as _write_report
 
 NULL_MODELS = ("degree", "er", "config", "ws", "ba", "sbm", "lattice")
 SUMMARY = ("n", "m", "path_length_undirected", "clustering_avg_zero", "transitivity", "sigma",
@@ -34,8 +35,9 @@ SUMMARY = ("n", "m", "path_length_undirected", "clustering_avg_zero", "transitiv
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Write metrics.csv/json, nulls.csv, motifs.csv, class_matrix.csv, "
                    "rich_club.csv, config.json and the graphs into this folder.")
+@report_option
 def analyze_command(graphs, view, nulls, null_model, lattice_nulls, seed, jobs, no_motifs,
-                    as_json, out) -> None:
+                    as_json, out, write_report: bool) -> None:
     """Statistics of each GRAPH (value, null mean +- sd, z, empirical p).
 
     \b
@@ -45,8 +47,15 @@ def analyze_command(graphs, view, nulls, null_model, lattice_nulls, seed, jobs, 
           --min-synapses 5 --nulls 200 --out white5/
       topocli analyze a.graphml b.graphml --nulls 0 --json
     """
+    from topocli.errors import TopocliError
     from topocli.graphs import load_graph
-    from topocli.metrics.analyze import analyze, to_json, write_analyses
+    from topocli.metrics.analyze import analyze, check_out_dir, to_json, write_analyses
+
+    if write_report and out is None:
+        raise TopocliError("--report needs --out DIR (the report is written to "
+                           "DIR/report/index.html)")
+    if out is not None:
+        check_out_dir(out)
 
     analyses = []
     for source in graphs:
@@ -63,6 +72,8 @@ def analyze_command(graphs, view, nulls, null_model, lattice_nulls, seed, jobs, 
                        options=options)
         click.echo(f"wrote {out}/ (metrics.csv, nulls.csv, motifs.csv, class_matrix.csv, "
                    "rich_club.csv, config.json)", err=True)
+        if write_report:
+            _write_report(out)
     if as_json:
         click.echo(json.dumps(to_json(analyses), indent=1, default=str))
         return

@@ -38,3 +38,16 @@ def view_options(func):
 
 seed_option = click.option("--seed", type=int, default=0, show_default=True,
                            help="Base random seed; every random stream derives from it.")
+
+
+report_option = click.option("--report", "write_report", is_flag=True,
+                             help="Also write the HTML report to OUT/report/index.html "
+                                  "(as topocli report OUT does).")
+
+
+def write_report(directory) -> None:
+    """Write ``directory/report/index.html`` and say where it is (``--report``)."""
+    from topocli.reports import build_report
+
+    index = build_report(directory)
+    click.echo(f"topocli: report: {index}", err=True)

@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 
 from topocli.cli import cli
-from topocli.cli.options import seed_option, view_options
+from topocli.cli.options import report_option, seed_option, view_options
+from topocli.cli.options import write_report as _write_report
 from topocli.cli.train import train_options
 
 EPILOG = """\b
@@ -47,8 +48,9 @@ rest run. Exit status: 0 all runs ok, 1 some runs failed (see runs.csv), 2 usage
               help="Run on an existing Dask cluster instead, e.g. tcp://host:8786.")
 @click.option("--retries", type=click.IntRange(min=0), default=0, show_default=True,
               help="Re-run a failed run up to this many more times.")
+@report_option
 def train_sweep(graph, view, families, count, seeds, config, seed, out, jobs, scheduler,
-                retries):
+                retries, write_report):
     """Train GRAPH and COUNT null samples per family, SEEDS runs each, into --out.
 
     Writes graphs.csv (one row per graph, with its statistics), runs.csv (one row per
@@ -65,6 +67,8 @@ def train_sweep(graph, view, families, count, seeds, config, seed, out, jobs, sc
                        retries=retries, echo=lambda line: click.echo(f"topocli: {line}",
                                                                      err=True),
                        command=_command_line())
+    if write_report:
+        _write_report(out)
     if result.failed:
         click.echo(f"topocli: warning: {result.failed} run(s) failed; errors are in "
                    f"{out / 'runs.csv'} (error column); rerun with --retries 1 to retry them",

@@ -37,7 +37,8 @@ from topocli.metrics._graph import giant_vertices, undirected
 from topocli.metrics.nulls import summarise
 from topocli.seeding import derive_seed
 
-__all__ = ["Analysis", "Limits", "analyze", "graph_statistics", "write_analyses"]
+__all__ = ["Analysis", "Limits", "analyze", "check_out_dir", "graph_statistics",
+           "write_analyses"]
 
 log = logging.getLogger("topocli")
 
@@ -540,6 +541,17 @@ def to_json(analyses: list[Analysis]) -> dict:
                         "rich_club": records(a.rich_club)} for a in analyses]}
 
 
+def check_out_dir(out_dir: str | Path) -> None:
+    """Refuse an ``--out`` folder that holds a result already, or is a file (called
+    before any work, so a long analysis never ends in a refusal)."""
+    out = Path(out_dir)
+    if (out / "config.json").exists():
+        raise TopocliError(f"{out} already holds a result (config.json); choose another --out "
+                           "folder or remove it")
+    if out.exists() and not out.is_dir():
+        raise TopocliError(f"{out} exists and is not a folder; choose another --out")
+
+
 def write_analyses(analyses: list[Analysis], out_dir: str | Path, *, command: str = "",
                    options: dict | None = None, force: bool = False) -> Path:
     """Write the ``--out`` folder (see the team contract); refuse to overwrite a result.
@@ -551,11 +563,8 @@ def write_analyses(analyses: list[Analysis], out_dir: str | Path, *, command: st
     from topocli.graphs import write_graphml
 
     out = Path(out_dir)
-    if (out / "config.json").exists() and not force:
-        raise TopocliError(f"{out} already holds a result (config.json); choose another --out "
-                           "folder or remove it")
-    if out.exists() and not out.is_dir():
-        raise TopocliError(f"{out} exists and is not a folder; choose another --out")
+    if not force:
+        check_out_dir(out)
     (out / "graphs").mkdir(parents=True, exist_ok=True)
     names = [a.name for a in analyses]
     if len(set(names)) != len(names):
