@@ -16,9 +16,11 @@ chunk of them, see below) are computed together: the depthwise conv is one group
 with ``groups = nodes * C``, the pointwise conv one grouped 1x1 conv with
 ``groups = nodes``, BN one call, all channels-last; the input aggregation is one
 multiply-add per DAG edge (the sparse product; a dense masked matmul did ~6x the work on
-the Varshney DAG and was slower). Training memory is one tensor per node: the forward
-keeps only the node outputs; the backward inverts BN from its output and recomputes the
-cheap part (aggregation, ReLU, depthwise conv) level by level. On CPU, whole levels of
+the Varshney DAG and was slower). Training memory is three tensors per node: the forward
+keeps the node outputs and each node's ReLU and depthwise-conv outputs (the per-node loop
+keeps about five per node plus one per edge), so the backward recomputes nothing; BN's
+backward runs from its output, and a level's kept activations are freed as soon as its
+backward is done. On CPU, whole levels of
 large activations fall out of cache, so a level is processed in node chunks of about
 ``CHUNK_BYTES`` per activation (measured: 1 MiB chunks 3.0 s/step, 4 MiB 3.6 s, 16 MiB
 4.4 s on the Varshney DAG, C=32, batch 64, 14x14); on small inputs a chunk is a whole
@@ -64,13 +66,14 @@ class _StageFunction(torch.autograd.Function):
 
     Forward (no autograd graph): every level (in node chunks) writes its node-major
     output into one buffer of shape ``(N, B, H, W, C)``; the input aggregation is one
-    multiply-add per edge into the chunk's stacked input, read from rows written earlier. Only the
-    stage input, that buffer and each level's BN inverse std are kept for the backward:
-    one tensor per node (the per-node loop keeps about five).
+    multiply-add per edge into the chunk's stacked input, read from rows written earlier.
+    Kept for the backward: the stage input, that buffer, each level's BN inverse std and
+    each chunk's ReLU and depthwise outputs (three tensors per node).
     Backward, levels in reverse: BN's backward from its own output (the normalised input
-    is ``(out - beta) / gamma``, as in-place activated BN, Rota Bulo et al. 2018), so the
-    pointwise conv is never recomputed; the aggregation, ReLU and depthwise conv are
-    recomputed (cheap) for the conv weight gradients; the aggregation's backward is one
+    is ``(out - beta) / gamma``, as in-place activated BN, Rota Bulo et al. 2018), then
+    both convs' backward from the kept ReLU and depthwise outputs (measured on the
+    Varshney DAG, C=32, 14x14, batch 64, 1 thread: 3.4 -> 2.2 s per step against
+    recomputing them, peak RSS 1.4 -> 2.4 GB); the aggregation's backward is one
     multiply-add per edge into the sources' gradient rows and a sampled dense-dense
     product (SDDMM) for the edge weights.
     """
@@ -79,26 +82,31 @@ class _StageFunction(torch.autograd.Function):
     def forward(ctx, stage, x, *params):
         ctx.stage = stage
         with torch.no_grad():
-            buf, invstds = None, []
+            buf, invstds, kept = None, [], []
             for lv, p in zip(stage.levels, _chunks(params, 5)):
                 values = torch.sigmoid(p[0])
-                parts = []
+                parts, level_kept = [], []
                 for j0, j1 in lv.node_chunks(stage.chunk_nodes(x)):
-                    out, invstd = lv.compute(lv.aggregate(x, buf, values, j0, j1), p, j0, j1)
+                    out, invstd, r, d = lv.compute(lv.aggregate(x, buf, values, j0, j1), p,
+                                                   j0, j1)
                     if buf is None:
                         buf = out.new_empty((stage.dag.n, *out.shape[1:]))
                     buf[lv.first + j0:lv.first + j1] = out
                     parts.append(invstd)
+                    level_kept.append((r, d))
                 invstds.append(torch.cat(parts))
+                kept.append(level_kept)
             y = buf.index_select(0, stage.output_index).mean(0)
         ctx.training = stage.training
         ctx.save_for_backward(x, buf, *params, *invstds)
+        ctx.kept = kept      # per level and chunk: ReLU and depthwise outputs (no grad)
         return y
 
     @staticmethod
     def backward(ctx, grad_y):
         stage = ctx.stage
         x, buf, *rest = ctx.saved_tensors
+        kept, ctx.kept = ctx.kept, None
         n_par = 5 * len(stage.levels)
         params, invstds = rest[:n_par], rest[n_par:]
         grad_buf = torch.zeros_like(buf)
@@ -108,21 +116,26 @@ class _StageFunction(torch.autograd.Function):
         grad_x = torch.zeros_like(x) if ctx.needs_input_grad[1] else None
         grad_params = []
         chunk = stage.chunk_nodes(x)
-        for lv, p, invstd in reversed(list(zip(stage.levels, _chunks(params, 5), invstds))):
+        for k in reversed(range(len(stage.levels))):
+            lv, p, invstd = stage.levels[k], params[5 * k:5 * k + 5], invstds[k]
             values = torch.sigmoid(p[0])
-            grads = [_level_backward(ctx.training, lv, p, values, invstd, x, buf, grad_buf,
-                                     grad_x, j0, j1)
-                     for j0, j1 in reversed(lv.node_chunks(chunk))][::-1]
+            grads = []
+            for (j0, j1), (r, d) in reversed(list(zip(lv.node_chunks(chunk), kept[k]))):
+                grads.append(_level_backward(ctx.training, lv, p, values, invstd, r, d, buf,
+                                             grad_buf, grad_x, j0, j1))
+            kept[k] = None   # free this level's activations as soon as they are used
+            grads.reverse()
             grad_edges = None if lv.is_input else \
                 torch.cat([g[0] for g in grads]) * values * (1 - values)
-            grad_params[:0] = [grad_edges, *(torch.cat([g[k] for g in grads])
-                                             for k in range(1, 5))]
+            grad_params[:0] = [grad_edges, *(torch.cat([g[i] for g in grads])
+                                             for i in range(1, 5))]
         return (None, grad_x, *grad_params)
 
 
-def _level_backward(training, lv, p, values, invstd, x, buf, grad_buf, grad_x, j0, j1):
-    """Gradients of nodes ``j0:j1`` of level ``lv``: accumulates the sources' gradient
-    rows (or ``grad_x``) and returns (edge, dw, pw, gamma, beta) gradient slices."""
+def _level_backward(training, lv, p, values, invstd, r, d, buf, grad_buf, grad_x, j0, j1):
+    """Gradients of nodes ``j0:j1`` of level ``lv`` from their kept ReLU output ``r`` and
+    depthwise output ``d``: accumulates the sources' gradient rows (or ``grad_x``) and
+    returns (edge, dw, pw, gamma, beta) gradient slices."""
     _, dw, pw, gamma, beta = p
     n, c = j1 - j0, lv.channels
     ch = slice(j0 * c, j1 * c)
@@ -142,17 +155,15 @@ def _level_backward(training, lv, p, values, invstd, x, buf, grad_buf, grad_x, j
     else:
         grad_p = scale * g
     grad_p = grad_p.reshape(b, h, w, n * c).permute(0, 3, 1, 2)
-    # Recompute aggregation -> ReLU -> depthwise conv; back through both convs.
-    a = lv.aggregate(x, buf, values, j0, j1)
-    ha, wa = a.shape[1:3]
-    r = F.relu(a.reshape(b, ha, wa, n * c).permute(0, 3, 1, 2))
-    d = F.conv2d(r, dw[ch], stride=lv.stride, padding=1, groups=n * c)
+    # Back through both convs, from the kept ReLU and depthwise outputs.
+    ha, wa = r.shape[2:]
     conv_bwd = torch.ops.aten.convolution_backward
     grad_d, grad_pw, _ = conv_bwd(grad_p, d, pw[ch], None, [1, 1], [0, 0], [1, 1], False,
                                   [0, 0], n, [True, True, False])
     grad_r, grad_dw, _ = conv_bwd(grad_d, r, dw[ch], None, [lv.stride] * 2, [1, 1], [1, 1],
                                   False, [0, 0], n * c, [True, True, False])
-    grad_a = (grad_r * (r > 0)).permute(0, 2, 3, 1).reshape(b, ha, wa, n, c)
+    grad_a = torch.ops.aten.threshold_backward(grad_r, r, 0).permute(0, 2, 3, 1).reshape(
+        b, ha, wa, n, c)
     if lv.is_input:
         if grad_x is not None:
             grad_x += grad_a.sum(3).permute(0, 3, 1, 2)
@@ -234,11 +245,11 @@ class _Level(nn.Module):
         return a.view(n, b, h, w, c).permute(1, 2, 3, 0, 4)
 
     def compute(self, a: torch.Tensor, p, j0: int, j1: int
-                ) -> tuple[torch.Tensor, torch.Tensor]:
+                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """ReLU -> depthwise -> pointwise -> BN of nodes ``j0:j1`` (no autograd).
 
-        Returns the output as a node-major ``(n, B, H', W', C)`` view and BN's inverse
-        std per channel. Convolutions run channels-last: ``(B, H, W, n, C)`` viewed as
+        Returns the output as a node-major ``(n, B, H', W', C)`` view, BN's inverse std
+        per channel, and the ReLU and depthwise outputs (kept for the backward). Convolutions run channels-last: ``(B, H, W, n, C)`` viewed as
         ``(B, n*C, H, W)``, which CPU depthwise kernels need to be fast (the NCHW depthwise
         backward measured ~5x slower).
         """
@@ -246,9 +257,9 @@ class _Level(nn.Module):
         b, h, w, n, c = a.shape
         ch = slice(j0 * c, j1 * c)
         rm, rv = self.running_mean[ch], self.running_var[ch]
-        a = F.relu(a.reshape(b, h, w, n * c).permute(0, 3, 1, 2))
-        a = F.conv2d(a, dw[ch], stride=self.stride, padding=1, groups=n * c)
-        a = F.conv2d(a, pw[ch], groups=n)
+        r = F.relu(a.reshape(b, h, w, n * c).permute(0, 3, 1, 2))
+        d = F.conv2d(r, dw[ch], stride=self.stride, padding=1, groups=n * c)
+        a = F.conv2d(d, pw[ch], groups=n)
         if self.training:
             a, _, invstd = torch.native_batch_norm(a, gamma[ch], beta[ch], rm, rv, True,
                                                    BN_MOMENTUM, BN_EPS)
@@ -256,7 +267,8 @@ class _Level(nn.Module):
             a = F.batch_norm(a, rm, rv, gamma[ch], beta[ch], False, 0.0, BN_EPS)
             invstd = (rv + BN_EPS).rsqrt()
         h, w = a.shape[2:]
-        return a.permute(0, 2, 3, 1).reshape(b, h, w, n, c).permute(3, 0, 1, 2, 4), invstd
+        out = a.permute(0, 2, 3, 1).reshape(b, h, w, n, c).permute(3, 0, 1, 2, 4)
+        return out, invstd, r, d
 
     def _bn(self, a, gamma, beta, update_stats, sl=slice(None)):
         if not self.training:
