@@ -269,7 +269,8 @@ def test_cect_prefix_reads_the_toolbox():
 
 def test_regenerate_rebuilds_identical_files(tmp_path):
     index = bundled.regenerate(tmp_path, only=["celegans-varshney2011"])
-    assert index["celegans-varshney2011"]["counts"] == bundled.index()["celegans-varshney2011"]["counts"]
+    name = "celegans-varshney2011"
+    assert index[name]["counts"] == bundled.index()[name]["counts"]
     a = read_graph_file(tmp_path / "celegans-varshney2011.graphml.gz")
     b = load_raw("celegans-varshney2011")
     assert a.vs["name"] == b.vs["name"] and sorted(a.get_edgelist()) == sorted(b.get_edgelist())

@@ -45,7 +45,8 @@ def describe(graph) -> str:
     lines = [f"source      {graph['source']}",
              f"view        {tg.GraphView(**__import__('json').loads(graph['view'])).describe()}",
              f"nodes       {graph.vcount()}",
-             f"edges       {graph.ecount()} ({'directed' if graph.is_directed() else 'undirected'})"]
+             f"edges       {graph.ecount()} "
+             f"({'directed' if graph.is_directed() else 'undirected'})"]
     types = pd.Series(graph.es["synapse_type"]).value_counts()
     lines.append("edge types  " + ", ".join(f"{k} {v}" for k, v in types.items()))
     classes = pd.Series(graph.vs["cell_class"]).value_counts()

@@ -189,7 +189,8 @@ def regenerate(out_dir: str | Path = DATA_DIR, cect_dir: str | Path | None = Non
     out_dir.mkdir(parents=True, exist_ok=True)
     today = _dt.date.today().isoformat()
     new_index: dict[str, dict] = {}
-    old = json.loads((out_dir / "index.json").read_text()) if (out_dir / "index.json").exists() else {}
+    index_path = out_dir / "index.json"
+    old = json.loads(index_path.read_text()) if index_path.exists() else {}
     for src in SOURCES:
         if only and src.name not in only:
             if src.name in old:

@@ -2,7 +2,8 @@
 
 The mapping follows cect's classification (itself from Cook et al. 2019): pharyngeal
 neurons first (some are also listed as interneurons), then sensory, inter- and motor
-neurons (CANL/CANR, of unknown function, count as interneurons), then muscles; everything else (glia, epithelia, gland cells...) is ``other``.
+neurons (CANL/CANR, of unknown function, count as interneurons), then muscles; everything
+else (glia, epithelia, gland cells...) is ``other``.
 Nodes of user files without a class get ``unknown``.
 """
 

@@ -102,7 +102,8 @@ def build_raw(
         if not directed:
             # "u v w" and "v u w" in an undirected file are one edge written twice.
             g = edges.groupby(key, sort=False)
-            mirrored = (g["orient"].transform("nunique") == 2) & (g["weight"].transform("nunique") == 1) \
+            mirrored = (g["orient"].transform("nunique") == 2) \
+                & (g["weight"].transform("nunique") == 1) \
                 & (g["weight"].transform("size") == 2)
             edges = pd.concat([edges[~mirrored], edges[mirrored].drop_duplicates(key)])
             n_mirrored = before - len(edges)
@@ -112,7 +113,8 @@ def build_raw(
         n_listed = len(edges)
         edges = edges.groupby(key, sort=False, as_index=False)["weight"].sum()
         if len(edges) < n_listed:
-            log.warning("%s: merged %d duplicate edges (weights summed)", label, n_listed - len(edges))
+            log.warning("%s: merged %d duplicate edges (weights summed)", label,
+                        n_listed - len(edges))
     else:
         edges = pd.DataFrame({"u": [], "v": [], "synapse_type": [], "weight": []})
 
@@ -150,7 +152,8 @@ def build_raw(
 
 
 def _raw_tables(graph: ig.Graph) -> tuple[pd.DataFrame, pd.DataFrame]:
-    names = graph.vs["name"] if "name" in graph.vs.attributes() else [str(i) for i in range(graph.vcount())]
+    names = (graph.vs["name"] if "name" in graph.vs.attributes()
+             else [str(i) for i in range(graph.vcount())])
     nodes = pd.DataFrame({"name": [str(n) for n in names]})
     for attr in ("cell_class", "neurotransmitter"):
         if attr in graph.vs.attributes():
@@ -349,7 +352,8 @@ def _is_number(text: str) -> bool:
 
 
 def _read_table(text: str, fmt: str, label: str) -> ig.Graph:
-    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith(("#", "%"))]
+    lines = [ln for ln in text.splitlines()
+             if ln.strip() and not ln.lstrip().startswith(("#", "%"))]
     if not lines:
         raise TopocliError(f"{label} has only comments; a graph file needs at least one edge")
     sep = {"csv": ",", "tsv": "\t"}.get(fmt)
@@ -413,7 +417,8 @@ def _from_matrix(values: np.ndarray, names: list[str], label: str) -> ig.Graph:
         raise TopocliError(f"{label}: adjacency matrix header names {len(names)} nodes but "
                            f"the matrix is {values.shape[0]}x{values.shape[1]}")
     directed = not np.allclose(values, values.T)
-    log.info("%s: read as a %s adjacency matrix", label, "directed" if directed else "symmetric (undirected)")
+    log.info("%s: read as a %s adjacency matrix", label,
+             "directed" if directed else "symmetric (undirected)")
     if not directed:
         values = np.triu(values)
     src, dst = np.nonzero(values)

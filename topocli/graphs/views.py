@@ -62,7 +62,8 @@ class GraphView:
         return asdict(self)
 
     def describe(self) -> str:
-        d = "as source" if self.directed is None else ("directed" if self.directed else "undirected")
+        d = ("as source" if self.directed is None
+             else ("directed" if self.directed else "undirected"))
         parts = [f"layer={self.layer}", d, "weighted" if self.weighted else "binary",
                  "neurons only" if self.neurons_only else "all cells",
                  "largest component" if self.largest_component else "all components"]

@@ -249,7 +249,8 @@ class _Level(nn.Module):
         """ReLU -> depthwise -> pointwise -> BN of nodes ``j0:j1`` (no autograd).
 
         Returns the output as a node-major ``(n, B, H', W', C)`` view, BN's inverse std
-        per channel, and the ReLU and depthwise outputs (kept for the backward). Convolutions run channels-last: ``(B, H, W, n, C)`` viewed as
+        per channel, and the ReLU and depthwise outputs (kept for the backward).
+        Convolutions run channels-last: ``(B, H, W, n, C)`` viewed as
         ``(B, n*C, H, W)``, which CPU depthwise kernels need to be fast (the NCHW depthwise
         backward measured ~5x slower).
         """
