@@ -109,3 +109,71 @@ def test_bad_input_nan_with_reason_or_one_line_error(run_cli, tmp_path):
     (tmp_path / "empty.csv").write_text("source,target\n")
     res = run_cli("analyze", tmp_path / "empty.csv", "--nulls", "2")
     assert res.exit_code == 2 and res.stderr.strip().count("\n") == 0
+
+
+def _directed_graph(n: int = 20, m: int = 60, seed: int = 3) -> ig.Graph:
+    rng = np.random.default_rng(seed)
+    codes = rng.choice(n * (n - 1), size=m, replace=False)
+    u, r = np.divmod(codes, n - 1)
+    g = ig.Graph(n=n, edges=np.stack([u, r + (r >= u)], axis=1).tolist(), directed=True)
+    g.vs["name"] = [f"v{i}" for i in range(n)]
+    g.vs["cell_class"] = ["motor", "sensory"] * (n // 2)
+    g.es["weight"] = [1.0] * m
+    return g
+
+
+@pytest.mark.parametrize("model", ["ws", "ba"])
+def test_directed_graph_against_undirected_nulls_uses_undirected_view(model):
+    g = _directed_graph()
+    und_m = len({tuple(sorted(e)) for e in g.get_edgelist()})
+    a = analyze(g, nulls=3, null_model=model, seed=0, lattice_nulls=1)
+    assert "undirected view" in a.config["undirected_view"] and not a.config["directed"]
+    m = a.metrics.set_index("statistic")
+    assert m.loc["m", "value"] == und_m < g.ecount()
+    assert "mean_in_degree" not in m.index and np.isnan(m.loc["reciprocity", "value"])
+    # value and nulls measured alike: a statistic defined on the graph is defined on nulls
+    finite = m["value"].notna() & ~m.index.str.endswith("_vs_lattice")
+    assert m.loc[finite, "null_mean"].notna().all(), m[finite & m["null_mean"].isna()]
+    assert set(a.motifs[a.motifs["size"] == 3]["motif"]) == {"open_triad", "triangle"}
+    assert not a.motifs["directed"].any()
+    assert g.is_directed()  # the caller's graph is not modified
+
+
+def test_cli_directed_graph_with_ws_nulls_says_undirected_view(run_cli, tmp_path):
+    write_graphml(_directed_graph(), tmp_path / "d.graphml")
+    res = run_cli("analyze", tmp_path / "d.graphml", "--nulls", "3", "--null-model", "ws",
+                  "--lattice-nulls", "1")
+    assert res.exit_code == 0, res.stderr
+    assert "analysed as the undirected view" in res.stdout
+    assert "undirected view" in res.stderr and "Traceback" not in res.output
+
+
+def test_tiny_star_with_er_nulls_lattice_rows_nan_with_reason(run_cli, tmp_path):
+    (tmp_path / "star.csv").write_text("source,target\nhub,a\nhub,b\nhub,c\nhub,d\n")
+    res = run_cli("analyze", tmp_path / "star.csv", "--nulls", "3", "--null-model", "er",
+                  "--json")
+    assert res.exit_code == 0, res.stderr
+    graph = json.loads(res.stdout)["graphs"][0]
+    assert "no degree-preserving swap" in graph["config"]["skipped"]["lattice"]
+    rows = {r["statistic"]: r for r in graph["metrics"]}
+    for key in ("omega", "propensity", "clustering_vs_lattice", "path_length_vs_lattice"):
+        assert rows[key]["null_mean"] is None, key
+        assert "no lattice reference" in rows[key]["note"], key
+    assert rows["omega"]["value"] is None
+    assert rows["path_length_undirected"]["null_mean"] is not None  # the er nulls were used
+
+
+@pytest.mark.parametrize("edges, directed", [
+    ([(0, 1), (0, 2), (0, 3), (0, 4)], False),         # star: no swap, no triangles
+    ([(0, 1), (1, 2), (2, 3), (3, 0)], False),         # 4-cycle: equal degrees
+    ([(0, 1), (2, 3)], False),                         # two edges, no triples
+    ([(0, 1), (1, 0), (1, 2), (2, 3), (3, 1)], True),
+])
+def test_tiny_graphs_every_nan_value_has_a_reason(edges, directed):
+    g = ig.Graph(n=1 + max(max(e) for e in edges), edges=edges, directed=directed)
+    for nulls in (0, 3):
+        a = analyze(g, nulls=nulls, null_model="er", seed=0, lattice_nulls=2 if nulls else 0)
+        m = a.metrics
+        undefined = m[m["value"].isna()]
+        ok = undefined["note"].str.contains("undefined|needs nulls")
+        assert ok.all(), undefined.loc[~ok, ["statistic", "note"]]

@@ -182,3 +182,8 @@ def test_small_world_er_sigma_near_one_and_lattice_omega_near_minus_one():
     res = tm.small_world(ring, nrand=3, nlattice=1, lattice_swaps_per_edge=300, seed=0)
     assert res["omega"] == pytest.approx(-1.0, abs=0.15)
     assert res["omega"] < -0.8
+
+
+def test_directed_motif_census_refuses_undirected_graph():
+    with pytest.raises(ValueError, match="needs a directed graph"):
+        tm.motifs3_directed(ig.Graph.Ring(5))

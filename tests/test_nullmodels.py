@@ -214,3 +214,19 @@ def test_bad_input_is_one_line_topocli_error(varshney_chemical):
     with pytest.raises(TopocliError) as info:
         generate(varshney_chemical, "ws", seed=0, p=2.0)
     assert "\n" not in str(info.value)
+
+
+def test_remove_listed_touches_only_plain_names_in_the_folder(tmp_path):
+    from topocli.nullmodels.ensemble import remove_listed
+
+    out = tmp_path / "out"
+    (out / "sub").mkdir(parents=True)
+    for name in ("a.graphml.gz", "b.graphml.gz", "sub/c.graphml.gz", "keep.txt"):
+        (out / name).write_text("x")
+    (tmp_path / "outside.txt").write_text("x")
+    listed = ["a.graphml.gz", "../outside.txt", "sub/c.graphml.gz", "sub", "missing.gz"]
+    (out / "manifest.json").write_text(json.dumps({"nulls": [{"file": f} for f in listed]}))
+    (out / "manifest.csv").write_text("file\n")
+    assert remove_listed(out) == 1
+    assert sorted(p.name for p in out.iterdir()) == ["b.graphml.gz", "keep.txt", "sub"]
+    assert (tmp_path / "outside.txt").exists() and (out / "sub" / "c.graphml.gz").exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import igraph as ig
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -78,3 +79,94 @@ def test_rewire_star_has_no_swaps(run_cli, tmp_path, star_file):
     assert res.exit_code == 2
     assert "no degree-preserving swap" in res.stderr
     assert res.stderr.strip().count("\n") == 0
+
+
+@pytest.fixture
+def small_file(tmp_path):
+    """A 16-node directed graph: quick to rewire with every model."""
+    codes = np.random.default_rng(0).choice(16 * 15, size=40, replace=False)
+    u, r = np.divmod(codes, 15)
+    g = ig.Graph(n=16, edges=np.stack([u, r + (r >= u)], axis=1).tolist(), directed=True)
+    g.vs["name"] = [f"c{i}" for i in range(16)]
+    g.vs["cell_class"] = ["motor", "sensory"] * 8
+    g.es["weight"] = [1.0] * g.ecount()
+    g.es["synapse_type"] = ["chemical"] * g.ecount()
+    return write_graphml(g, tmp_path / "small.graphml")
+
+
+def _args(small_file, out, *more):
+    return ("rewire", small_file, "--all-components", "--count", "1", "--jobs", "1",
+            "--out", out, *more)
+
+
+def test_rewire_zero_option_values_are_used_not_dropped(run_cli, tmp_path, small_file):
+    out = tmp_path / "ws"
+    res = run_cli(*_args(small_file, out, "--model", "ws", "--p", "0", "--k", "4"))
+    assert res.exit_code == 0, res.stderr
+    params = json.loads(pd.read_csv(out / "manifest.csv")["params"].iloc[0])
+    assert params["p"] == 0 and params["k"] == 4
+    ring = load_graph(out / "ws-0.graphml.gz")
+    assert sorted(ring.degree()) == [4] * 16        # p = 0: the ring lattice itself
+    assert json.loads((out / "manifest.json").read_text())["params"]["ws"]["p"] == 0
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--model", "degree", "-Q", "0"), "-Q/--swaps-per-edge must be a number > 0"),
+    (("--model", "degree", "--swaps-per-edge", "-1"), "must be a number > 0"),
+    (("--model", "ba", "--m-attach", "0"), "--m-attach must be at least 1"),
+    (("--model", "ws", "--p", "1.5"), "--p must be a probability in [0, 1]"),
+    (("--model", "ws", "--p", "-0.1"), "--p must be a probability"),
+    (("--model", "ws", "--k", "3"), "--k must be an even number >= 2"),
+    (("--model", "ws", "--k", "0"), "--k must be an even number >= 2"),
+    (("--model", "er", "--p", "0"), "--p applies to the ws model"),
+])
+def test_rewire_bad_option_values_one_line_exit_2(run_cli, tmp_path, small_file, args,
+                                                  message):
+    res = run_cli(*_args(small_file, tmp_path / "x", *args))
+    assert res.exit_code == 2, res.output
+    assert message in res.stderr and res.stderr.strip().count("\n") == 0
+    assert not (tmp_path / "x" / "manifest.csv").exists()
+
+
+def test_rewire_jobs_default_one_per_core(run_cli, tmp_path, small_file, monkeypatch):
+    from topocli import nullmodels
+    from topocli.cli import rewire
+
+    seen = {}
+    monkeypatch.setattr(rewire, "cpu_count", lambda: 3)
+    monkeypatch.setattr(nullmodels, "write_ensemble",
+                        lambda *a, **kw: seen.update(kw) or [])
+    res = run_cli("rewire", small_file, "--model", "er", "--out", tmp_path / "x")
+    assert res.exit_code == 0, res.stderr
+    assert seen["jobs"] == 3
+
+
+def test_rewire_same_output_for_any_jobs(run_cli, tmp_path, small_file):
+    tables = {}
+    for jobs in (1, 2):
+        out = tmp_path / f"j{jobs}"
+        res = run_cli("rewire", small_file, "--all-components", "--model", "er,ws,degree",
+                      "--count", "3", "-Q", "2", "--jobs", jobs, "--out", out)
+        assert res.exit_code == 0, res.stderr
+        tables[jobs] = pd.read_csv(out / "manifest.csv")
+    pd.testing.assert_frame_equal(tables[1], tables[2])
+    for name in tables[1]["file"]:
+        one, two = (load_graph(tmp_path / f"j{j}" / name) for j in (1, 2))
+        assert one.get_edgelist() == two.get_edgelist(), name
+
+
+def test_rewire_force_removes_only_files_the_old_manifest_lists(run_cli, tmp_path,
+                                                                small_file):
+    out = tmp_path / "nulls"
+    first = run_cli("rewire", small_file, "--all-components", "--model", "er,ba", "--count",
+                    "3", "--jobs", "1", "--out", out)
+    assert first.exit_code == 0, first.stderr
+    (out / "notes.txt").write_text("mine")
+    (out / "er-7.graphml.gz").write_text("not in the manifest")
+    again = run_cli("rewire", small_file, "--all-components", "--model", "er", "--count",
+                    "1", "--jobs", "1", "--force", "--out", out)
+    assert again.exit_code == 0, again.stderr
+    listed = set(pd.read_csv(out / "manifest.csv")["file"])
+    assert listed == {"er-0.graphml.gz"}
+    left = {p.name for p in out.iterdir()}
+    assert left == listed | {"manifest.csv", "manifest.json", "notes.txt", "er-7.graphml.gz"}

@@ -102,6 +102,8 @@ def _fmt(x) -> str:
 def _long_table(a) -> str:
     lines = [(f"# {a.name}  ({a.config['nulls']} {a.config['null_model']} nulls, seed "
               f"{a.config['seed']})")]
+    if a.config.get("undirected_view"):
+        lines.append(f"# analysed as the {a.config['undirected_view']}")
     rows = [("statistic", "value", "null mean ± sd", "z", "p", "note")]
     for r in a.metrics.itertuples():
         null = "-" if math.isnan(r.null_mean) else f"{_fmt(r.null_mean)} ± {_fmt(r.null_sd)}"
@@ -126,7 +128,9 @@ def _wide_table(analyses) -> str:
         vals = [_fmt(m["value"].get(k, float("nan"))) for k in SUMMARY]
         zs = [_fmt(m["z"].get(k, float("nan"))) for k in ("sigma", "modularity")]
         rows.append((a.name, *vals, *zs))
-    return "\n".join(_align(rows) + ["(details per statistic: --json or --out DIR)"])
+    notes = [f"# {a.name}: analysed as the {a.config['undirected_view']}" for a in analyses
+             if a.config.get("undirected_view")]
+    return "\n".join(_align(rows) + notes + ["(details per statistic: --json or --out DIR)"])
 
 
 def _align(rows) -> list[str]:

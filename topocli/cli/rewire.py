@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import os
 import sys
 import time
 from pathlib import Path
@@ -42,9 +44,36 @@ class _Progress:
             click.echo("", err=True)
 
 
+def cpu_count() -> int:
+    """Cores this process may use (respects CPU affinity / container limits)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def check_options(options: dict) -> None:
+    """Refuse model option values no model can use, with a one-line TopocliError."""
+    p, k = options.get("p"), options.get("k")
+    q, m_attach = options.get("swaps_per_edge"), options.get("m_attach")
+    if p is not None and not 0.0 <= p <= 1.0:
+        raise TopocliError(f"--p must be a probability in [0, 1], not {p}")
+    if k is not None and (k < 2 or k % 2):
+        raise TopocliError(f"--k must be an even number >= 2 (ring neighbours), not {k}")
+    if q is not None and not (math.isfinite(q) and q > 0):
+        raise TopocliError(f"-Q/--swaps-per-edge must be a number > 0, not {q}")
+    if m_attach is not None and m_attach < 1:
+        raise TopocliError(f"--m-attach must be at least 1, not {m_attach}")
+
+
 def model_params(models: list[str], options: dict) -> dict[str, dict]:
-    """Per-model keyword arguments from the CLI options that were given."""
-    given = {k: v for k, v in options.items() if v not in (None, False)}
+    """Per-model keyword arguments from the CLI options that were given.
+
+    An option counts as given unless it is None (not passed) or False (a flag not set);
+    0 and 0.0 are given values (``0 == False`` in Python, hence the identity tests).
+    """
+    check_options(options)
+    given = {k: v for k, v in options.items() if v is not None and v is not False}
     for name in given:
         if not set(_OPTION_MODELS[name]) & set(models):
             flag = "--" + name.replace("_", "-")
@@ -62,9 +91,11 @@ def model_params(models: list[str], options: dict) -> dict[str, dict]:
 @seed_option
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for <model>-<index>.graphml.gz and manifest.csv/json.")
-@click.option("--jobs", "-j", type=int, default=1, show_default=True,
-              help="Worker processes.")
-@click.option("--force", is_flag=True, help="Overwrite a folder that already has a manifest.")
+@click.option("--jobs", "-j", type=int, default=None,
+              help="Worker processes [default: one per core]; results do not depend on it.")
+@click.option("--force", is_flag=True,
+              help="Overwrite a folder that already has a manifest (the null files it lists "
+                   "are removed first).")
 @click.option("--p", "p", type=float, default=None, help="ws: rewiring probability (0.1).")
 @click.option("--k", "k", type=int, default=None,
               help="ws: ring neighbours, even (default: nearest even mean degree).")
@@ -100,6 +131,8 @@ def rewire(graph: str, model_list: str, count: int, seed: int, out: Path, jobs: 
     models = [nullmodels.check_model(m) for m in models]
     if count <= 0:
         raise TopocliError(f"--count must be at least 1, not {count}")
+    if jobs is None:
+        jobs = cpu_count()
     if jobs <= 0:
         raise TopocliError(f"--jobs must be at least 1, not {jobs}")
     params = model_params(models, {"p": p, "k": k, "match_clustering": match_clustering,

@@ -42,7 +42,8 @@ def giant_vertices(graph: ig.Graph) -> np.ndarray:
     return np.flatnonzero(membership == np.bincount(membership).argmax())
 
 
-def class_codes(graph: ig.Graph, attribute: str = "cell_class") -> tuple[np.ndarray, list[str]] | None:
+def class_codes(graph: ig.Graph,
+                attribute: str = "cell_class") -> tuple[np.ndarray, list[str]] | None:
     """Integer code per vertex and the sorted class names, or None without the attribute."""
     if attribute not in graph.vs.attributes():
         return None

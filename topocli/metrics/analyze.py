@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,12 +38,16 @@ from topocli.metrics._graph import giant_vertices, undirected
 from topocli.metrics.nulls import summarise
 from topocli.seeding import derive_seed
 
-__all__ = ["Analysis", "Limits", "analyze", "check_out_dir", "graph_statistics",
-           "write_analyses"]
+__all__ = ["UNDIRECTED_MODELS", "Analysis", "Limits", "analyze", "check_out_dir",
+           "graph_statistics", "undirected_view", "write_analyses"]
 
 log = logging.getLogger("topocli")
 
 Progress = Callable[[str, int, int], None]
+
+# Null models that only make undirected graphs: a directed graph is analysed through its
+# undirected view against them, so graph and nulls are measured the same way.
+UNDIRECTED_MODELS = ("ws", "ba")
 
 
 @dataclass(frozen=True)
@@ -203,7 +208,9 @@ def graph_statistics(graph: ig.Graph, *, seed=0, modularity_runs: int = 5,
 
 # --------------------------------------------------------------------------- notes
 
-def _notes(graph: ig.Graph, plan: _Plan, real: dict, null_model: str) -> dict[str, str]:
+def _notes(graph: ig.Graph, plan: _Plan, real: dict, null_model: str, *,
+           has_nulls: bool = True, lattice_note: str | None = None) -> dict[str, str]:
+    """The note of each scalar row: its convention and, when NaN, why."""
     d = graph.is_directed()
     giant = int(real.get("giant_nodes", 0))
     samp = (f"; estimated from {plan.sources} sampled sources" if plan.sources else "")
@@ -225,8 +232,9 @@ def _notes(graph: ig.Graph, plan: _Plan, real: dict, null_model: str) -> dict[st
         "clustering_avg_nan": "mean over degree>=2 nodes only (igraph)" + (f"; {und}" if d else ""),
         "transitivity": "3 x triangles / connected triples" + (f"; {und}" if d else ""),
         "clustering_directed": "Fagiolo 2007, mean over all nodes",
-        "modularity": f"Leiden (igraph), best of {plan.modularity_runs} seeded runs (same for nulls)"
-                      + ("; directed (Leicht-Newman)" if d else "") + "; unweighted",
+        "modularity": (f"Leiden (igraph), best of {plan.modularity_runs} seeded runs (same "
+                       "for nulls)" + ("; directed (Leicht-Newman)" if d else "")
+                       + "; unweighted"),
         "n_communities": "of the best Leiden run",
         "class_modularity": "partition by cell_class",
         "class_assortativity": "nominal assortativity by cell_class",
@@ -254,7 +262,40 @@ def _notes(graph: ig.Graph, plan: _Plan, real: dict, null_model: str) -> dict[st
         notes["diameter"] = notes["path_length"]
     if not np.isfinite(real.get("class_assortativity", np.nan)) and real.get("m", 0):
         notes["class_assortativity"] = "undefined: no cell_class attribute or a single class"
+    if has_nulls and lattice_note:
+        for key in ("omega", "propensity"):
+            if "undefined" not in notes[key]:
+                notes[key] += f"; undefined: {lattice_note}"
+    for key, value in real.items():
+        if ":" in key or key == "giant_nodes" or np.isfinite(value):
+            continue
+        if not has_nulls and key in _ORDER_LAST:
+            continue    # "needs nulls (--nulls N)" is added by _metrics_table
+        base = notes.get(key, "")
+        if "undefined" not in base:
+            reason = _undefined_reason(graph, key, real)
+            notes[key] = "; ".join(x for x in (base, reason) if x)
     return notes
+
+
+def _undefined_reason(graph: ig.Graph, key: str, real: dict) -> str:
+    """Why scalar ``key`` is NaN on ``graph`` (tiny or degenerate graphs)."""
+    n, m = int(real.get("n", graph.vcount())), int(real.get("m", graph.ecount()))
+    if key == "density" and n < 2:
+        return "undefined: fewer than 2 nodes"
+    if m == 0:
+        return "undefined: the graph has no edges"
+    if key in ("class_modularity", "homophily_fraction", "class_assortativity"):
+        if "cell_class" not in graph.vs.attributes():
+            return "undefined: no cell_class attribute"
+        return "undefined: a single cell_class or no edges between classed nodes"
+    if key.startswith("degree_assortativity"):
+        return "undefined: the degrees at edge ends do not vary"
+    if key in ("transitivity", "clustering_avg_nan", "clustering_directed"):
+        return "undefined: no node has two neighbours (no connected triples)"
+    if key in ("sigma", "omega", "propensity"):
+        return "undefined: a reference value (C_r, L_r, C_l or L_l) is 0 or undefined"
+    return "undefined on this graph"
 
 
 # --------------------------------------------------------------------------- analyze
@@ -275,6 +316,10 @@ def analyze(graph: ig.Graph, *, nulls: int = 100, null_model: str = "degree", se
         Null graphs drawn with ``topocli.nullmodels.generate_many(graph, null_model,
         nulls, seed=seed, jobs=jobs, **null_params)`` (null ``i`` uses
         ``derive_seed(seed, null_model, i)``). 0: values only.
+    null_model : str
+        A model of :mod:`topocli.nullmodels`. ``ws`` and ``ba`` make undirected graphs:
+        a directed ``graph`` is then analysed as its :func:`undirected_view` (value and
+        nulls measured alike), as ``config["undirected_view"]`` and a warning say.
     seed : int
         Base seed (Leiden runs, sampled sources and nulls derive from it).
     jobs : int
@@ -284,7 +329,9 @@ def analyze(graph: ig.Graph, *, nulls: int = 100, null_model: str = "degree", se
     motifs_on : bool
         Compute the 3-node directed and 4-node undirected motif census.
     lattice_nulls : int, optional
-        Lattice references for omega and propensity (default ``min(nulls, 20)``).
+        Lattice references for omega and propensity (default ``min(nulls, 20)``). When
+        none can be drawn (e.g. a star admits no swap), omega, propensity and the lattice
+        comparison rows are NaN with the reason in their note and ``config["skipped"]``.
     lattice_swaps : float
         Latticisation trials per edge (see :func:`topocli.metrics.small_world`).
     modularity_runs : int
@@ -301,23 +348,43 @@ def analyze(graph: ig.Graph, *, nulls: int = 100, null_model: str = "degree", se
         raise TopocliError(f"{name} has no edges, so there is nothing to compare with null "
                            "graphs; use a view that keeps edges or --nulls 0")
     lattice_nulls = min(nulls, 20) if lattice_nulls is None else lattice_nulls
+    view_note = None
+    if nulls and null_model in UNDIRECTED_MODELS and graph.is_directed():
+        view_note = (f"undirected view of a directed graph ({graph.ecount()} arcs collapsed "
+                     f"to {undirected(graph).ecount()} edges): {null_model} nulls are "
+                     "undirected, so graph and nulls are measured the same way")
+        log.warning("%s: analysed as its %s", name, view_note)
+        graph = undirected_view(graph)
     plan = _plan(graph, motifs_on=motifs_on, modularity_runs=modularity_runs, limits=limits)
     for key, reason in plan.skipped:
         if reason.startswith(("skipped", "one Leiden")):
             log.warning("%s: %s %s", name, key, reason)
     real = _measure(graph, plan, seed)
-    real_info = {**real, "giant_nodes": len(giant_vertices(graph))}
 
     null_rows, null_seeds = _null_rows(graph, plan, nulls, null_model, seed, jobs, progress,
                                        null_params or {})
-    latt = _lattice_rows(graph, lattice_nulls, seed, plan, progress, jobs, lattice_swaps)
+    latt, latt_reason = _lattice_rows(graph, lattice_nulls, seed, plan, progress, jobs,
+                                      lattice_swaps)
+    skipped = dict(plan.skipped)
+    if latt_reason is not None and lattice_nulls:
+        skipped["lattice"] = (f"reference not drawn: {latt_reason}; omega, propensity and "
+                              "the lattice rows are NaN")
+        log.warning("%s: lattice %s", name, skipped["lattice"])
     null_df = pd.DataFrame(null_rows)
     _add_small_world(real, null_df, latt)
     null_df.insert(0, "seed", null_seeds)
     null_df.insert(0, "null_index", np.arange(len(null_df)))
 
-    notes = _notes(graph, plan, real_info, null_model)
-    metrics_df = _metrics_table(real, null_df, latt, notes)
+    real_info = {**real, "giant_nodes": len(giant_vertices(graph))}
+    short = (f"no lattice reference ({re.split(r'[:;]', latt_reason)[0]})"
+             if latt_reason else None)
+    notes = _notes(graph, plan, real_info, null_model, has_nulls=bool(nulls),
+                   lattice_note=short)
+    if view_note is not None:
+        notes["m"] = "; ".join(x for x in (notes.get("m", ""), "edges of the undirected view")
+                               if x)
+    metrics_df = _metrics_table(real, null_df, latt, notes,
+                                lattice_reason=short if lattice_nulls else None)
     motif_df = _motif_table(real, null_df, plan)
     class_df = _class_table(real, null_df)
     rc_df = _rich_club_table(real, null_df)
@@ -327,8 +394,9 @@ def analyze(graph: ig.Graph, *, nulls: int = 100, null_model: str = "degree", se
               "lattice_nulls": lattice_nulls, "lattice_swaps": lattice_swaps, "seed": seed,
               "jobs": jobs,
               "motifs": motifs_on, "modularity_runs": plan.modularity_runs,
-              "path_sources": plan.sources, "skipped": dict(plan.skipped),
-              "limits": limits.__dict__}
+              "path_sources": plan.sources, "skipped": skipped,
+              "limits": limits.__dict__, "directed": graph.is_directed(),
+              "undirected_view": view_note}
     return Analysis(name=name, graph=graph, metrics=metrics_df, nulls=null_df, motifs=motif_df,
                     class_matrix=class_df, rich_club=rc_df, config=config)
 
@@ -339,6 +407,21 @@ def _graph_name(graph: ig.Graph) -> str:
     return "graph"
 
 
+def undirected_view(graph: ig.Graph) -> ig.Graph:
+    """``graph`` with arcs collapsed to undirected edges, attributes kept.
+
+    ``u->v`` and ``v->u`` become one edge whose ``weight`` is their sum; vertex and graph
+    attributes (names, classes, source, view) are kept; other edge attributes are dropped.
+    An undirected graph is returned unchanged.
+    """
+    if not graph.is_directed():
+        return graph
+    g = graph.copy()
+    combine = {"weight": "sum"} if "weight" in g.es.attributes() else None
+    g.to_undirected(mode="collapse", combine_edges=combine)
+    return g
+
+
 def _null_rows(graph, plan, nulls, null_model, seed, jobs, progress, params):
     if nulls == 0:
         return [], []
@@ -347,6 +430,10 @@ def _null_rows(graph, plan, nulls, null_model, seed, jobs, progress, params):
     if progress:
         progress("drawing nulls", 0, nulls)
     graphs = _nullsource.draw(graph, null_model, nulls, seed=seed, jobs=jobs, **params)
+    if any(g.is_directed() != plan.directed for g in graphs):
+        raise TopocliError(f"{null_model} nulls are {'un' if plan.directed else ''}directed "
+                           f"but the graph is {'' if plan.directed else 'un'}directed; they "
+                           "cannot be compared")
     seeds = [int(g["seed"]) if "seed" in g.attributes() else derive_seed(seed, null_model, i)
              for i, g in enumerate(graphs)]
     stat_seeds = [derive_seed(seed, "null-stats", i) for i in range(nulls)]
@@ -372,9 +459,11 @@ def _null_rows(graph, plan, nulls, null_model, seed, jobs, progress, params):
 
 
 def _lattice_rows(graph, count, seed, plan, progress, jobs=1,
-                  lattice_swaps: float = 10) -> pd.DataFrame:
+                  lattice_swaps: float = 10) -> tuple[pd.DataFrame, str | None]:
+    """Lattice references (C_l, L_l) and, when none were drawn, the reason why."""
+    empty = pd.DataFrame(columns=["clustering_avg_zero", "path_length_undirected"])
     if count == 0:
-        return pd.DataFrame(columns=["clustering_avg_zero", "path_length_undirected"])
+        return empty, "--lattice-nulls 0"
     from topocli.metrics import _nullsource
 
     und = undirected(graph)
@@ -384,14 +473,18 @@ def _lattice_rows(graph, count, seed, plan, progress, jobs=1,
     if progress:
         progress("lattice nulls", 0, count)
     # one lockstep batch (topocli.nullmodels); lattice null i uses derive_seed(seed, "lattice", i)
-    for i, h in enumerate(_nullsource.draw(und, "lattice", count, seed=seed, jobs=jobs,
-                                           swaps_per_edge=lattice_swaps)):
+    try:
+        lattices = _nullsource.draw(und, "lattice", count, seed=seed, jobs=jobs,
+                                    swaps_per_edge=lattice_swaps)
+    except TopocliError as exc:
+        return empty, str(exc).split("; use another null model")[0]
+    for i, h in enumerate(lattices):
         dist = paths.distance_summary(h, sources=plan.sources, seed=derive_seed(seed, "sources"))
         rows.append({"clustering_avg_zero": clustering.clustering_avg_zero(h),
                      "path_length_undirected": dist["path_length"]})
         if progress:
             progress("lattice nulls", i + 1, count)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows), None
 
 
 def _add_small_world(real: dict, null_df: pd.DataFrame, latt: pd.DataFrame) -> None:
@@ -422,25 +515,41 @@ def _add_small_world(real: dict, null_df: pd.DataFrame, latt: pd.DataFrame) -> N
 _ORDER_LAST = ("sigma", "omega", "propensity")
 
 
+def _join(*parts: str) -> str:
+    return "; ".join(x for x in parts if x)
+
+
 def _metrics_table(real: dict, null_df: pd.DataFrame, latt: pd.DataFrame,
-                   notes: dict[str, str]) -> pd.DataFrame:
+                   notes: dict[str, str], lattice_reason: str | None = None) -> pd.DataFrame:
+    """One row per scalar statistic, plus the two lattice comparison rows.
+
+    ``lattice_reason``: why no lattice reference was drawn although one was asked for
+    (the lattice comparison rows then carry NaN null values and this reason).
+    """
     rows = []
     scalars = [k for k in real if ":" not in k and k not in _ORDER_LAST] + list(_ORDER_LAST)
     for key in scalars:
         value = real[key]
         null = null_df[key].to_numpy(float) if key in null_df else np.array([])
         s = summarise(value, null)
-        note = "; ".join(x for x in (notes.get(key, ""), s.pop("note")) if x)
+        extra = s.pop("note")
+        if "undefined" in notes.get(key, ""):
+            extra = extra.replace("undefined on this graph", "").strip("; ")
+        note = _join(notes.get(key, ""), extra)
         if key in _ORDER_LAST and len(null_df) == 0:
-            note = "; ".join(x for x in (note, "needs nulls (--nulls N)") if x)
+            note = _join(note, "needs nulls (--nulls N)")
         rows.append({"statistic": key, "value": value, **s, "note": note})
     for key, label in (("clustering_avg_zero", "clustering_vs_lattice"),
                        ("path_length_undirected", "path_length_vs_lattice")):
         if len(latt):
             s = summarise(real[key], latt[key].to_numpy(float))
-            note = "; ".join(x for x in (f"{key} against {len(latt)} lattice nulls (C_l, L_l)",
-                                         s.pop("note")) if x)
+            note = _join(f"{key} against {len(latt)} lattice nulls (C_l, L_l)", s.pop("note"))
             rows.append({"statistic": label, "value": real[key], **s, "note": note})
+        elif lattice_reason:
+            s = summarise(real[key], np.array([]))
+            s.pop("note")
+            rows.append({"statistic": label, "value": real[key], **s,
+                         "note": f"{key} against lattice nulls; undefined: {lattice_reason}"})
     return pd.DataFrame(rows, columns=["statistic", "value", "null_mean", "null_sd", "z", "p",
                                        "note"])
 

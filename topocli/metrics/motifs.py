@@ -69,6 +69,9 @@ def motifs3_directed(graph: ig.Graph) -> dict[str, float]:
     Wernicke, S. and Rasche, F. (2006). FANMOD: a tool for fast network motif detection.
     Bioinformatics 22, 1152-1153.
     """
+    if not graph.is_directed():
+        raise ValueError("motifs3_directed needs a directed graph (an undirected one has 4 "
+                         "3-node classes, not 16); use motifs3_undirected")
     counts = graph.motifs_randesu(size=3) if graph.vcount() >= 3 else [0.0] * 16
     return {code: float(counts[iso]) for iso, (code, _) in MOTIF3_DIRECTED.items()}
 
@@ -94,10 +97,10 @@ def motifs4_undirected(graph: ig.Graph) -> dict[str, float]:
     """Counts of the 6 connected 4-node induced subgraphs of the undirected version.
 
     Non-induced counts come from degrees, edge triangle counts and common-neighbour
-    counts (sparse matrix algebra) and K4 from igraph's clique search, then are converted to induced counts through how
-    often each pattern occurs in each graphlet (e.g. a diamond holds 6 paths, 4 tailed
-    triangles, 2 stars and 1 cycle). Equals igraph's ``motifs_randesu(size=4)`` on the
-    undirected graph, usually 50-100x faster.
+    counts (sparse matrix algebra) and K4 from igraph's clique search, then are converted
+    to induced counts through how often each pattern occurs in each graphlet (e.g. a
+    diamond holds 6 paths, 4 tailed triangles, 2 stars and 1 cycle). Equals igraph's
+    ``motifs_randesu(size=4)`` on the undirected graph, usually 50-100x faster.
 
     References
     ----------

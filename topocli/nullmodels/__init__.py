@@ -44,9 +44,9 @@ from topocli.nullmodels.rewiring import (
 )
 from topocli.nullmodels.smallworld import watts_strogatz
 
-__all__ = ["MODELS", "SwapResult", "block_densities", "check_model", "degree_preserving_edge_arrays",
-           "degree_preserving_rewire", "generate", "generate_many", "lattice_reference",
-           "model_function", "write_ensemble"]
+__all__ = ["MODELS", "SwapResult", "block_densities", "check_model",
+           "degree_preserving_edge_arrays", "degree_preserving_rewire", "generate",
+           "generate_many", "lattice_reference", "model_function", "write_ensemble"]
 
 MODELS: tuple[str, ...] = ("er", "ws", "ba", "degree", "config", "lattice", "sbm")
 

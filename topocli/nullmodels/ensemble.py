@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -15,15 +16,21 @@ import numpy as np
 from topocli.errors import TopocliError
 from topocli.seeding import derive_seed
 
-__all__ = ["MANIFEST_COLUMNS", "generate_many", "null_seeds", "write_ensemble"]
+__all__ = ["MANIFEST_COLUMNS", "generate_many", "null_seeds", "remove_listed",
+           "write_ensemble"]
 
 MANIFEST_COLUMNS = ("file", "model", "index", "seed", "params", "n", "m", "directed",
                     "swaps_attempted", "swaps_accepted", "m_source", "m_mismatch")
 _SWAP_MODELS = ("degree", "lattice")
 
+log = logging.getLogger("topocli")
+
 
 def null_seeds(seed: int | None, model: str, count: int, first_index: int = 0) -> list[int]:
-    """Seeds of nulls ``first_index .. first_index + count - 1``: ``derive_seed(seed, model, i)``."""
+    """Seeds of nulls ``first_index .. first_index + count - 1``.
+
+    Null ``i`` gets ``derive_seed(seed, model, i)``.
+    """
     return [derive_seed(seed, model, i) for i in range(first_index, first_index + count)]
 
 
@@ -97,6 +104,45 @@ def manifest_row(null: ig.Graph, file: str, index: int) -> dict:
     return row
 
 
+def _listed_files(out: Path) -> list[str] | None:
+    """File names the manifest in ``out`` lists (JSON, else CSV); None if unreadable."""
+    try:
+        document = json.loads((out / "manifest.json").read_text())
+        return [str(row["file"]) for row in document["nulls"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    try:
+        with open(out / "manifest.csv", newline="") as fh:
+            return [str(row["file"]) for row in csv.DictReader(fh)]
+    except (OSError, ValueError, KeyError, csv.Error):
+        return None
+
+
+def remove_listed(out: Path) -> int:
+    """Delete the null files an old manifest in ``out`` lists, then the manifest itself.
+
+    Only plain files named in the manifest and lying directly in ``out`` are removed
+    (a listed name with a folder part, or one that is not a file, is left alone), so
+    nothing else in the folder is touched. Returns the number of null files removed.
+    """
+    names = _listed_files(out)
+    if names is None:
+        log.warning("%s: the old manifest could not be read; its null files are left in "
+                    "place", out)
+        names = []
+    removed = 0
+    for name in dict.fromkeys(names):
+        if not name or name in (".", "..") or Path(name).name != name:
+            continue
+        path = out / name
+        if path.is_file() or path.is_symlink():
+            path.unlink()
+            removed += 1
+    for manifest in ("manifest.csv", "manifest.json"):
+        (out / manifest).unlink(missing_ok=True)
+    return removed
+
+
 def write_ensemble(
     graph: ig.Graph,
     models: Sequence[str],
@@ -114,8 +160,10 @@ def write_ensemble(
 
     ``out/manifest.csv`` (one row per null: ``MANIFEST_COLUMNS``) and ``out/manifest.json``
     (the same rows plus ``meta``: command, source, view, seed, versions). A folder that
-    already holds a manifest is refused unless ``force``. ``progress`` is called with the
-    number of nulls just written. Returns the manifest rows.
+    already holds a manifest is refused unless ``force``; with ``force`` the null files the
+    old manifest lists are removed (once every model has been checked on the graph) so
+    the folder holds exactly what the new manifest lists (:func:`remove_listed`).
+    ``progress`` is called with the number of nulls just written. Returns the manifest rows.
     """
     from topocli import __version__
     from topocli.graphs import write_graphml
@@ -136,6 +184,9 @@ def write_ensemble(
     # Check every model on the graph before spending time on any of them.
     for model in models:
         generate_many(graph, model, 1, seed=seed, **params.get(model, {}))
+    if existing:
+        removed = remove_listed(out)
+        log.info("%s: --force removed %d null files of the previous manifest", out, removed)
     rows: list[dict] = []
     piece = max(1, min(count, 50 * max(1, jobs)))
     for model in models:

@@ -125,7 +125,7 @@ def watts_strogatz(
     if graph.is_directed():
         params["directed_source"] = "undirected view (WS is an undirected model)"
     rng = as_rng(seed)
-    for attempt in range(_TRIES if connected else 1):
+    for _attempt in range(_TRIES if connected else 1):
         edges = _ws_edges(n, k, p, rng)
         if not connected or ig.Graph(n=n, edges=edges).is_connected():
             break
