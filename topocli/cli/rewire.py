@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 import sys
 import time
 from pathlib import Path
@@ -13,6 +12,7 @@ import click
 from topocli.cli import cli
 from topocli.cli.options import seed_option, view_options
 from topocli.errors import TopocliError
+from topocli.system import cpu_count
 
 # Which model reads which option (an option given for none of the chosen models is an error).
 _OPTION_MODELS = {"p": ("ws",), "k": ("ws",), "match_clustering": ("ws",),
@@ -42,14 +42,6 @@ class _Progress:
     def close(self) -> None:
         if self.shown:
             click.echo("", err=True)
-
-
-def cpu_count() -> int:
-    """Cores this process may use (respects CPU affinity / container limits)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
 
 
 def check_options(options: dict) -> None:

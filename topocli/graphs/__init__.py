@@ -14,10 +14,10 @@ from topocli.errors import TopocliError
 from topocli.graphs.bundled import index as bundled_index
 from topocli.graphs.bundled import load_bundled, raw_from_cect, suggest
 from topocli.graphs.io import read_graph_file, write_graphml
-from topocli.graphs.views import LAYERS, GraphView, apply_view
+from topocli.graphs.views import LAYERS, GraphView, apply_view, undirected_view
 
 __all__ = ["GraphView", "LAYERS", "apply_view", "bundled_index", "load_graph", "load_raw",
-           "read_graph_file", "write_graphml"]
+           "read_graph_file", "undirected_view", "write_graphml"]
 
 log = logging.getLogger("topocli")
 

@@ -134,5 +134,39 @@ def apply_view(raw: ig.Graph, view: GraphView, *, label: str = "graph") -> ig.Gr
     return g
 
 
+def undirected_view(graph: ig.Graph) -> ig.Graph:
+    """``graph`` with every arc pair ``u->v``, ``v->u`` collapsed into one undirected edge.
+
+    What the ranking DAG methods (``random-order``, ``class-order``) wire from, and what
+    an undirected null model (``ws``, ``ba``) can be compared with. Node and graph
+    attributes (names, classes, source) are kept; edge ``synapses`` are summed (as
+    :func:`apply_view` does for ``--undirected``), ``synapse_type`` joined, ``weight``
+    summed for a weighted view and kept at 1 for a binary one; the graph attribute
+    ``view`` records ``directed: false``. An undirected graph is returned as it is.
+    """
+    if not graph.is_directed():
+        return graph
+    g = graph.copy()
+    attrs = g.es.attributes()
+    binary = "weight" not in attrs or all(w == 1 for w in g.es["weight"])
+    combine: dict = {a: "first" for a in attrs}
+    if "synapses" in attrs:
+        combine["synapses"] = "sum"
+    if "weight" in attrs:
+        combine["weight"] = "max" if binary else "sum"
+    if "synapse_type" in attrs:
+        combine["synapse_type"] = _join_types
+    g.to_undirected(mode="collapse", combine_edges=combine)
+    if "view" in g.attributes():
+        try:
+            view = json.loads(g["view"])
+        except (TypeError, ValueError):
+            view = None
+        if isinstance(view, dict):
+            view["directed"] = False
+            g["view"] = json.dumps(view)
+    return g
+
+
 def _join_types(values: list[str]) -> str:
-    return "+".join(sorted(set(values)))
+    return "+".join(sorted({p for v in values if v for p in str(v).split("+")}))

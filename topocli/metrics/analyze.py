@@ -24,6 +24,7 @@ import pandas as pd
 
 from topocli import __version__
 from topocli.errors import TopocliError
+from topocli.graphs import undirected_view
 from topocli.metrics import (
     basic,
     clustering,
@@ -39,7 +40,7 @@ from topocli.metrics.nulls import summarise
 from topocli.seeding import derive_seed
 
 __all__ = ["UNDIRECTED_MODELS", "Analysis", "Limits", "analyze", "check_out_dir",
-           "graph_statistics", "undirected_view", "write_analyses"]
+           "graph_statistics", "write_analyses"]
 
 log = logging.getLogger("topocli")
 
@@ -405,21 +406,6 @@ def _graph_name(graph: ig.Graph) -> str:
     if "source" in graph.attributes() and graph["source"]:
         return Path(str(graph["source"])).name.split(".graphml")[0]
     return "graph"
-
-
-def undirected_view(graph: ig.Graph) -> ig.Graph:
-    """``graph`` with arcs collapsed to undirected edges, attributes kept.
-
-    ``u->v`` and ``v->u`` become one edge whose ``weight`` is their sum; vertex and graph
-    attributes (names, classes, source, view) are kept; other edge attributes are dropped.
-    An undirected graph is returned unchanged.
-    """
-    if not graph.is_directed():
-        return graph
-    g = graph.copy()
-    combine = {"weight": "sum"} if "weight" in g.es.attributes() else None
-    g.to_undirected(mode="collapse", combine_edges=combine)
-    return g
 
 
 def _null_rows(graph, plan, nulls, null_model, seed, jobs, progress, params):

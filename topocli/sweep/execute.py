@@ -18,7 +18,6 @@ doing.
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -26,18 +25,11 @@ from contextlib import contextmanager
 from typing import Any
 
 from topocli.errors import TopocliError
+from topocli.system import cpu_count
 
 __all__ = ["Progress", "cpu_count", "dask_client", "execute", "threads_per_run"]
 
 log = logging.getLogger("topocli")
-
-
-def cpu_count() -> int:
-    """Cores this process may use (respects CPU affinity / container limits)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
 
 
 def threads_per_run(jobs: int, scheduler: str | None, requested: int | None) -> int:
