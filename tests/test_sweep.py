@@ -64,7 +64,8 @@ def test_plan_derives_every_seed_from_the_base_seed():
 
 
 def test_store_keeps_each_run_once(tmp_path):
-    kwargs = {"graph_id": "g", "family": "real", "seed_index": 0, "seed": 1, "config": {}, "task_s": 0.1}
+    kwargs = {"graph_id": "g", "family": "real", "seed_index": 0, "seed": 1, "config": {},
+              "task_s": 0.1}
     with SweepStore(tmp_path / "s.sqlite") as store:
         assert store.record_run(run_id="r", status="failed", error="E: boom", result={},
                                 **kwargs)
@@ -321,11 +322,17 @@ def test_real_sweep_end_to_end_serial_parallel_and_dask(tmp_path, run_cli, dask_
     serial = run_cli(*base, "--jobs", "1", "--out", tmp_path / "serial")
     assert serial.exit_code == 0, serial.stderr
     assert "sweep plan: 2 graphs (real 1, er 1), 4 runs (2 seeds each)" in serial.stderr
+    # The default --dag random-order ignores directions: the real graph is the undirected
+    # view (2990 arcs -> 2287 edges), the plan says so, and gives a time from a pilot.
+    assert "graphs undirected" in serial.stderr and "estimated ~" in serial.stderr
+    assert "pilot" in serial.stderr
     out = tmp_path / "serial"
     graphs = pd.read_csv(out / "graphs.csv")
     assert list(graphs["graph_id"]) == ["real", "er-000"]
-    assert {"clustering_avg_zero", "modularity", "path_length"} <= set(graphs.columns)
-    assert graphs.loc[0, "m"] == 2990 and graphs.loc[1, "m"] == 2990
+    assert {"clustering_avg_zero", "modularity", "path_length", "sigma", "omega",
+            "motif3:triangle", "m_dag"} <= set(graphs.columns)
+    assert list(graphs["m"]) == [2287, 2287] and not graphs["directed"].any()
+    assert list(graphs["m_dag"]) == [2287, 2287]
     runs = pd.read_csv(out / "runs.csv")
     assert (runs["status"] == "ok").all() and runs["test_acc"].between(0, 1).all()
     assert len(pd.read_csv(out / "curves.csv")) == 4  # 1 epoch each
@@ -341,4 +348,5 @@ def test_real_sweep_end_to_end_serial_parallel_and_dask(tmp_path, run_cli, dask_
 
     again = run_cli(*base, "--jobs", "1", "--out", out)  # the same command: nothing to do
     assert again.exit_code == 0 and "4 already done, 0 to run" in again.stderr
+    assert "nothing left to run" in again.stderr and "pilot" not in again.stderr
     pd.testing.assert_frame_equal(runs, pd.read_csv(out / "runs.csv"))

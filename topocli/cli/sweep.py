@@ -26,6 +26,13 @@ Each run uses 1 torch thread unless --threads says otherwise, so results do not 
 --jobs or --scheduler (torch's sums differ in the last digits between thread counts).
 Run the same command again after an interruption: finished runs are kept and only the
 rest run. Exit status: 0 all runs ok, 1 some runs failed (see runs.csv), 2 usage error.
+
+\b
+Every family is compared in one convention. --dag random-order and class-order ignore
+edge directions, so the real graph is the source's undirected view (a directed
+connectome's reciprocal arcs collapse to one edge) and every null is drawn from it;
+--dag feedback-arc keeps directions, so all graphs are directed and the undirected
+families ws and ba are refused. config.json and the plan line say which was used.
 """
 
 
@@ -53,8 +60,10 @@ def train_sweep(graph, view, families, count, seeds, config, seed, out, jobs, sc
                 retries, write_report):
     """Train GRAPH and COUNT null samples per family, SEEDS runs each, into --out.
 
-    Writes graphs.csv (one row per graph, with its statistics), runs.csv (one row per
-    run), curves.csv (per epoch), config.json, sweep.sqlite and graphs/*.graphml.gz.
+    Writes graphs.csv (one row per graph: its statistics, small-world indices, motif
+    counts and the edges its DAG keeps), runs.csv (one row per run), curves.csv (per
+    epoch), config.json, sweep.sqlite and graphs/*.graphml.gz. The plan printed first
+    gives a rough time from a pilot of a few training steps of the real graph.
     """
     from topocli.errors import TopocliError
     from topocli.sweep import run_sweep

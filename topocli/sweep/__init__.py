@@ -4,9 +4,14 @@
 
 1. **plan** (:mod:`~topocli.sweep.plan`): the real graph plus ``count`` samples of each
    null family, and ``seeds`` training runs per graph, every seed derived from one base
-   seed;
+   seed. The real graph is the source's undirected view when ``--dag`` ignores
+   directions (``random-order``, ``class-order``), else the directed source
+   (:mod:`~topocli.sweep.direction`), so every family is compared in one convention;
+   the plan line gives a rough time from a pilot of a few training steps
+   (:mod:`~topocli.sweep.estimate`);
 2. **prepare** each graph not yet in the store: draw it (:mod:`topocli.nullmodels`),
-   compute its statistics (:mod:`topocli.metrics`), save it as GraphML;
+   compute its statistics (:mod:`topocli.metrics`: the flat summary, small-world indices,
+   motif census) and its DAG's kept-edge count (``m_dag``), save it as GraphML;
 3. **train** each unfinished run (:mod:`topocli.training`) through one joblib code path,
    on local processes or a Dask cluster (:mod:`~topocli.sweep.execute`);
 4. **store** each finished item in one SQLite transaction (:mod:`~topocli.sweep.store`)
@@ -31,13 +36,16 @@ from typing import Any
 
 from topocli import __version__
 from topocli.errors import TopocliError
+from topocli.sweep.direction import check_dag_families, dag_method, graph_for_dag
 from topocli.sweep.execute import Progress, cpu_count, execute, format_seconds, threads_per_run
 from topocli.sweep.export import export_tables, write_json_atomic, write_text_atomic
 from topocli.sweep.plan import GraphSpec, RunSpec, SweepPlan, parse_families, plan_sweep
 from topocli.sweep.store import SweepStore
 from topocli.sweep.tasks import (
+    SMALL_WORLD,
     config_dict,
     config_for_run,
+    dag_edges_kept,
     graph_fingerprint,
     prepare_item,
     run_training,
@@ -102,7 +110,10 @@ def run_sweep(
     ----------
     graph : str, Path or igraph.Graph
         The real connectome: a source for :func:`topocli.graphs.load_graph` (with
-        ``view``) or an already loaded graph.
+        ``view``) or an already loaded graph. When ``config.dag`` ignores directions
+        (``random-order``, ``class-order``; also without a ``dag`` in ``config``) its
+        undirected view is what the sweep trains and draws every null from; with
+        ``feedback-arc`` it stays directed (see :mod:`topocli.sweep.direction`).
     out : path
         The sweep folder; created if missing, resumed if it holds this same sweep,
         refused (:class:`TopocliError`) if it holds anything else.
@@ -111,7 +122,9 @@ def run_sweep(
     count, seeds, seed
         Samples per null family, training seeds per graph, base seed.
     config : TrainConfig
-        The training budget shared by every run (its ``seed`` is set per run).
+        The training budget shared by every run (its ``seed`` is set per run). Before a
+        fresh sweep a few steps of it are timed on the real graph for the plan's time
+        estimate (not with ``train_fn``).
     jobs : int
         Local worker processes (default: one per core). Ignored with ``scheduler``.
     scheduler : str
@@ -134,6 +147,12 @@ def run_sweep(
     Returns
     -------
     SweepResult
+
+    Raises
+    ------
+    TopocliError
+        Bad options, ``--dag feedback-arc`` with the undirected ``ws``/``ba`` families or
+        an undirected graph, or a folder holding something else.
     """
     started = time.monotonic()
     say = echo or log.info
@@ -141,7 +160,7 @@ def run_sweep(
     jobs = cpu_count() if not jobs or jobs < 1 else int(jobs)
     if retries < 0:
         raise TopocliError(f"--retries must be 0 or more (got {retries})")
-    real = _load_real(graph, view)
+    source = _load_real(graph, view)
     if config is None and train_fn is None:
         from topocli.training import TrainConfig
 
@@ -151,20 +170,24 @@ def run_sweep(
     if hasattr(config, "validate"):
         config = config.validate()
     family_list = parse_families(families, _known_models())
+    dag = dag_method(config)
+    check_dag_families(family_list, dag, source)  # refused before anything is planned
+    real, direction = graph_for_dag(source, dag)
     plan = plan_sweep(family_list, count=count, seeds=seeds, seed=seed)
     identity = sweep_identity(real, family_list, count=count, seeds=seeds, seed=seed,
                               config=config, null_params=null_params, train_fn=train_fn,
-                              prepare_fn=prepare_fn)
+                              prepare_fn=prepare_fn, direction=direction)
     _open_folder(out, identity, command=command)
     result = SweepResult(out=out, plan=plan)
     with SweepStore(out / STORE_NAME) as store:
         _check_store(store, out, identity)
         try:
-            _announce(say, plan, store, retries, jobs, scheduler, run_threads)
+            _announce(say, plan, store, retries, jobs, scheduler, run_threads,
+                      direction=direction, graph=real, config=config, train_fn=train_fn)
             phase = time.monotonic()
             _prepare_graphs(store, plan, real, out, null_params or {}, jobs=jobs,
                             scheduler=scheduler, progress=progress,
-                            prepare_fn=prepare_fn)
+                            prepare_fn=prepare_fn, dag=None if _no_graph(config) else dag)
             result.prepare_s = time.monotonic() - phase
             phase = time.monotonic()
             _train_runs(store, plan, config, result, retries=retries, jobs=jobs,
@@ -186,18 +209,26 @@ def run_sweep(
 # ----------------------------------------------------------------- identity
 def sweep_identity(real: Any, families: list[str], *, count: int, seeds: int, seed: int,
                    config: Any, null_params: dict | None, train_fn: Callable | None,
-                   prepare_fn: Callable | None = None) -> dict:
-    """Everything that decides the sweep's results (not how or where it executes)."""
+                   prepare_fn: Callable | None = None, direction: dict | None = None) -> dict:
+    """Everything that decides the sweep's results (not how or where it executes).
+
+    ``real`` is the graph as the sweep uses it (after :func:`graph_for_dag`); ``direction``
+    (its ``info``) records whether it is the source's undirected view and why. The
+    small-world settings of the per-graph statistics are recorded under ``statistics``.
+    """
     train = {k: v for k, v in config_dict(config).items() if k not in _NOT_IDENTITY}
     source = str(real["source"]) if "source" in real.attributes() else "graph"
     view = real["view"] if "view" in real.attributes() else None
+    direction = direction or {"directed": real.is_directed()}
     return {
         "graph": {"source": source, "view": _maybe_json(view), "n": real.vcount(),
-                  "m": real.ecount(), "fingerprint": graph_fingerprint(real)},
+                  "m": real.ecount(), "fingerprint": graph_fingerprint(real),
+                  **{k: v for k, v in direction.items() if k != "dag"}},
         "families": list(families), "count": count, "seeds": seeds, "seed": seed,
         "null_params": null_params or {}, "train": _jsonable(train),
         "task": _task_name(train_fn, "topocli.training.train_graph"),
         "prepare": _task_name(prepare_fn, "topocli.sweep.tasks.prepare_graph"),
+        "statistics": {"small_world": dict(SMALL_WORLD)},
     }
 
 
@@ -274,27 +305,49 @@ def _short(value: Any) -> str:
 
 # ----------------------------------------------------------------- phases
 def _announce(say, plan: SweepPlan, store: SweepStore, retries: int, jobs: int,
-              scheduler: str | None, threads: int) -> None:
+              scheduler: str | None, threads: int, *, direction: dict | None = None,
+              graph: Any = None, config: Any = None, train_fn: Callable | None = None
+              ) -> None:
     pending = _pending_runs(plan, store, retries)
     done = len(plan.runs) - len(pending)
     where = (f"on the Dask cluster at {scheduler}" if scheduler else
              f"on {jobs} local worker{'s' if jobs != 1 else ''}")
+    workers = 1 if scheduler else min(jobs, len(pending))
+    per_worker = " on one Dask worker thread, less on several" if scheduler else ""
     mean = store.mean_ok_seconds()
     if not pending:
         eta = "nothing left to run"
     elif mean is not None:
-        workers = 1 if scheduler else min(jobs, len(pending))
         eta = f"estimated ~{format_seconds(mean * len(pending) / workers)} " \
-              "(from the runs already done)"
+              f"(from the runs already done{per_worker})"
     else:
-        eta = "time estimate after the first runs finish"
-    say(f"sweep plan: {plan.summary()}; {done} already done, {len(pending)} to run {where} "
-        f"({threads} torch thread{'s' if threads != 1 else ''} per run); {eta}")
+        eta = _pilot_estimate(graph, config, train_fn, len(pending), workers) + per_worker
+    form = f"graphs {direction['reason']}; " if direction else ""
+    say(f"sweep plan: {plan.summary()}; {form}{done} already done, {len(pending)} to run "
+        f"{where} ({threads} torch thread{'s' if threads != 1 else ''} per run); {eta}")
+
+
+def _pilot_estimate(graph: Any, config: Any, train_fn: Callable | None, runs: int,
+                    workers: int) -> str:
+    """``estimated ~5m (rough: ...)`` from a pilot of a few steps on the real graph."""
+    fallback = "time estimate after the first runs finish"
+    if train_fn is not None or graph is None or not hasattr(config, "epochs"):
+        return fallback  # a custom task: training steps would not say what it costs
+    from topocli.sweep.estimate import PILOT_STEPS, estimate_seconds, pilot
+
+    try:
+        p = pilot(None if _no_graph(config) else graph, config)
+    except Exception as exc:  # noqa: BLE001 - an estimate must never stop a sweep
+        log.debug("pilot failed", exc_info=True)
+        return f"{fallback} (no pilot: {type(exc).__name__}: {exc})"
+    return (f"estimated ~{format_seconds(estimate_seconds(p, runs, workers))} (rough: "
+            f"{PILOT_STEPS} pilot steps of the real graph, {p.step_s * 1000:.0f} ms/step x "
+            f"{p.steps_per_run} steps per run, + setup and evaluation)")
 
 
 def _prepare_graphs(store: SweepStore, plan: SweepPlan, real: Any, out: Path,
                     null_params: dict, *, jobs: int, scheduler: str | None,
-                    progress: bool, prepare_fn: Callable | None) -> None:
+                    progress: bool, prepare_fn: Callable | None, dag: str | None) -> None:
     have = store.graph_ids()
     todo = [g for g in plan.graphs if g.graph_id not in have]
     if not todo:
@@ -304,9 +357,13 @@ def _prepare_graphs(store: SweepStore, plan: SweepPlan, real: Any, out: Path,
     def on_result(res: dict) -> None:
         spec = next(g for g in todo if g.graph_id == res["graph_id"])
         _write_bytes_atomic(out / spec.file, res["graphml_gz"])
+        statistics = dict(res["statistics"])
+        if dag is not None:  # what the network is wired from, next to the graph's own m
+            # (not named dag_edges_kept: runs.csv's per-run dag_* columns have that name)
+            statistics["m_dag"] = dag_edges_kept(res["graph"], dag)
         store.add_graph(graph_id=spec.graph_id, family=spec.family, index=spec.index,
                         seed=spec.seed, params=res["params"], file=spec.file,
-                        graph=res["graph"], statistics=res["statistics"],
+                        graph=res["graph"], statistics=statistics,
                         prepared_s=res["prepared_s"])
         bar.update()
 
@@ -379,6 +436,13 @@ def _load_real(graph: Any, view: Any) -> Any:
     if isinstance(graph, ig.Graph):
         return graph if view is None else load_graph(graph, view)
     return load_graph(graph, view)
+
+
+def _no_graph(config: Any) -> bool:
+    """Whether ``config`` trains the no-graph baseline (no DAG is built)."""
+    if isinstance(config, dict):
+        return bool(config.get("no_graph"))
+    return bool(getattr(config, "no_graph", False))
 
 
 def _known_models() -> tuple[str, ...]:

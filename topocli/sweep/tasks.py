@@ -27,8 +27,9 @@ from typing import Any
 from topocli.seeding import derive_seed
 from topocli.sweep.plan import REAL, GraphSpec, RunSpec
 
-__all__ = ["config_dict", "config_for_run", "graph_fingerprint", "prepare_graph", "prepare_item",
-           "run_training", "stand_in_prepare", "stand_in_train"]
+__all__ = ["SMALL_WORLD", "config_dict", "config_for_run", "dag_edges_kept",
+           "graph_fingerprint", "graph_motifs", "prepare_graph", "prepare_item", "run_training",
+           "small_world_statistics", "stand_in_prepare", "stand_in_train"]
 
 #: run_id of the run this process is executing (read by the stand-in, for test logs).
 CURRENT_RUN: str | None = None
@@ -68,8 +69,25 @@ def graph_fingerprint(graph: Any) -> str:
     return h.hexdigest()[:16]
 
 
+#: How the per-graph small-world indices are computed: a fixed, recorded setting (it is
+#: part of a sweep's identity). 10 random and 3 lattice references keep a Varshney-sized
+#: graph around a second (the lattice references' C_l varies by ~0.001 between draws, so
+#: more buy little); swap budgets and ``connected`` are ``topocli analyze``'s defaults.
+SMALL_WORLD = {"nrand": 10, "nlattice": 3, "swaps_per_edge": 10,
+               "lattice_swaps_per_edge": 10, "connected": False}
+_SMALL_WORLD_KEYS = ("sigma", "omega", "propensity", "C_r_transitivity", "C_r_avg_zero",
+                     "L_r", "C_l", "L_l")
+
+
 def prepare_graph(spec: GraphSpec, real: Any, params: dict | None = None) -> dict:
-    """Draw graph ``spec`` from the real graph and compute its statistics."""
+    """Draw graph ``spec`` from the real graph and compute its statistics.
+
+    Statistics: :func:`topocli.metrics.graph_statistics`, the small-world indices
+    ``sigma``, ``omega``, ``propensity`` with their reference values
+    (:func:`topocli.metrics.small_world` with the settings :data:`SMALL_WORLD`, references
+    seeded from ``derive_seed(spec.statistics_seed, "small_world")``) and the motif
+    census (:func:`graph_motifs`).
+    """
     from topocli.metrics import graph_statistics
 
     start = time.perf_counter()
@@ -79,10 +97,64 @@ def prepare_graph(spec: GraphSpec, real: Any, params: dict | None = None) -> dic
         from topocli.nullmodels import generate
 
         graph = generate(real, spec.family, seed=spec.seed, **(params or {}))
-    statistics = graph_statistics(graph, seed=spec.statistics_seed)
+    statistics = dict(graph_statistics(graph, seed=spec.statistics_seed))
+    statistics.update(small_world_statistics(graph, seed=spec.statistics_seed))
+    statistics.update(graph_motifs(graph))
     null_params = graph["null_params"] if "null_params" in graph.attributes() else "{}"
-    return {"key": spec.graph_id, "graph_id": spec.graph_id, "graph": graph, "statistics": dict(statistics),
-            "params": _json_obj(null_params), "prepared_s": time.perf_counter() - start}
+    return {"key": spec.graph_id, "graph_id": spec.graph_id, "graph": graph,
+            "statistics": statistics, "params": _json_obj(null_params),
+            "prepared_s": time.perf_counter() - start}
+
+
+def small_world_statistics(graph: Any, *, seed: int) -> dict[str, float]:
+    """sigma, omega, propensity and their references (NaN where they are undefined).
+
+    Computed on the undirected version against :data:`SMALL_WORLD` degree-preserving and
+    lattice references drawn from ``derive_seed(seed, "small_world")``.
+    """
+    from topocli.errors import TopocliError
+    from topocli.metrics import small_world
+
+    try:
+        values = small_world(graph, seed=derive_seed(seed, "small_world"), **SMALL_WORLD)
+    except TopocliError:  # too small or too dense to rewire: undefined, not an error
+        values = {}
+    return {k: float(values.get(k, float("nan"))) for k in _SMALL_WORLD_KEYS}
+
+
+def graph_motifs(graph: Any) -> dict[str, float]:
+    """The motif census as ``motif3:<class>`` and ``motif4:<class>`` counts.
+
+    3-node: the 13 connected directed classes (MAN codes) of a directed graph, open triads
+    and triangles of an undirected one; 4-node: the 6 connected undirected classes of the
+    undirected version. A census above :class:`topocli.metrics.Limits`' budget is left out.
+    """
+    from topocli.metrics import Limits, motifs3_directed, motifs3_undirected, motifs4_undirected
+    from topocli.metrics.motifs import motif4_work
+
+    limits, out = Limits(), {}
+    work = motif4_work(graph) if graph.ecount() else 0.0
+    if work <= limits.motif3_max_work:
+        counts = motifs3_directed(graph) if graph.is_directed() else motifs3_undirected(graph)
+        out.update({f"motif3:{k}": float(v) for k, v in counts.items()})
+    if work <= limits.motif4_max_work:
+        out.update({f"motif4:{k}": float(v) for k, v in motifs4_undirected(graph).items()})
+    return out
+
+
+def dag_edges_kept(graph: Any, method: str) -> int | None:
+    """Edges the DAG of ``graph`` keeps under ``--dag method`` (None if it has no DAG).
+
+    The count does not depend on the training seed: ``random-order`` and ``class-order``
+    keep one edge per connected pair, ``feedback-arc`` drops a deterministic arc set.
+    """
+    from topocli.errors import TopocliError
+    from topocli.training.dag import build_dag
+
+    try:
+        return int(build_dag(graph, method, seed=0).stats["edges_kept"])
+    except TopocliError:
+        return None
 
 
 def prepare_item(prepare_fn: Callable | None, spec: GraphSpec, real: Any,
@@ -98,6 +170,9 @@ def prepare_item(prepare_fn: Callable | None, spec: GraphSpec, real: Any,
 
     with _IGRAPH_RNG_LOCK:
         result = (prepare_fn or prepare_graph)(spec, real, params)
+    # Which convention every statistic of the row follows (all rows of a sweep agree).
+    result["statistics"] = {"directed": bool(result["graph"].is_directed()),
+                            **result["statistics"]}
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="topocli-sweep-") as tmp:
         path = write_graphml(result["graph"], Path(tmp, "graph.graphml.gz"))
@@ -127,8 +202,9 @@ def run_training(spec: RunSpec, graph: Any, config: Any, threads: int | None,
         CURRENT_RUN = None
     result.pop("config", None)
     result["worker"] = f"{socket.gethostname()}:{os.getpid()}"
-    return {"key": spec.run_id, "run_id": spec.run_id, "status": status, "error": error, "result": result,
-            "config": config_dict(run_config), "task_s": time.perf_counter() - start}
+    return {"key": spec.run_id, "run_id": spec.run_id, "status": status, "error": error,
+            "result": result, "config": config_dict(run_config),
+            "task_s": time.perf_counter() - start}
 
 
 def _set_torch_threads(threads: int) -> None:

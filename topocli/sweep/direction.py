@@ -1,0 +1,85 @@
+"""Which form of the connectome a sweep compares: directed or undirected, for every family.
+
+The DAG methods that rank nodes (``random-order``, ``class-order``; see
+:mod:`topocli.training.dag`) ignore edge directions: every edge is pointed from the
+lower to the higher rank, so the two arcs of a reciprocal pair merge into one DAG edge.
+Training a directed connectome that way wires its network from its *undirected* view
+(Varshney: 2990 arcs, 2287 edges), while a directed null with few reciprocal pairs keeps
+nearly all its arcs. For a fair comparison the sweep therefore takes the undirected view
+of the source as the real graph and draws every null family from it, so every family has
+the same n, and ``er``, ``degree``, ``config`` and ``lattice`` the same m as what the real
+network is wired from. ``feedback-arc`` keeps synapse directions: the real graph stays
+directed and the nulls are directed too, which the undirected models (``ws``, ``ba``)
+cannot be, so that combination is refused before anything is planned.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from topocli.errors import TopocliError
+from topocli.graphs import undirected_view
+
+__all__ = ["DIRECTIONLESS_DAGS", "UNDIRECTED_FAMILIES", "check_dag_families", "dag_method",
+           "graph_for_dag"]
+
+#: DAG methods that orient edges by a node ranking and so ignore the graph's directions.
+DIRECTIONLESS_DAGS = ("random-order", "class-order")
+#: Null families that are undirected models whatever the source (topocli.nullmodels).
+UNDIRECTED_FAMILIES = ("ws", "ba")
+_DEFAULT_DAG = "random-order"  # TrainConfig's default
+
+
+def dag_method(config: Any) -> str:
+    """The ``--dag`` method of ``config`` (a TrainConfig or a dict), default random-order."""
+    value = config.get("dag") if isinstance(config, dict) else getattr(config, "dag", None)
+    return str(value) if value else _DEFAULT_DAG
+
+
+def check_dag_families(families: list[str], dag: str, graph: Any) -> None:
+    """Refuse a sweep whose runs could not all work with ``dag`` (before planning).
+
+    Raises
+    ------
+    TopocliError
+        ``feedback-arc`` with the undirected null families (``ws``, ``ba``), or with a
+        graph loaded undirected.
+    """
+    if dag in DIRECTIONLESS_DAGS:
+        return
+    undirected = [f for f in families if f in UNDIRECTED_FAMILIES]
+    if undirected:
+        names, listed = " and ".join(undirected), ",".join(undirected)
+        raise TopocliError(
+            f"--dag {dag} keeps synapse directions, but the {names} null model"
+            f"{'s are' if len(undirected) > 1 else ' is'} undirected, so every {names} run "
+            f"would fail; drop {listed} from --families or use --dag random-order")
+    if not graph.is_directed():
+        raise TopocliError(f"--dag {dag} keeps synapse directions, but the graph is loaded "
+                           "undirected; load it directed (drop --undirected) or use "
+                           "--dag random-order")
+
+
+def graph_for_dag(graph: Any, dag: str) -> tuple[Any, dict]:
+    """The real graph the sweep trains and draws its nulls from, and how it was chosen.
+
+    Returns
+    -------
+    graph : igraph.Graph
+        The undirected view of ``graph`` when ``dag`` ignores directions, else ``graph``.
+    info : dict
+        ``directed`` (of the returned graph), ``dag``, ``source_directed``, ``source_m``
+        and ``reason`` (one sentence, for config.json and the plan line).
+    """
+    source_m, was_directed = graph.ecount(), graph.is_directed()
+    if dag in DIRECTIONLESS_DAGS and was_directed:
+        graph = undirected_view(graph)
+        reason = (f"undirected: --dag {dag} ignores directions, so the directed source's "
+                  f"{source_m} arcs are collapsed to {graph.ecount()} edges and every null "
+                  "is drawn from that undirected graph")
+    elif dag in DIRECTIONLESS_DAGS:
+        reason = f"undirected: the source is undirected (--dag {dag})"
+    else:
+        reason = f"directed: --dag {dag} keeps synapse directions; every null is directed"
+    return graph, {"directed": graph.is_directed(), "dag": dag,
+                   "source_directed": was_directed, "source_m": source_m, "reason": reason}
