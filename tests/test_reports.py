@@ -205,6 +205,7 @@ def test_sweep_report_summary_tables_and_figures(folders):
     corr = pd.read_csv(index.parent / "correlations.csv")
     assert corr["statistic"].iloc[0] == "clustering_avg_zero"
     assert set(corr["controls_used"].dropna()) <= {"m,n_params", "n_params", "m"}
+    assert "stands in for the edges the network is wired with" in page  # no dag_* columns
     # untrusted text is escaped: the config's <script> and the failed run's error
     assert "<script>alert" not in page and "&lt;script&gt;alert" in page
     assert "out of memory &lt;in&gt; &amp; &quot;quotes&quot;" in page
@@ -304,3 +305,44 @@ def test_reads_the_real_analyze_and_sweep_output(tmp_path):
     assert re.search(r'id="summary">The real connectome ranks \d+(st|nd|rd|th) of 7 graphs',
                      page)
     assert 'src="accuracy_by_family.png"' in page and 'src="training_curves.png"' in page
+
+
+def test_sweep_with_one_graph_per_family(tmp_path):
+    """--count 1: no family sd, so z is undefined for every family; the page still builds."""
+    sweep = make_sweep_folder(tmp_path / "sweep", count=1, graph_files=False, curves=False)
+    page = _text(build_report(sweep, resamples=20))
+    topology = re.search(r'<section id="topology">(.*?)</section>', page, re.S).group(1)
+    for fam in ("ws", "er", "degree"):
+        assert f">{fam} z</th>" in topology and f">{fam} pct</th>" in topology
+    assert "one graph per family gives no spread" in topology
+    assert "<td>–</td>" in topology
+
+
+def test_partial_correlation_controls_for_dag_edges(tmp_path):
+    """The edge control is the DAG's kept edges (what the network is wired with), not m."""
+    sweep = make_sweep_folder(tmp_path / "sweep", count=2, graph_files=False, curves=False)
+    runs = pd.read_csv(sweep / "runs.csv")
+    m = pd.read_csv(sweep / "graphs.csv").set_index("graph_id")["m"]
+    merged = np.random.default_rng(1).integers(200, 900, len(m))  # reciprocal arcs merged
+    dag = dict(zip(m.index, m.to_numpy() - merged))
+    runs["dag_edges_kept"] = runs["graph_id"].map(dag)
+    runs["dag_depth"] = 30
+    runs.to_csv(sweep / "runs.csv", index=False)
+    page = _text(build_report(sweep, resamples=20))
+    out = sweep / "report"
+    assert "Partial ρ controls for DAG edge count (dag_edges_kept" in page
+    assert "stands in for the edges" not in page and ">DAG edges</th>" in page
+    corr = pd.read_csv(out / "correlations.csv").set_index("statistic")
+    assert corr.loc["clustering_avg_zero", "controls_used"] == "dag_edges_kept,n_params"
+    table = pd.read_csv(out / "per_graph.csv")
+    assert corr.loc["clustering_avg_zero", "partial_rho"] == pytest.approx(
+        stats.partial_correlation(table["clustering_avg_zero"], table["acc"],
+                                  table[["dag_edges_kept", "n_params"]]))
+    fam = pd.read_csv(out / "family_accuracy.csv").set_index("family")
+    ok = runs[runs["status"] == "ok"]
+    per_graph = ok.groupby("graph_id").agg(family=("family", "first"),
+                                           dag=("dag_edges_kept", "mean"),
+                                           params=("params", "mean"))
+    expected = per_graph.groupby("family").mean()
+    assert fam["edges"].to_dict() == pytest.approx(expected["dag"].to_dict())
+    assert fam["n_params"].to_dict() == pytest.approx(expected["params"].to_dict())

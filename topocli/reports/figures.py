@@ -219,7 +219,7 @@ def adjacency(g, path: Path, *, seed: int = 0, title: str = "") -> Path | None:
     for ax, order, blocks, subtitle in panels:
         ax.imshow(a[np.ix_(order, order)], cmap="Greys", interpolation="nearest",
                   vmin=0, vmax=1)
-        for _, s, e in blocks[1:]:
+        for _, s, _e in blocks[1:]:
             ax.axhline(s - 0.5, color=REAL_COLOR, linewidth=0.7)
             ax.axvline(s - 0.5, color=REAL_COLOR, linewidth=0.7)
         shown = [(lab, s, e) for lab, s, e in blocks if e - s >= max(3, n // 60)]

@@ -345,6 +345,7 @@ def sweep_page(folder: ResultFolder, out: Path, *, seed: int = 0,
         per_graph = None
 
     table = None
+    edge_col: str | None = None
     statistics: list[str] = []
     if graphs is not None:
         statistics = st.statistic_columns(graphs)
@@ -360,6 +361,7 @@ def sweep_page(folder: ResultFolder, out: Path, *, seed: int = 0,
         table.to_csv(out / "per_graph.csv", index=False)
         statistics += [c for c in st.statistic_columns(per_graph)
                        if c.startswith("dag_") and c not in statistics]
+    edge_col = _edge_column(table if table is not None else per_graph)
 
     # ---- accuracy by family and real vs nulls
     fam_table = vs = None
@@ -368,13 +370,20 @@ def sweep_page(folder: ResultFolder, out: Path, *, seed: int = 0,
         sec.note("No usable runs.csv: accuracy by family is left out.")
     else:
         fam_table = st.family_accuracy(runs, metric=metric)
+        cost = _family_cost(table if table is not None else per_graph, edge_col)
+        fam_table = fam_table.merge(cost, on="family", how="left")
         fam_table.to_csv(out / "family_accuracy.csv", index=False)
         sec.text(f"{metric.replace('_', ' ')} over all graphs and seeds of each family: "
-                 "mean ± sd, and the Student-t 95% CI of the mean.")
+                 "mean ± sd, and the Student-t 95% CI of the mean; then the family's mean "
+                 + (f"{_control_name(edge_col)} and " if edge_col else "")
+                 + "parameter count, so that families wired with different numbers of "
+                 "edges can be told apart.")
         sec.table(fam_table, columns={"family": "family", "n_graphs": "graphs",
                                       "n_runs": "runs", "mean": "mean", "sd": "sd",
                                       "ci_low": "95% CI low", "ci_high": "95% CI high",
-                                      "n_failed": "failed runs"},
+                                      "n_failed": "failed runs",
+                                      "edges": _EDGE_HEADER.get(edge_col, "edges"),
+                                      "n_params": "params"},
                   highlight=("family", "real"), text_columns=("family",))
         _figure(sec, sec, fg.accuracy_by_family, "accuracy_by_family.png",
                 "Accuracy by family: box over runs, one dot per graph and seed; the real "
@@ -415,8 +424,8 @@ def sweep_page(folder: ResultFolder, out: Path, *, seed: int = 0,
                  "(at least 4 are needed).")
     else:
         corr = st.correlation_table(table, [s for s in statistics if s in table],
-                                    controls=("m", "n_params"), n_boot=resamples,
-                                    n_perm=resamples, seed=seed)
+                                    controls=tuple(c for c in (edge_col, "n_params") if c),
+                                    n_boot=resamples, n_perm=resamples, seed=seed)
         corr.to_csv(out / "correlations.csv", index=False)
         controls = sorted({c for u in corr["controls_used"] for c in str(u).split(",")
                            if c and c != "nan"})
@@ -426,13 +435,18 @@ def sweep_page(folder: ResultFolder, out: Path, *, seed: int = 0,
                  "adjusted across statistics. Partial ρ controls for "
                  + (" and ".join(_control_name(c) for c in controls) or "nothing (the "
                     "controls are constant)") + ".")
+        if edge_col == "m":
+            sec.note("runs.csv has no dag_edges_kept column (nor graphs.csv m_dag): the "
+                     "graph's edge count m stands in for the edges the network is wired "
+                     "with, which is smaller when reciprocal arcs merge in the DAG.")
         show = corr.copy()
         show["rho_ci"] = [_ci(lo, hi) for lo, hi in zip(show["rho_low"], show["rho_high"])]
         show["r_ci"] = [_ci(lo, hi) for lo, hi in zip(show["r_low"], show["r_high"])]
         show["partial_ci"] = [_ci(lo, hi) for lo, hi in
                               zip(show["partial_low"], show["partial_high"])]
-        sec.table(show, columns={"statistic": "statistic", "n": "graphs", "rho": "ρ", "rho_ci": "ρ 95% CI",
-                                 "rho_p": "p", "rho_p_holm": "p (Holm)", "r": "r",
+        sec.table(show, columns={"statistic": "statistic", "n": "graphs", "rho": "ρ",
+                                 "rho_ci": "ρ 95% CI", "rho_p": "p",
+                                 "rho_p_holm": "p (Holm)", "r": "r",
                                  "r_ci": "r 95% CI", "r_p_holm": "p (Holm)",
                                  "partial_rho": "partial ρ", "partial_ci": "95% CI",
                                  "partial_p_holm": "p (Holm)"},
@@ -460,14 +474,14 @@ def sweep_page(folder: ResultFolder, out: Path, *, seed: int = 0,
         else:
             sec.text("For each statistic: the real connectome's value, and for each null "
                      "family its z-score (real − family mean) / family sd and percentile.")
-            wide = svf.pivot_table(index="statistic", columns="family",
-                                   values=["z", "percentile"], sort=False)
-            flat = pd.DataFrame({"statistic": wide.index})
-            flat["real"] = svf.groupby("statistic", sort=False)["real"].first().reindex(
-                wide.index).to_numpy()
-            for fam in pd.unique(svf["family"]):
-                flat[f"{fam} z"] = wide[("z", fam)].to_numpy()
-                flat[f"{fam} pct"] = wide[("percentile", fam)].to_numpy()
+            flat = _statistics_wide(svf)
+            single = [str(f) for f, n in svf.groupby("family", sort=False)["n"].max().items()
+                      if n < 2]
+            if single:
+                sec.note(f"{', '.join(single)}: one graph per family gives no spread (no "
+                         "family sd), so z is shown as – there; the percentile only says "
+                         "whether the real value lies above or below that one graph. Use "
+                         "--count 2 or more for z-scores.")
             sec.table(flat, text_columns=("statistic",))
     page.sections.append(sec)
 
@@ -492,8 +506,64 @@ def sweep_page(folder: ResultFolder, out: Path, *, seed: int = 0,
     return page
 
 
+#: Columns counting the edges a network is wired with, best first: the DAG's kept edges
+#: from runs.csv (mean over seeds), the same count as graphs.csv writes it, then the
+#: graph's own edge count m (larger than the DAG's when reciprocal arcs merge).
+EDGE_COLUMNS = ("dag_edges_kept", "m_dag", "m")
+_EDGE_HEADER = {"dag_edges_kept": "DAG edges", "m_dag": "DAG edges", "m": "edges (m)"}
+
+
+def _edge_column(table: pd.DataFrame | None) -> str | None:
+    """The edge-count column to control for: the first of :data:`EDGE_COLUMNS` known for
+    every graph, else the first known for some graph, else None."""
+    if table is None:
+        return None
+    known = {c: pd.to_numeric(table[c], errors="coerce").notna() for c in EDGE_COLUMNS
+             if c in table}
+    for test in (lambda v: v.all(), lambda v: v.any()):
+        for col, ok in known.items():
+            if len(ok) and test(ok):
+                return col
+    return None
+
+
+def _family_cost(table: pd.DataFrame, edge_col: str | None) -> pd.DataFrame:
+    """Per family, the mean over its graphs of the edge count and parameter count."""
+    cols = {"edges": edge_col, "n_params": "n_params"}
+    if "family" not in table:
+        return pd.DataFrame(columns=["family", *cols])
+    frame = pd.DataFrame({"family": table["family"]})
+    for name, col in cols.items():
+        frame[name] = (pd.to_numeric(table[col], errors="coerce") if col and col in table
+                       else np.nan)
+    return frame.groupby("family", sort=False, as_index=False)[list(cols)].mean()
+
+
+def _statistics_wide(svf: pd.DataFrame) -> pd.DataFrame:
+    """One row per statistic: the real value, then each family's z and percentile.
+
+    Every family gets both columns even when all its values are NaN (z with one graph
+    per family), which a pivot table would drop.
+    """
+    stats_order = list(pd.unique(svf["statistic"]))
+    families = list(pd.unique(svf["family"]))
+    long = svf.drop_duplicates(["statistic", "family"]).set_index(["statistic", "family"])
+    flat = pd.DataFrame({"statistic": stats_order})
+    flat["real"] = svf.groupby("statistic", sort=False)["real"].first().reindex(
+        stats_order).to_numpy()
+    for fam in families:
+        keys = pd.MultiIndex.from_product([stats_order, [fam]])
+        for col, label in (("z", "z"), ("percentile", "pct")):
+            flat[f"{fam} {label}"] = pd.to_numeric(long[col].reindex(keys),
+                                                   errors="coerce").to_numpy(float)
+    return flat
+
+
 def _control_name(col: str) -> str:
-    return {"m": "edge count (m)", "n_params": "parameter count"}.get(col, col)
+    return {"m": "edge count (m)", "n_params": "parameter count",
+            "dag_edges_kept": "DAG edge count (dag_edges_kept: edges the network is wired "
+                              "with, mean over seeds)",
+            "m_dag": "DAG edge count (m_dag: edges the network is wired with)"}.get(col, col)
 
 
 def _ci(lo: float, hi: float) -> str:

@@ -77,15 +77,57 @@ def _find(folder: Path, stem: str) -> Path | None:
     return None
 
 
+def _check_labels(path: Path, y: np.ndarray) -> None:
+    """Refuse labels outside 0-9 (every dataset here has ten classes)."""
+    bad = y[y > 9]
+    if bad.size:
+        raise TopocliError(f"{path} has {bad.size} label(s) outside 0-9 (e.g. {int(bad[0])}); "
+                           "expected the ten class labels 0-9")
+
+
+def _read_idx_pair(images: Path, labels: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Read an images/labels IDX pair and check that they fit together.
+
+    Parameters
+    ----------
+    images, labels : paths of the ``*-images-idx3-ubyte`` and ``*-labels-idx1-ubyte`` files
+
+    Returns
+    -------
+    x : uint8 array (n, rows, cols)
+    y : uint8 array (n,) of labels in 0-9
+
+    Raises
+    ------
+    TopocliError
+        One line naming the file when the images are not 3-d, the labels not 1-d, the
+        counts differ, or a label lies outside 0-9.
+    """
+    x, y = read_idx(images), read_idx(labels)
+    if x.ndim != 3:
+        raise TopocliError(f"{images} holds a {x.ndim}-d array of shape {x.shape}; an IDX "
+                           "image file must be 3-d (images, rows, cols)")
+    if y.ndim != 1:
+        raise TopocliError(f"{labels} holds a {y.ndim}-d array of shape {y.shape}; an IDX "
+                           "label file must be 1-d (one label per image)")
+    if len(x) != len(y):
+        raise TopocliError(f"{images} holds {len(x)} images but {labels} holds {len(y)} "
+                           "labels; the counts must match")
+    if len(y) == 0:
+        raise TopocliError(f"{labels} holds no labels (and {images} no images)")
+    _check_labels(labels, y)
+    return x, y
+
+
 def _load_idx_dataset(name: str, data_dir: Path) -> tuple[np.ndarray, ...]:
     folders = [data_dir, data_dir / _TORCHVISION_DIR[name] / "raw", data_dir / "raw"]
     for folder in folders:
         test = [_find(folder, s) for s in _IDX["test"]]
         if all(test):
             train = [_find(folder, s) for s in _IDX["train"]]
-            x_te, y_te = read_idx(test[0]), read_idx(test[1])
+            x_te, y_te = _read_idx_pair(*test)
             if all(train):
-                return read_idx(train[0]), read_idx(train[1]), x_te, y_te
+                return (*_read_idx_pair(*train), x_te, y_te)
             return None, None, x_te, y_te
     expected = ", ".join(s + "[.gz]" for s in _IDX["train"] + _IDX["test"])
     raise TopocliError(f"{data_dir} has no {name} IDX files; expected {expected} (the two "
@@ -93,21 +135,33 @@ def _load_idx_dataset(name: str, data_dir: Path) -> tuple[np.ndarray, ...]:
                        f"{data_dir / _TORCHVISION_DIR[name] / 'raw'}")
 
 
+def _read_cifar_batches(paths: list[Path]) -> tuple[np.ndarray, np.ndarray]:
+    """Images (n, 3, 32, 32) and labels (n,) of CIFAR-10 binary batches, checked per file.
+
+    Each record is 1 label byte and 3,072 pixel bytes, so a batch must be a non-empty
+    multiple of 3,073 bytes with labels in 0-9; otherwise a one-line error names the file.
+    """
+    records = []
+    for path in paths:
+        raw = np.fromfile(path, dtype=np.uint8)
+        if raw.size == 0 or raw.size % 3073:
+            raise TopocliError(f"{path} is {raw.size} bytes, not a positive multiple of 3073 "
+                               "(1 label byte + 3072 pixel bytes per image); re-extract the "
+                               "binary version of CIFAR-10")
+        rec = raw.reshape(-1, 3073)
+        _check_labels(path, rec[:, 0])
+        records.append(rec)
+    rec = np.concatenate(records)
+    return rec[:, 1:].reshape(-1, 3, 32, 32), rec[:, 0]
+
+
 def _load_cifar10(data_dir: Path) -> tuple[np.ndarray, ...]:
     for folder in (data_dir, data_dir / "cifar-10-batches-bin"):
         test = folder / "test_batch.bin"
         train = sorted(folder.glob("data_batch_*.bin"))
         if test.is_file() and train:
-            def read(paths):
-                raw = np.concatenate([np.fromfile(p, dtype=np.uint8) for p in paths])
-                if raw.size % 3073:
-                    raise TopocliError(f"{paths[0].parent} holds a CIFAR-10 batch whose size "
-                                       "is not a multiple of 3073 bytes; re-extract the "
-                                       "binary version")
-                rec = raw.reshape(-1, 3073)
-                return rec[:, 1:].reshape(-1, 3, 32, 32), rec[:, 0]
-            x_tr, y_tr = read(train)
-            x_te, y_te = read([test])
+            x_tr, y_tr = _read_cifar_batches(train)
+            x_te, y_te = _read_cifar_batches([test])
             return x_tr, y_tr, x_te, y_te
     raise TopocliError(f"{data_dir} has no CIFAR-10 binary batches; expected "
                        "data_batch_1.bin ... data_batch_5.bin and test_batch.bin (the "
