@@ -84,8 +84,9 @@ def apply_view(raw: ig.Graph, view: GraphView, *, label: str = "graph") -> ig.Gr
     ``min_synapses``; make undirected if asked (counts of ``u->v`` and ``v->u`` summed);
     keep the largest weakly connected component, else drop isolated nodes unless
     ``keep_isolated``. Node attributes (``name``,
-    ``cell_class``, ``neurotransmitter``) are kept; edges carry ``synapses`` and
-    ``weight``; graph attributes ``source`` and ``view`` (JSON) record what was done.
+    ``cell_class``, ``neurotransmitter``) are kept; edges carry ``synapses``,
+    ``electrical_synapses`` (the gap-junction part of ``synapses``) and ``weight``; graph
+    attributes ``source`` and ``view`` (JSON) record what was done.
     The result has no self-loops and no multi-edges.
     """
     g = raw.copy()
@@ -105,22 +106,29 @@ def apply_view(raw: ig.Graph, view: GraphView, *, label: str = "graph") -> ig.Gr
     if loops:
         g.delete_edges(loops)
     g.es["synapses"] = g.es["weight"]
+    # Gap-junction synapses per edge, so that collapsing a directed view (where each gap
+    # junction is two arcs) counts them once (undirected_view).
+    g.es["electrical_synapses"] = [s if t == "electrical" else 0
+                                   for s, t in zip(g.es["synapses"], g.es["synapse_type"])]
 
     if g.is_directed() and view.directed is not False:
         elec = [e.index for e in g.es if e["synapse_type"] == "electrical"]
         if elec:
             pairs = [(g.es[i].target, g.es[i].source) for i in elec]
-            attrs = {"synapses": [g.es[i]["synapses"] for i in elec],
+            counts = [g.es[i]["synapses"] for i in elec]
+            attrs = {"synapses": counts, "electrical_synapses": counts,
                      "synapse_type": ["electrical"] * len(elec)}
             g.add_edges(pairs, attributes=attrs)
     g.simplify(multiple=True, loops=True,
-               combine_edges={"synapses": "sum", "synapse_type": _join_types, "weight": "first"})
+               combine_edges={"synapses": "sum", "electrical_synapses": "sum",
+                              "synapse_type": _join_types, "weight": "first"})
     if view.min_synapses > 0:
         weak = [e.index for e in g.es if e["synapses"] < view.min_synapses]
         g.delete_edges(weak)
     if view.directed is False and g.is_directed():
         g.to_undirected(mode="collapse",
-                        combine_edges={"synapses": "sum", "synapse_type": _join_types})
+                        combine_edges={"synapses": "sum", "electrical_synapses": "sum",
+                                       "synapse_type": _join_types})
     if view.largest_component and g.vcount():
         g = g.connected_components(mode="weak").giant()
     elif not view.keep_isolated:
@@ -139,32 +147,42 @@ def undirected_view(graph: ig.Graph) -> ig.Graph:
 
     What the ranking DAG methods (``random-order``, ``class-order``) wire from, and what
     an undirected null model (``ws``, ``ba``) can be compared with. Node and graph
-    attributes (names, classes, source) are kept; edge ``synapses`` are summed (as
-    :func:`apply_view` does for ``--undirected``), ``synapse_type`` joined, ``weight``
-    summed for a weighted view and kept at 1 for a binary one; the graph attribute
-    ``view`` records ``directed: false``. An undirected graph is returned as it is.
+    attributes (names, classes, source) are kept; edge ``synapses`` are summed with each
+    gap junction counted once (a directed view holds it as two arcs), which gives the
+    same counts as loading the graph ``--undirected``; ``synapse_type`` is joined;
+    ``weight`` follows ``synapses`` for a weighted view and stays 1 for a binary one; the
+    graph attribute ``view`` records ``directed: false``. An undirected graph is returned
+    as it is.
     """
     if not graph.is_directed():
         return graph
     g = graph.copy()
     attrs = g.es.attributes()
-    binary = "weight" not in attrs or all(w == 1 for w in g.es["weight"])
+    try:
+        view = json.loads(g["view"]) if "view" in g.attributes() else None
+    except (TypeError, ValueError):
+        view = None
+    view = view if isinstance(view, dict) else None
+    weighted = bool(view["weighted"]) if view and "weighted" in view else \
+        "weight" in attrs and any(w != 1 for w in g.es["weight"])
     combine: dict = {a: "first" for a in attrs}
-    if "synapses" in attrs:
-        combine["synapses"] = "sum"
-    if "weight" in attrs:
-        combine["weight"] = "max" if binary else "sum"
+    for name in ("synapses", "electrical_synapses", "weight"):
+        if name in attrs:
+            combine[name] = "sum"
     if "synapse_type" in attrs:
         combine["synapse_type"] = _join_types
     g.to_undirected(mode="collapse", combine_edges=combine)
-    if "view" in g.attributes():
-        try:
-            view = json.loads(g["view"])
-        except (TypeError, ValueError):
-            view = None
-        if isinstance(view, dict):
-            view["directed"] = False
-            g["view"] = json.dumps(view)
+    if "electrical_synapses" in attrs:
+        # Both arcs of a gap junction carried its count: keep it once.
+        gap = [e / 2 for e in g.es["electrical_synapses"]]
+        g.es["synapses"] = [s - e for s, e in zip(g.es["synapses"], gap)]
+        g.es["electrical_synapses"] = gap
+    if "weight" in attrs:
+        g.es["weight"] = ([float(s) for s in g.es["synapses"]]
+                          if weighted and "synapses" in attrs else [1.0] * g.ecount())
+    if view is not None:
+        view["directed"] = False
+        g["view"] = json.dumps(view)
     return g
 
 
