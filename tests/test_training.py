@@ -120,6 +120,18 @@ def test_fast_path_matches_per_node_reference(method, frozen, graph_seed, chunk_
         torch.testing.assert_close(fast(x), ref(x, reference=True), atol=1e-5, rtol=1e-5)
 
 
+def test_second_backward_through_one_forward_is_a_clear_error():
+    """The stage frees its kept activations in the backward: a second backward through
+    the same graph must say so, not fail on a None deep inside."""
+    torch.manual_seed(0)
+    model = RandWireNet(build_dag(small_graph(), "random-order", seed=0), in_channels=1,
+                        num_classes=3, channels=2)
+    loss = model(torch.randn(2, 1, 6, 6)).sum()
+    loss.backward(retain_graph=True)
+    with pytest.raises(RuntimeError, match="backward through the same graph twice"):
+        loss.backward()
+
+
 def test_complexity_matches_hand_count():
     # 0 -> 2, 1 -> 2, 0 -> 3, 2 -> 3: inputs {0, 1}, output {3}; levels [0,1], [2], [3].
     dag = dag_from_edges(4, [(0, 2), (1, 2), (0, 3), (2, 3)])

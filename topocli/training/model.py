@@ -107,6 +107,10 @@ class _StageFunction(torch.autograd.Function):
         stage = ctx.stage
         x, buf, *rest = ctx.saved_tensors
         kept, ctx.kept = ctx.kept, None
+        if kept is None:
+            raise RuntimeError("DagStage: backward through the same graph twice is not "
+                               "supported (its activations are freed after the first); "
+                               "run the forward again")
         n_par = 5 * len(stage.levels)
         params, invstds = rest[:n_par], rest[n_par:]
         grad_buf = torch.zeros_like(buf)
