@@ -177,7 +177,8 @@ def run_sweep(
     identity = sweep_identity(real, family_list, count=count, seeds=seeds, seed=seed,
                               config=config, null_params=null_params, train_fn=train_fn,
                               prepare_fn=prepare_fn, direction=direction)
-    _open_folder(out, identity, command=command)
+    _open_folder(out, identity, command=command,
+                 notes={"graph_form": direction.get("reason", "")})
     result = SweepResult(out=out, plan=plan)
     with SweepStore(out / STORE_NAME) as store:
         _check_store(store, out, identity)
@@ -223,7 +224,8 @@ def sweep_identity(real: Any, families: list[str], *, count: int, seeds: int, se
     return {
         "graph": {"source": source, "view": _maybe_json(view), "n": real.vcount(),
                   "m": real.ecount(), "fingerprint": graph_fingerprint(real),
-                  **{k: v for k, v in direction.items() if k != "dag"}},
+                  # the reason is prose for people: in config.json's notes, not the identity
+                  **{k: v for k, v in direction.items() if k not in ("dag", "reason")}},
         "families": list(families), "count": count, "seeds": seeds, "seed": seed,
         "null_params": null_params or {}, "train": _jsonable(train),
         "task": _task_name(train_fn, "topocli.training.train_graph"),
@@ -237,7 +239,8 @@ def _fingerprint(identity: dict) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _open_folder(out: Path, identity: dict, *, command: str | None) -> None:
+def _open_folder(out: Path, identity: dict, *, command: str | None,
+                 notes: dict | None = None) -> None:
     """Create ``out`` for this sweep, or check it already holds this very sweep."""
     config_path = out / "config.json"
     fingerprint = _fingerprint(identity)
@@ -262,7 +265,7 @@ def _open_folder(out: Path, identity: dict, *, command: str | None) -> None:
     # config.json first: once it exists the folder is this sweep's, whatever else is missing.
     write_json_atomic(config_path, {
         "kind": KIND, "fingerprint": fingerprint, "identity": identity,
-        "command": command, "topocli_version": __version__,
+        "notes": notes or {}, "command": command, "topocli_version": __version__,
         "python": sys.version.split()[0], "versions": _versions(),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     })
