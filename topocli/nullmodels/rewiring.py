@@ -238,9 +238,11 @@ def _run_single(edges0: np.ndarray, n: int, directed: bool, rng: np.random.Gener
         if not directed:
             adj[v * n + u] = 1
     # Ring distance of every node pair in the lattice order, looked up per trial (four
-    # lookups instead of four min(abs()) pairs); 8 bytes x n^2, so only for small n.
+    # lookups instead of four min(abs()) pairs). The table is a Python list of n^2 ints
+    # (~30 bytes each), so it is built only where the trials outnumber its entries enough
+    # to pay for it (Varshney: 78k entries, 37k trials per iteration) and n is small.
     ring = None
-    if order is not None and n <= _RING_TABLE_MAX_N:
+    if order is not None and n <= _RING_TABLE_MAX_N and n * n <= 4 * trials:
         ring = _ring(order[:, None], order[None, :], n).ravel().tolist()
     pos = order.tolist() if order is not None and ring is None else None
     accepted = 0
