@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 
 import igraph as ig
-import numpy as np
 
 from topocli.errors import TopocliError
 from topocli.metrics._graph import bare, class_codes
@@ -92,7 +91,3 @@ def class_modularity(graph: ig.Graph, attribute: str = "cell_class") -> float:
         return float("nan")
     return float(graph.modularity(codes[0].tolist(), directed=graph.is_directed()))
 
-
-def membership_sizes(membership: list[int]) -> np.ndarray:
-    """Community sizes, largest first."""
-    return np.sort(np.bincount(np.asarray(membership)))[::-1]

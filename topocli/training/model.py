@@ -192,15 +192,14 @@ def _chunks(seq, size):
 class _Level(nn.Module):
     """The parameters and wiring of one topological level of a stage."""
 
-    def __init__(self, nodes: np.ndarray, preds: list[np.ndarray], level_of: np.ndarray,
-                 start_of: np.ndarray, channels: int, stride: int):
+    def __init__(self, nodes: np.ndarray, preds: list[np.ndarray], channels: int,
+                 stride: int):
         super().__init__()
         n, c = len(nodes), channels
         self.n, self.channels, self.stride = n, c, stride
         self.first = int(nodes[0])
         sources = np.unique(np.concatenate([preds[v] for v in nodes] + [np.zeros(0, int)]))
         self.is_input = len(sources) == 0
-        self.src_levels = sorted({int(level_of[u]) for u in sources})
         edges = sorted((j, int(u)) for j, v in enumerate(nodes) for u in preds[v])
         rows = torch.as_tensor([j for j, _ in edges], dtype=torch.long)
         cols = torch.as_tensor([u for _, u in edges], dtype=torch.long)
@@ -293,10 +292,8 @@ class DagStage(nn.Module):
         super().__init__()
         self.dag, self.channels, self.chunk_bytes = dag, channels, chunk_bytes
         preds = dag.predecessors()
-        counts = np.bincount(dag.level)
-        start_of = np.concatenate([[0], np.cumsum(counts)[:-1]])
         self.levels = nn.ModuleList(
-            _Level(nodes, preds, dag.level, start_of, channels, stride if k == 0 else 1)
+            _Level(nodes, preds, channels, stride if k == 0 else 1)
             for k, nodes in enumerate(dag.levels()))
         self.register_buffer("output_index", torch.as_tensor(dag.output_nodes()),
                              persistent=False)
