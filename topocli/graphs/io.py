@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from topocli.errors import TopocliError
+from topocli.fileio import write_bytes_atomic
 from topocli.graphs import classes
 
 log = logging.getLogger("topocli")
@@ -453,7 +454,4 @@ def write_graphml(graph: ig.Graph, path: str | Path) -> Path:
     data = buffer.getvalue()
     if path.name.endswith(".gz"):
         data = gzip.compress(data, mtime=0)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
-    return path
+    return write_bytes_atomic(path, data)

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +22,7 @@ import pandas as pd
 
 from topocli import __version__
 from topocli.errors import TopocliError
+from topocli.fileio import write_text_atomic
 from topocli.graphs import undirected_view
 from topocli.metrics import (
     basic,
@@ -37,6 +36,7 @@ from topocli.metrics import (
 )
 from topocli.metrics._graph import giant_vertices, undirected
 from topocli.metrics.nulls import summarise
+from topocli.provenance import versions
 from topocli.seeding import derive_seed
 
 __all__ = ["UNDIRECTED_MODELS", "Analysis", "Limits", "analyze", "check_out_dir",
@@ -595,25 +595,6 @@ def _rich_club_table(real: dict, null_df: pd.DataFrame) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- writing
 
-def _versions() -> dict[str, str]:
-    import importlib.metadata as md
-
-    out = {"topocli": __version__}
-    for pkg in ("igraph", "leidenalg", "numpy", "scipy", "pandas", "networkx"):
-        try:
-            out[pkg] = md.version(pkg)
-        except md.PackageNotFoundError:
-            out[pkg] = "absent"
-    return out
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
-
-
 def tables(analyses: list[Analysis]) -> dict[str, pd.DataFrame]:
     """The folder's tables, every row labelled with its graph."""
     def stack(attr: str) -> pd.DataFrame:
@@ -666,13 +647,13 @@ def write_analyses(analyses: list[Analysis], out_dir: str | Path, *, command: st
         raise TopocliError(f"two graphs share a name ({', '.join(names)}); rename the files")
     t = tables(analyses)
     for key, df in t.items():
-        _atomic_write(out / f"{key}.csv", df.to_csv(index=False))
-    _atomic_write(out / "metrics.json", json.dumps(to_json(analyses), indent=1, default=str))
+        write_text_atomic(out / f"{key}.csv", df.to_csv(index=False))
+    write_text_atomic(out / "metrics.json", json.dumps(to_json(analyses), indent=1, default=str))
     for a in analyses:
         write_graphml(a.graph, out / "graphs" / f"{a.name}.graphml.gz")
     config = {"kind": "analyze", "command": command, "options": options or {},
-              "versions": _versions(), "graphs": [a.config for a in analyses],
+              "versions": versions(), "graphs": [a.config for a in analyses],
               "seed": analyses[0].config["seed"] if analyses else None}
-    _atomic_write(out / "kind.txt", "analyze\n")
-    _atomic_write(out / "config.json", json.dumps(config, indent=1, default=str))
+    write_text_atomic(out / "kind.txt", "analyze\n")
+    write_text_atomic(out / "config.json", json.dumps(config, indent=1, default=str))
     return out

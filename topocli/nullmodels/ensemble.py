@@ -6,7 +6,6 @@ import csv
 import io
 import json
 import logging
-import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import igraph as ig
 import numpy as np
 
 from topocli.errors import TopocliError
+from topocli.fileio import write_text_atomic
 from topocli.seeding import derive_seed
 
 __all__ = ["MANIFEST_COLUMNS", "generate_many", "null_seeds", "remove_listed",
@@ -86,12 +86,6 @@ def generate_many(
     results = Parallel(n_jobs=len(parts), backend="loky")(
         delayed(_make)(graph, model, part, params) for part in parts)
     return [g for part in results for g in part]
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 def manifest_row(null: ig.Graph, file: str, index: int) -> dict:
@@ -205,8 +199,8 @@ def write_ensemble(
     writer.writeheader()
     for row in rows:
         writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
-    _atomic_write_text(out / "manifest.csv", buffer.getvalue())
+    write_text_atomic(out / "manifest.csv", buffer.getvalue())
     document = {"topocli_version": __version__, "seed": seed, "count": count,
                 "models": list(models), "params": params, **(meta or {}), "nulls": rows}
-    _atomic_write_text(out / "manifest.json", json.dumps(document, indent=2, default=str) + "\n")
+    write_text_atomic(out / "manifest.json", json.dumps(document, indent=2, default=str) + "\n")
     return rows

@@ -36,9 +36,11 @@ from typing import Any
 
 from topocli import __version__
 from topocli.errors import TopocliError
+from topocli.fileio import write_bytes_atomic, write_json_atomic, write_text_atomic
+from topocli.provenance import versions
 from topocli.sweep.direction import check_dag_families, dag_method, graph_for_dag
 from topocli.sweep.execute import Progress, cpu_count, execute, format_seconds, threads_per_run
-from topocli.sweep.export import export_tables, write_json_atomic, write_text_atomic
+from topocli.sweep.export import export_tables
 from topocli.sweep.plan import GraphSpec, RunSpec, SweepPlan, parse_families, plan_sweep
 from topocli.sweep.store import SweepStore
 from topocli.sweep.tasks import (
@@ -266,7 +268,7 @@ def _open_folder(out: Path, identity: dict, *, command: str | None,
     write_json_atomic(config_path, {
         "kind": KIND, "fingerprint": fingerprint, "identity": identity,
         "notes": notes or {}, "command": command, "topocli_version": __version__,
-        "python": sys.version.split()[0], "versions": _versions(),
+        "python": sys.version.split()[0], "versions": versions(),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     })
     _complete_folder(out)
@@ -359,7 +361,7 @@ def _prepare_graphs(store: SweepStore, plan: SweepPlan, real: Any, out: Path,
 
     def on_result(res: dict) -> None:
         spec = next(g for g in todo if g.graph_id == res["graph_id"])
-        _write_bytes_atomic(out / spec.file, res["graphml_gz"])
+        write_bytes_atomic(out / spec.file, res["graphml_gz"])
         statistics = dict(res["statistics"])
         if dag is not None:  # what the network is wired from, next to the graph's own m
             # (not named dag_edges_kept: runs.csv's per-run dag_* columns have that name)
@@ -465,12 +467,6 @@ def _task_name(fn: Callable | None, default: str) -> str:
     return f"{name}({json.dumps(keywords, sort_keys=True, default=str)})" if keywords else name
 
 
-def _write_bytes_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
-
-
 def _maybe_json(value: Any) -> Any:
     if isinstance(value, str):
         try:
@@ -483,14 +479,3 @@ def _maybe_json(value: Any) -> Any:
 def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
-
-def _versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    found = {}
-    for name in ("torch", "igraph", "numpy", "joblib", "dask", "distributed"):
-        try:
-            found[name] = version(name)
-        except PackageNotFoundError:
-            pass
-    return found

@@ -7,12 +7,11 @@ stays the source of truth: rerunning the sweep command rewrites these from it.
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 
 import pandas as pd
 
+from topocli.fileio import write_text_atomic
 from topocli.sweep.plan import SweepPlan
 from topocli.sweep.store import SweepStore
 
@@ -38,7 +37,7 @@ def export_tables(store: SweepStore, plan: SweepPlan, out: str | Path,
     runs, curves = runs_frames(store, run_order, version)
     paths = {}
     for name, frame in (("graphs", graphs), ("runs", runs), ("curves", curves)):
-        paths[name] = _write_csv(frame, out / f"{name}.csv")
+        paths[name] = write_text_atomic(out / f"{name}.csv", frame.to_csv(index=False))
     return paths
 
 
@@ -92,18 +91,3 @@ def _frame(records: list[dict]) -> pd.DataFrame:
     return frame
 
 
-def _write_csv(frame: pd.DataFrame, path: Path) -> Path:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    frame.to_csv(tmp, index=False)
-    os.replace(tmp, path)
-    return path
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
-def write_json_atomic(path: Path, data: dict) -> None:
-    write_text_atomic(path, json.dumps(data, indent=2, sort_keys=True) + "\n")

@@ -17,18 +17,17 @@ import json
 import logging
 import math
 import os
-import platform
 import sys
 import time
 from pathlib import Path
 
 import click
-import numpy as np
 import torch
 import torch.nn.functional as F
 
-from topocli import __version__
 from topocli.errors import TopocliError
+from topocli.fileio import write_text_atomic
+from topocli.provenance import versions
 from topocli.seeding import derive_seed
 from topocli.training.config import TrainConfig
 from topocli.training.dag import Dag, build_dag
@@ -40,19 +39,6 @@ __all__ = ["setup_env", "setup_model", "test_epoch", "train_epoch", "train_graph
 
 log = logging.getLogger("topocli")
 CURVE_FIELDS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr")
-
-
-def versions() -> dict[str, str]:
-    import igraph
-
-    return {"topocli": __version__, "torch": torch.__version__, "numpy": np.__version__,
-            "igraph": igraph.__version__, "python": platform.python_version()}
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 @contextlib.contextmanager
@@ -70,7 +56,7 @@ def setup_env(config: TrainConfig, out_dir: str | Path | None):
                 raise TopocliError(f"{out} already holds a run with another configuration; "
                                    "use a new --out folder (results are never overwritten)")
         else:
-            _write_atomic(cfg_path, json.dumps({"kind": "train", "config": config.to_dict(),
+            write_text_atomic(cfg_path, json.dumps({"kind": "train", "config": config.to_dict(),
                                                 "versions": versions()}, indent=2))
     old_threads = torch.get_num_threads()
     if config.threads:
@@ -239,12 +225,12 @@ def train_model(graph, config: TrainConfig, *, out_dir=None, progress: bool = Fa
             "threads": torch.get_num_threads(),
         }
         if out is not None:
-            _write_atomic(out / "result.json", json.dumps(result, indent=2))
+            write_text_atomic(out / "result.json", json.dumps(result, indent=2))
             text = io.StringIO()
             writer = csv.DictWriter(text, fieldnames=CURVE_FIELDS, lineterminator="\n")
             writer.writeheader()
             writer.writerows(curve)
-            _write_atomic(out / "curve.csv", text.getvalue())
+            write_text_atomic(out / "curve.csv", text.getvalue())
         return result
 
 
