@@ -74,7 +74,9 @@ def test_degree_sequences_kept_exactly_undirected(chem_und, model):
 
 def test_degree_swap_counts_recorded(varshney_chemical):
     null = degree_preserving_rewire(varshney_chemical, swaps_per_edge=2, seed=1)
-    assert null["swaps_attempted"] == 2 * varshney_chemical.ecount()
+    # Trials count units: unreciprocated arcs plus mutual pairs (the undirected edges).
+    pairs = len({tuple(sorted(e)) for e in varshney_chemical.get_edgelist()})
+    assert null["swaps_attempted"] == 2 * pairs
     assert 0 < null["swaps_accepted"] <= null["swaps_attempted"]
     assert null["null_model"] == "degree"
     assert json.loads(null["null_params"])["swaps_per_edge"] == 2
@@ -84,17 +86,20 @@ def test_degree_swap_counts_recorded(varshney_chemical):
 
 
 @pytest.mark.parametrize("directed", [True, False])
-@pytest.mark.parametrize("model", ["degree", "lattice"])
+@pytest.mark.parametrize("model", ["degree", "inout", "lattice"])
 def test_lockstep_batch_equals_one_by_one(model, directed):
     """Null i depends only on its seed: 64 chains in lockstep == each chain alone."""
     g = _graph(25, 60, directed=directed)
+    if directed:                                # some mutual pairs for the degree chain
+        g.add_edges([(v, u) for u, v in g.get_edgelist()[:15] if not g.are_adjacent(v, u)])
     batch = generate_many(g, model, 64, seed=3, swaps_per_edge=2)
     for i in (0, 17, 63):
         alone = generate(g, model, seed=batch[i]["seed"], swaps_per_edge=2)
         assert alone.get_edgelist() == batch[i].get_edgelist()
         assert alone["swaps_accepted"] == batch[i]["swaps_accepted"]
     res = degree_preserving_edge_arrays(g, 64, seeds=[b["seed"] for b in batch],
-                                        swaps_per_edge=2, lattice=model == "lattice")
+                                        swaps_per_edge=2, lattice=model == "lattice",
+                                        keep_mutual=model == "degree")
     assert res.edges.shape == (64, g.ecount(), 2)
     assert np.array_equal(res.accepted, [b["swaps_accepted"] for b in batch])
 
@@ -124,16 +129,20 @@ def test_n_and_m_per_model(varshney_chemical):
     pairs = len({tuple(sorted(e)) for e in g.get_edgelist()})
     er = generate(g, "er", seed=1)
     assert (er.vcount(), er.ecount(), er.is_directed(), er.is_simple()) == (n, m, True, True)
+    for model in ("ws", "ba"):
+        for seed in range(3):
+            null = generate(g, model, seed=seed)
+            assert (null.vcount(), null.ecount(), null.is_directed()) == (n, pairs, False)
+            assert null.is_connected() and null.is_simple()
     ws = generate(g, "ws", seed=1)
     k = json.loads(ws["null_params"])["k"]
     assert k % 2 == 0 and abs(k - 2 * pairs / n) <= 1
-    assert (ws.vcount(), ws.ecount(), ws.is_directed()) == (n, n * k // 2, False)
-    assert ws.is_connected() and ws.is_simple()
+    assert json.loads(ws["null_params"])["m_correction"] == pairs - n * k // 2
     ba = generate(g, "ba", seed=1)
-    m0 = json.loads(ba["null_params"])["m_attach"]
-    assert (ba.vcount(), ba.ecount()) == (n, m0 * (n - m0))
-    assert ba["m_source"] == pairs and ba["m_mismatch"] == ba.ecount() - pairs
-    assert abs(ba["m_mismatch"]) <= n         # the best m_attach is within one step of n
+    assert ba["m_source"] == pairs and ba["m_mismatch"] == 0
+    plain = generate(g, "ba", seed=1, match_m=False)
+    m0 = json.loads(plain["null_params"])["m_attach"]
+    assert plain.ecount() == m0 * (n - m0)
     sbm = generate(g, "sbm", seed=1)
     assert sbm.vcount() == n and sbm.is_directed() and sbm.is_simple()
     for null in (er, ws, ba):                  # classes reassigned by a seeded shuffle
@@ -214,6 +223,60 @@ def test_bad_input_is_one_line_topocli_error(varshney_chemical):
     with pytest.raises(TopocliError) as info:
         generate(varshney_chemical, "ws", seed=0, p=2.0)
     assert "\n" not in str(info.value)
+
+
+def _mutual_degrees(g: ig.Graph) -> list[int]:
+    arcs = set(g.get_edgelist())
+    counts = [0] * g.vcount()
+    for u, v in arcs:
+        if (v, u) in arcs:
+            counts[u] += 1
+    return counts
+
+
+def test_degree_keeps_mutual_pairs_inout_does_not():
+    """Milo et al. 2002: each node keeps in-, out-degree and its number of mutual pairs."""
+    g = load_graph("celegans-varshney2011")            # gap junctions as arc pairs
+    und = sorted(g.degree(mode="all"))
+    und_deg = [len(set(g.neighbors(v, mode="all"))) for v in range(g.vcount())]
+    m_und = len({tuple(sorted(e)) for e in g.get_edgelist()})
+    nulls = generate_many(g, "degree", 3, seed=0, swaps_per_edge=3)
+    for h in nulls:
+        assert h.is_simple() and _degrees(h) == _degrees(g)
+        assert _mutual_degrees(h) == _mutual_degrees(g)
+        assert h.reciprocity() == pytest.approx(g.reciprocity())
+        assert len({tuple(sorted(e)) for e in h.get_edgelist()}) == m_und
+        assert [len(set(h.neighbors(v, mode="all"))) for v in range(h.vcount())] == und_deg
+        # The chain mixes: most arcs moved.
+        assert len(set(h.get_edgelist()) & set(g.get_edgelist())) < 0.5 * g.ecount()
+    plain = generate(g, "inout", seed=0, swaps_per_edge=3)
+    assert _degrees(plain) == _degrees(g) and sorted(plain.degree(mode="all")) == und
+    assert plain.reciprocity() < 0.6 * g.reciprocity()
+    assert plain["null_model"] == "inout"
+    assert json.loads(nulls[0]["null_params"])["mutual_pairs"].startswith("kept")
+
+
+def test_no_mutual_preserving_swap_is_one_line_error():
+    # Plain in/out swaps exist here, but every swap of two unreciprocated arcs (or two
+    # mutual pairs) would make a multi-edge or a new mutual pair.
+    g = ig.Graph(n=5, edges=[(0, 1), (0, 2), (0, 4), (1, 0), (1, 4), (2, 0), (3, 4), (4, 2)],
+                 directed=True)
+    assert generate(g, "inout", seed=0).ecount() == 8
+    with pytest.raises(TopocliError, match="no mutual-pair-preserving swap") as info:
+        generate(g, "degree", seed=0)
+    assert "\n" not in str(info.value) and "inout" in str(info.value)
+
+
+def test_exact_m_out_of_reach_is_refused():
+    # A connected graph on 8 nodes needs 7 edges: ws and ba cannot keep both n, m and
+    # connectivity for a 6-edge source.
+    g = ig.Graph(n=8, edges=[(0, 1), (1, 2), (2, 3), (4, 5), (5, 6), (6, 7)])
+    with pytest.raises(TopocliError, match="connected"):
+        generate(g, "ba", seed=0)
+    with pytest.raises(TopocliError, match="connected"):
+        generate(g, "ws", seed=0)
+    assert generate(g, "ws", seed=0, connected=False).ecount() == 6
+    assert generate(g, "ws", seed=0, k=2).ecount() == 8       # explicit k: the plain ring
 
 
 def test_remove_listed_touches_only_plain_names_in_the_folder(tmp_path):

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from topocli.graphs import load_graph, write_graphml
+from topocli.graphs import GraphView, load_graph, write_graphml
 
 GRAPH = "celegans-varshney2011"
 
@@ -34,9 +34,11 @@ def test_rewire_writes_nulls_and_manifest(run_cli, tmp_path, varshney_chemical):
                                    for i in (0, 1)]
     assert set(table["n"]) == {varshney_chemical.vcount()}
     deg = table[table["model"] == "degree"]
-    assert (deg["swaps_attempted"] == varshney_chemical.ecount()).all()
+    pairs = len({tuple(sorted(e)) for e in varshney_chemical.get_edgelist()})
+    assert (deg["swaps_attempted"] == pairs).all()          # arcs + mutual pairs, Q = 1
     assert (deg["swaps_accepted"] > 0).all()
-    assert table[table["model"] == "ba"]["m_mismatch"].notna().all()
+    assert (table[table["model"] == "ba"]["m_mismatch"] == 0).all()
+    assert (table[table["model"] == "ba"]["m"] == pairs).all()
     assert json.loads(deg["params"].iloc[0])["swaps_per_edge"] == 1
     doc = json.loads((out / "manifest.json").read_text())
     assert doc["seed"] == 4 and len(doc["nulls"]) == 6 and doc["view"]["layer"] == "chemical"
@@ -97,6 +99,20 @@ def small_file(tmp_path):
 def _args(small_file, out, *more):
     return ("rewire", small_file, "--all-components", "--count", "1", "--jobs", "1",
             "--out", out, *more)
+
+
+def test_rewire_undirected_families_have_the_real_edge_count(run_cli, tmp_path):
+    """The issue's check: every ws/er/ba file has exactly the real graph's edge count."""
+    out = tmp_path / "d"
+    res = run_cli("rewire", GRAPH, "--undirected", "--model", "ws,er,ba", "--count", "3",
+                  "--out", out, "--jobs", "1")
+    assert res.exit_code == 0, res.stderr
+    real = load_graph(GRAPH, GraphView(directed=False))
+    for path in sorted(out.glob("*.graphml.gz")):
+        null = load_graph(path)
+        assert (null.vcount(), null.ecount()) == (real.vcount(), real.ecount()), path.name
+    table = pd.read_csv(out / "manifest.csv")
+    assert len(table) == 9 and set(table["m"]) == {real.ecount()}
 
 
 def test_rewire_zero_option_values_are_used_not_dropped(run_cli, tmp_path, small_file):

@@ -16,7 +16,8 @@ from topocli.system import cpu_count
 
 # Which model reads which option (an option given for none of the chosen models is an error).
 _OPTION_MODELS = {"p": ("ws",), "k": ("ws",), "match_clustering": ("ws",),
-                  "swaps_per_edge": ("degree", "lattice"), "connected": ("degree", "lattice"),
+                  "swaps_per_edge": ("degree", "inout", "lattice"),
+                  "connected": ("degree", "inout", "lattice"),
                   "m_attach": ("ba",)}
 
 
@@ -77,7 +78,10 @@ def model_params(models: list[str], options: dict) -> dict[str, dict]:
 @cli.command("rewire")
 @click.argument("graph")
 @click.option("--model", "model_list", default="degree", show_default=True,
-              help="Null models, comma-separated: er, ws, ba, degree, config, lattice, sbm.")
+              help="Null models, comma-separated: er, ws, ba, degree, inout, config, lattice, "
+                   "sbm. degree keeps every node's in-, out-degree and mutual pairs (Milo et "
+                   "al. 2002); inout is the plain in/out swap; ws, er, ba and lattice match "
+                   "n and m exactly (ws/ba: of the undirected view, connected).")
 @click.option("--count", "-n", type=int, default=10, show_default=True,
               help="Nulls per model.")
 @seed_option
@@ -90,14 +94,16 @@ def model_params(models: list[str], options: dict) -> dict[str, dict]:
                    "are removed first).")
 @click.option("--p", "p", type=float, default=None, help="ws: rewiring probability (0.1).")
 @click.option("--k", "k", type=int, default=None,
-              help="ws: ring neighbours, even (default: nearest even mean degree).")
+              help="ws: ring neighbours, even (default: nearest even mean degree, then "
+                   "edges added/removed to match m; a given k keeps n*k/2 edges).")
 @click.option("--match-clustering", is_flag=True,
               help="ws: choose p so the expected clustering matches the graph's.")
 @click.option("-Q", "--swaps-per-edge", type=float, default=None,
-              help="degree/lattice: swap trials per edge (10).")
-@click.option("--connected", is_flag=True, help="degree/lattice: keep the graph connected.")
+              help="degree/inout/lattice: swap trials per edge (10).")
+@click.option("--connected", is_flag=True,
+              help="degree/inout/lattice: keep the graph connected.")
 @click.option("--m-attach", type=int, default=None,
-              help="ba: edges per new node (default: the one matching m best).")
+              help="ba: edges per new node (default: per-step counts that give m exactly).")
 @view_options
 def rewire(graph: str, model_list: str, count: int, seed: int, out: Path, jobs: int,
            force: bool, p, k, match_clustering, swaps_per_edge, connected, m_attach,

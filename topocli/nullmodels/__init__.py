@@ -7,21 +7,28 @@ modify its input and returns the same graph for the same seed:
 model     keeps                                                         module
 ========  ============================================================  ===============
 er        n, m, directedness (Erdős-Rényi G(n, m))                      ``random``
-ws        n, mean degree (even k); p given or matched to clustering     ``smallworld``
-ba        n, m as close as one attachment count allows                  ``random``
-degree    in/out-degree of every node (Maslov-Sneppen swaps)            ``rewiring``
+ws        n, m exactly (k-ring, then edges added/removed), connected    ``smallworld``
+ba        n, m exactly (per-step attachment counts), connected          ``random``
+degree    in/out-degree and mutual pairs of every node (Milo 2002)      ``rewiring``
+inout     in/out-degree of every node (plain Maslov-Sneppen swaps)      ``rewiring``
 config    degree sequence(s), nothing of the edges                      ``random``
 lattice   degrees, edges pushed to a ring lattice (latmio)              ``rewiring``
 sbm       class-to-class edge densities (blocks = cell classes)         ``blocks``
 ========  ============================================================  ===============
 
-``degree``, ``config``, ``lattice`` and ``sbm`` keep node names and classes; ``er``, ``ws``
-and ``ba`` name nodes ``n0..`` and give them the source's classes in a seeded random
+``degree`` is the default because a directed connectome stores each gap junction as two
+opposite arcs (Varshney: reciprocity 0.47); ``inout`` nulls destroy those pairs (0.08), so
+their undirected views are denser than the connectome's and every undirected statistic
+would be compared with denser graphs. ``ws`` keeps ring order and ``ba`` arrival order as
+node ids (nothing is permuted).
+
+``degree``, ``inout``, ``config``, ``lattice`` and ``sbm`` keep node names and classes;
+``er``, ``ws`` and ``ba`` name nodes ``n0..`` and give them the source's classes in a seeded random
 order. ``ws`` and ``ba`` are undirected models: a directed source is matched through its
 undirected view (as RandWire and the Deep Connectomics Networks paper use them).
 Every null carries graph attributes ``null_model``, ``null_params`` (JSON), ``seed``;
-``degree``/``lattice`` add ``swaps_attempted`` and ``swaps_accepted``; ``ba`` adds
-``m_source`` and ``m_mismatch``.
+``degree``/``inout``/``lattice`` add ``swaps_attempted`` and ``swaps_accepted``; ``ba`` adds
+``m_source`` and ``m_mismatch`` (0 since ``ba`` matches m exactly).
 """
 
 from __future__ import annotations
@@ -40,21 +47,24 @@ from topocli.nullmodels.rewiring import (
     SwapResult,
     degree_preserving_edge_arrays,
     degree_preserving_rewire,
+    in_out_rewire,
     lattice_reference,
 )
 from topocli.nullmodels.smallworld import watts_strogatz
 
 __all__ = ["MODELS", "SwapResult", "block_densities", "check_model",
            "degree_preserving_edge_arrays", "degree_preserving_rewire", "generate",
+           "in_out_rewire",
            "generate_many", "lattice_reference", "model_function", "write_ensemble"]
 
-MODELS: tuple[str, ...] = ("er", "ws", "ba", "degree", "config", "lattice", "sbm")
+MODELS: tuple[str, ...] = ("er", "ws", "ba", "degree", "inout", "config", "lattice", "sbm")
 
 _FUNCTIONS: dict[str, Callable[..., ig.Graph]] = {
     "er": erdos_renyi,
     "ws": watts_strogatz,
     "ba": barabasi_albert,
     "degree": degree_preserving_rewire,
+    "inout": in_out_rewire,
     "config": configuration,
     "lattice": lattice_reference,
     "sbm": stochastic_block_model,

@@ -44,6 +44,39 @@ def undirected_pairs(graph: ig.Graph) -> np.ndarray:
     return np.unique(edges, axis=0)
 
 
+def match_edge_count(n: int, edges: list[tuple[int, int]], m: int, rng: np.random.Generator,
+                     *, connected: bool) -> list[tuple[int, int]]:
+    """Add or remove uniformly chosen edges of an undirected simple graph until it has m.
+
+    Added edges are drawn uniformly among the absent pairs; removed edges uniformly among
+    the present ones, and with ``connected`` only among those that are not bridges (so a
+    connected graph stays connected; each removal re-checks, as a bridge can appear).
+    Node ids are not touched (a Watts-Strogatz ring keeps its order). Raises TopocliError
+    when m is out of reach (more than n(n-1)/2, or fewer than n - 1 with ``connected``).
+    """
+    if m > n * (n - 1) // 2:
+        raise TopocliError(f"cannot place {m} edges on {n} nodes (at most {n * (n - 1) // 2})")
+    if connected and m < n - 1:
+        raise TopocliError(f"a connected graph on {n} nodes needs at least {n - 1} edges, "
+                           f"but the source has {m}; drop the connected option")
+    present = {(min(u, v), max(u, v)) for u, v in edges}
+    while len(present) < m:
+        u, v = (int(x) for x in rng.integers(0, n, size=2))
+        if u != v:
+            present.add((min(u, v), max(u, v)))
+    if len(present) > m:
+        g = ig.Graph(n=n, edges=sorted(present))
+        while g.ecount() > m:
+            bridges = set(g.bridges()) if connected else set()
+            candidates = [e for e in range(g.ecount()) if e not in bridges]
+            if not candidates:
+                raise TopocliError(f"cannot remove edges down to {m} without disconnecting "
+                                   "the graph")
+            g.delete_edges(candidates[int(rng.integers(len(candidates)))])
+        present = {(min(u, v), max(u, v)) for u, v in g.get_edgelist()}
+    return sorted(present)
+
+
 def edge_array(graph: ig.Graph) -> np.ndarray:
     return np.asarray(graph.get_edgelist(), dtype=np.int64).reshape(-1, 2)
 

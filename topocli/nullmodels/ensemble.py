@@ -21,7 +21,7 @@ __all__ = ["MANIFEST_COLUMNS", "generate_many", "null_seeds", "remove_listed",
 
 MANIFEST_COLUMNS = ("file", "model", "index", "seed", "params", "n", "m", "directed",
                     "swaps_attempted", "swaps_accepted", "m_source", "m_mismatch")
-_SWAP_MODELS = ("degree", "lattice")
+_SWAP_MODELS = ("degree", "inout", "lattice")
 
 log = logging.getLogger("topocli")
 

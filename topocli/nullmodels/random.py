@@ -1,7 +1,7 @@
 """Random graphs matched to a source: Erdős-Rényi G(n, m), Barabási-Albert, configuration.
 
-``er`` keeps n and m (and directedness); ``ba`` keeps n and matches m as closely as its
-one integer parameter allows; ``config`` keeps the degree sequence(s) exactly but none of
+``er`` keeps n and m (and directedness); ``ba`` keeps n and m exactly (per-step attachment
+counts, below) and is connected; ``config`` keeps the degree sequence(s) exactly but none of
 the source's edges. ``er`` and ``ba`` do not keep node identities: nodes are named
 ``n0, n1, ...`` and carry the source's class labels in a seeded random order.
 """
@@ -21,7 +21,7 @@ from topocli.nullmodels._common import (
 )
 from topocli.seeding import as_rng
 
-__all__ = ["ba_attach_for", "barabasi_albert", "configuration", "erdos_renyi"]
+__all__ = ["ba_attach_counts", "ba_attach_for", "barabasi_albert", "configuration", "erdos_renyi"]
 
 
 def _decode_pairs(codes: np.ndarray, n: int, directed: bool) -> np.ndarray:
@@ -57,38 +57,73 @@ def ba_attach_for(n: int, m: int) -> int:
     return int(candidates[np.argmin(np.abs(candidates * (n - candidates) - m))])
 
 
+def ba_attach_counts(n: int, m: int, m_attach: int, rng: np.random.Generator) -> np.ndarray:
+    """Edges each arriving node adds, so a Barabási-Albert graph has exactly m edges.
+
+    Node ``m_attach + 1 + i`` attaches ``counts[i]`` times (the star on the first
+    ``m_attach + 1`` nodes holds ``m_attach``). Every count starts at ``m_attach``; the
+    difference to m is spread one attachment at a time over uniformly chosen steps (up
+    while a step has existing nodes to spare, down while it keeps at least one, so the
+    graph stays connected). Raises TopocliError when m is out of reach (fewer than
+    ``n - 1`` edges cannot be connected).
+    """
+    steps = n - m_attach - 1
+    counts = np.full(steps, m_attach, dtype=np.int64)
+    capacity = np.arange(m_attach + 1, n, dtype=np.int64)     # existing nodes at each step
+    extra = m - m_attach - int(counts.sum())
+    while extra:
+        room = np.flatnonzero(counts < capacity) if extra > 0 else np.flatnonzero(counts > 1)
+        if room.size == 0:
+            lo, hi = n - 1, n * (n - 1) // 2
+            raise TopocliError(f"a connected Barabási-Albert graph on {n} nodes has between "
+                               f"{lo} and {hi} edges; the source has {m}")
+        chosen = rng.choice(room, size=min(abs(extra), room.size), replace=False)
+        counts[chosen] += 1 if extra > 0 else -1
+        extra -= int(np.sign(extra)) * chosen.size
+    return counts
+
+
 def barabasi_albert(graph: ig.Graph, *, seed: int | np.random.Generator | None = None,
-                    m_attach: int | None = None) -> ig.Graph:
-    """Barabási-Albert preferential attachment with the source's n (undirected).
+                    m_attach: int | None = None, match_m: bool | None = None) -> ig.Graph:
+    """Barabási-Albert preferential attachment with the source's n and m (undirected).
 
     As networkx's ``barabasi_albert_graph``: a star on ``m_attach + 1`` nodes, then each
-    new node links to ``m_attach`` distinct existing nodes chosen with probability
-    proportional to degree, giving ``m_attach * (n - m_attach)`` edges. ``m_attach`` is
-    chosen so that count is closest to the source's number of connected node pairs (its
-    undirected edge count); the graph attribute ``m_source`` records that target.
+    new node links to distinct existing nodes chosen with probability proportional to
+    degree. ``m_attach`` is chosen so ``m_attach * (n - m_attach)`` is closest to the
+    source's number of connected node pairs (its undirected edge count m); with
+    ``match_m`` the arriving nodes add ``m_attach`` or one more / one fewer edge each
+    (:func:`ba_attach_counts`, steps chosen uniformly) so the total is m exactly, and
+    the graph is connected (every node attaches at least once). Vertex ids are arrival
+    order. ``m_source`` records m and ``m_mismatch`` the difference (0 with ``match_m``,
+    which defaults to True unless ``m_attach`` is given: an explicit m_attach chooses the
+    density, ``m_attach * (n - m_attach)`` edges).
     BA is an undirected model: a directed source is compared through its undirected view.
     """
     check_graph(graph, "ba")
     seed = resolve_seed(seed)
     n = graph.vcount()
     target = len(undirected_pairs(graph))
+    if match_m is None:
+        match_m = m_attach is None
     if m_attach is None:
         m_attach = ba_attach_for(n, target)
     if not 1 <= m_attach < n:
         raise TopocliError(f"ba needs 1 <= m_attach < n ({n}), not {m_attach}")
     rng = as_rng(seed)
+    counts = ba_attach_counts(n, target, m_attach, rng) if match_m else \
+        np.full(n - m_attach - 1, m_attach, dtype=np.int64)
     edges: list[tuple[int, int]] = [(0, v) for v in range(1, m_attach + 1)]
     # Preferential attachment by sampling from the list of edge endpoints ("repeated nodes").
     repeated = [0] * m_attach + list(range(1, m_attach + 1))
-    for source in range(m_attach + 1, n):
+    for source, count in zip(range(m_attach + 1, n), counts.tolist()):
         targets: set[int] = set()
-        while len(targets) < m_attach:
+        while len(targets) < count:
             targets.add(repeated[int(rng.integers(len(repeated)))])
         for t in sorted(targets):
             edges.append((source, t))
             repeated.extend((source, t))
-    params = {"m_attach": int(m_attach), "directed_source": "undirected view"
-              if graph.is_directed() else "undirected"}
+    params = {"m_attach": int(m_attach), "match_m": bool(match_m), "directed_source":
+              "undirected view" if graph.is_directed() else "undirected"}
     return build_null(graph, np.array(edges), directed=False, model="ba", params=params,
                       seed=seed, keep_nodes=False,
                       extra={"m_source": int(target), "m_mismatch": len(edges) - int(target)})

@@ -1,4 +1,10 @@
-"""Degree-preserving rewiring: Maslov-Sneppen edge swaps and latticisation (latmio).
+"""Degree-preserving rewiring: Maslov-Sneppen edge swaps, mutual-pair-preserving directed
+swaps (Milo et al. 2002) and latticisation (latmio).
+
+A directed chain that keeps mutual pairs moves two kinds of units: unreciprocated arcs,
+swapped with unreciprocated arcs as below, and mutual pairs, swapped with mutual pairs as
+undirected edges; no swap may create a new mutual pair (see ``_Units``). Lattice
+references of directed graphs use the plain in/out swap.
 
 Both models run the same Markov chain of double edge swaps. A trial picks two distinct
 edges uniformly, ``a->b`` and ``c->d`` (for an undirected graph the second edge's ends are
@@ -39,7 +45,7 @@ from topocli.nullmodels._common import build_null, check_graph, edge_array, reso
 from topocli.seeding import as_rng
 
 __all__ = ["SwapResult", "degree_preserving_edge_arrays", "degree_preserving_rewire",
-           "lattice_attempts", "lattice_reference", "ring_lattice_cost"]
+           "in_out_rewire", "lattice_attempts", "lattice_reference", "ring_lattice_cost"]
 
 _CHUNK = 2048                 # trials drawn per generator call
 _RING_TABLE_MAX_N = 2000      # largest n whose pairwise ring distances are tabulated
@@ -89,35 +95,99 @@ def lattice_attempts(n: int, m: int, directed: bool) -> int:
     return max(1, round(n * m / pairs))
 
 
-def _has_valid_swap(edges: np.ndarray, directed: bool) -> bool:
-    """Whether any pair of edges admits a swap that keeps the graph simple."""
-    m = len(edges)
-    present = {(int(u), int(v)) for u, v in edges}
+@dataclass(frozen=True)
+class _Units:
+    """What a swap chain moves: single arcs (or edges) first, then mutual pairs.
+
+    ``units[:n_single]`` are arcs ``u->v`` swapped as arcs (the ends keep their roles);
+    ``units[n_single:]`` are pairs ``{u, v}`` stored in both directions of the adjacency
+    and swapped as undirected edges (one end flipped with probability 1/2). An undirected
+    graph is all pairs, a directed graph under the plain in/out swap all arcs, and under
+    the mutual-preserving swap (Milo et al. 2002) its unreciprocated arcs then its mutual
+    pairs. ``check_reverse``: a new arc ``a->d`` is also refused when ``d->a`` exists, so
+    no swap creates (or, through the pair units, destroys) a reciprocated pair.
+    """
+
+    units: np.ndarray
+    n_single: int
+    check_reverse: bool
+
+    @property
+    def n_pairs(self) -> int:
+        return len(self.units) - self.n_single
+
+    def arcs(self, ends: np.ndarray, directed: bool) -> np.ndarray:
+        """Edges of each chain, shape (chains, m, 2): pairs unfold into two arcs if directed."""
+        if not directed or self.n_pairs == 0:
+            return ends
+        pairs = ends[:, self.n_single:]
+        return np.concatenate([ends, pairs[:, :, ::-1]], axis=1)
+
+
+def _units(graph: ig.Graph, keep_mutual: bool) -> _Units:
+    edges = edge_array(graph)
+    if not graph.is_directed():
+        return _Units(edges, 0, False)
+    if not keep_mutual:
+        return _Units(edges, len(edges), False)
+    n = graph.vcount()
+    codes = edges[:, 0] * n + edges[:, 1]
+    mutual = np.isin(edges[:, 1] * n + edges[:, 0], codes)
+    single = edges[~mutual]
+    pairs = edges[mutual & (edges[:, 0] < edges[:, 1])]
+    return _Units(np.concatenate([single, pairs]), len(single), True)
+
+
+def _has_valid_swap(u: _Units, directed: bool) -> bool:
+    """Whether any two units of the same kind admit a swap that keeps the graph simple."""
+    present = {(int(a), int(b)) for a, b in u.units}
+    if u.n_pairs or not directed:
+        present |= {(b, a) for a, b in u.units[u.n_single:].tolist()}
     if not directed:
-        present |= {(v, u) for u, v in present}
-    # Sample first (fast for any real graph), then check all pairs of small graphs.
+        present |= {(b, a) for a, b in present}
     rng = np.random.default_rng(0)
-    pairs = rng.integers(0, m, size=(4000, 2))
-    if m <= 400:
-        i, j = np.triu_indices(m, 1)
-        pairs = np.concatenate([pairs, np.stack([i, j], axis=1)])
-    for i, j in pairs:
-        if i == j:
+    for lo, hi in ((0, u.n_single), (u.n_single, len(u.units))):
+        size = hi - lo
+        if size < 2:
             continue
-        a, b = edges[i]
-        for c, d in ((edges[j][0], edges[j][1]), (edges[j][1], edges[j][0])):
-            if len({a, b, c, d}) == 4 and (a, d) not in present and (c, b) not in present:
+        # Sample first (fast for any real graph), then check all pairs of small graphs.
+        pairs = rng.integers(lo, hi, size=(4000, 2))
+        if size <= 400:
+            i, j = np.triu_indices(size, 1)
+            pairs = np.concatenate([pairs, np.stack([i + lo, j + lo], axis=1)])
+        flips = ((0, 1),) if lo == 0 and directed else ((0, 1), (1, 0))
+        for i, j in pairs:
+            if i == j:
+                continue
+            a, b = u.units[i]
+            for x, y in flips:
+                c, d = u.units[j][x], u.units[j][y]
+                if len({a, b, c, d}) < 4 or (a, d) in present or (c, b) in present:
+                    continue
+                if u.check_reverse and ((d, a) in present or (b, c) in present):
+                    continue
                 return True
-            if directed:
-                break
     return False
 
 
-def _draws(rng: np.random.Generator, steps: int, m: int, directed: bool) -> tuple:
+def _draws(rng: np.random.Generator, steps: int, n_single: int, n_pairs: int) -> tuple:
+    """Trial draws: a first unit, a second unit of the same kind, and a flip for pairs."""
+    m = n_single + n_pairs
     e1 = rng.integers(0, m, size=steps)
-    e2 = rng.integers(0, m - 1, size=steps)
-    e2 += e2 >= e1                       # uniform over the other m - 1 edges
-    flip = np.zeros(steps, dtype=bool) if directed else rng.integers(0, 2, size=steps) == 1
+    if n_single == 0 or n_pairs == 0:
+        # One kind of unit: the plain chain's draws (kept so its nulls stay reproducible).
+        e2 = rng.integers(0, m - 1, size=steps)
+        e2 += e2 >= e1                   # uniform over the other m - 1 units
+        flip = np.zeros(steps, dtype=bool) if n_pairs == 0 else \
+            rng.integers(0, 2, size=steps) == 1
+        return e1, e2, flip
+    is_pair = e1 >= n_single
+    size = np.where(is_pair, n_pairs, n_single)
+    base = np.where(is_pair, n_single, 0)
+    e2 = (rng.random(steps) * (size - 1)).astype(np.int64)
+    e2 += e2 >= e1 - base                # uniform over the other units of e1's kind
+    e2 = np.where(size > 1, e2 + base, e1)   # a kind with one unit: e2 = e1 is refused
+    flip = (rng.integers(0, 2, size=steps) == 1) & is_pair
     return e1, e2, flip
 
 
@@ -136,17 +206,16 @@ def _components_ok(src: np.ndarray, dst: np.ndarray, n: int) -> np.ndarray:
     return labels.min(axis=1) == labels.max(axis=1)
 
 
-def _run_lockstep(edges0: np.ndarray, n: int, directed: bool, rngs: list[np.random.Generator],
+def _run_lockstep(u: _Units, n: int, rngs: list[np.random.Generator],
                   trials: int, orders: np.ndarray | None, window: int | None,
                   progress: Callable[[int], None] | None) -> tuple:
     """Run ``len(rngs)`` swap chains in lockstep; see the module docstring.
 
-    Edge ends live in one flat array ``ends``: edge ``e`` of chain ``k`` is
-    ``(ends[2(km + e)], ends[2(km + e) + 1])``. Since every trial's edge picks are drawn
-    ahead (per chunk), the positions of a, b, c, d are computed for a whole chunk at
-    once and each step is one gather, one adjacency lookup and a few scatters.
+    Returns the unit arrays (chains, units, 2) and accepted swaps per chain.
     """
-    chains, m = len(rngs), len(edges0)
+    edges0, ns = u.units, u.n_single
+    chains = len(rngs)
+    m = len(edges0)
     nn = n * n
     ends = np.tile(edges0.ravel(), chains)
     off_e = (np.arange(chains, dtype=np.int64) * 2 * m)[None, :]
@@ -154,17 +223,16 @@ def _run_lockstep(edges0: np.ndarray, n: int, directed: bool, rngs: list[np.rand
     adj = np.zeros(chains * nn, dtype=bool)
     view = adj.reshape(chains, nn)
 
+    def fill(r, pairs: np.ndarray) -> None:
+        view[r, pairs[:, 0] * n + pairs[:, 1]] = True
+        view[r, pairs[ns:, 1] * n + pairs[ns:, 0]] = True
+
     def rebuild(rows: np.ndarray) -> None:
         for r in rows:
-            pairs = ends[2 * r * m:2 * (r + 1) * m].reshape(m, 2)
             view[r] = False
-            view[r, pairs[:, 0] * n + pairs[:, 1]] = True
-            if not directed:
-                view[r, pairs[:, 1] * n + pairs[:, 0]] = True
+            fill(r, ends[2 * r * m:2 * (r + 1) * m].reshape(m, 2))
 
-    view[:, edges0[:, 0] * n + edges0[:, 1]] = True
-    if not directed:
-        view[:, edges0[:, 1] * n + edges0[:, 0]] = True
+    fill(slice(None), edges0)
     # Ring positions, flat by (chain, vertex): position of v in chain k is pos[k * n + v].
     pos = orders.ravel() if orders is not None else None
     off_n = np.arange(chains, dtype=np.int64) * n
@@ -175,10 +243,11 @@ def _run_lockstep(edges0: np.ndarray, n: int, directed: bool, rngs: list[np.rand
         steps = min(_CHUNK, trials - done)
         if window:
             steps = min(steps, window - done % window)
-        draws = [_draws(r, steps, m, directed) for r in rngs]
+        draws = [_draws(r, steps, ns, m - ns) for r in rngs]
         e1 = np.stack([d[0] for d in draws], axis=1)
         e2 = np.stack([d[1] for d in draws], axis=1)
         f = np.stack([d[2] for d in draws], axis=1).astype(np.int64)
+        is_pair = e1 >= ns
         # (steps, 4, chains): flat positions of a, b, c, d (c/d swapped where flipped).
         where = np.stack([2 * e1, 2 * e1 + 1, 2 * e2 + f, 2 * e2 + 1 - f], axis=1) + off_e[:, None]
         for t in range(steps):
@@ -188,6 +257,8 @@ def _run_lockstep(edges0: np.ndarray, n: int, directed: bool, rngs: list[np.rand
             kad = off_nn + a * n + d
             kcb = off_nn + c * n + b
             ok &= ~(adj[kad] | adj[kcb])
+            if u.check_reverse:
+                ok &= ~(adj[off_nn + d * n + a] | adj[off_nn + b * n + c])
             if pos is not None:
                 pa, pb = pos[a + off_n], pos[b + off_n]
                 pc, pd = pos[c + off_n], pos[d + off_n]
@@ -196,13 +267,19 @@ def _run_lockstep(edges0: np.ndarray, n: int, directed: bool, rngs: list[np.rand
             if idx.size == 0:
                 continue
             a, b, c, d, o = a[idx], b[idx], c[idx], d[idx], off_nn[idx]
-            if directed:
+            if ns == m:                                  # arcs only
                 adj[np.concatenate((o + a * n + b, o + c * n + d))] = False
                 adj[np.concatenate((kad[idx], kcb[idx]))] = True
-            else:
+            elif ns == 0:                                # pairs only
                 adj[np.concatenate((o + a * n + b, o + c * n + d, o + b * n + a,
                                     o + d * n + c))] = False
                 adj[np.concatenate((kad[idx], kcb[idx], o + d * n + a, o + b * n + c))] = True
+            else:
+                p = is_pair[t, idx]
+                adj[np.concatenate((o + a * n + b, o + c * n + d, (o + b * n + a)[p],
+                                    (o + d * n + c)[p]))] = False
+                adj[np.concatenate((kad[idx], kcb[idx], (o + d * n + a)[p],
+                                    (o + b * n + c)[p]))] = True
             # a->b becomes a->d (b's slot), c->d becomes c->b (d's slot).
             ends[np.concatenate((w[1, idx], w[3, idx]))] = np.concatenate((d, b))
             accepted[idx] += 1
@@ -227,16 +304,23 @@ def _ring(p: np.ndarray, q: np.ndarray, n: int) -> np.ndarray:
     return np.minimum(diff, n - diff)
 
 
-def _run_single(edges0: np.ndarray, n: int, directed: bool, rng: np.random.Generator,
+def _run_single(u: _Units, n: int, rng: np.random.Generator,
                 trials: int, order: np.ndarray | None, window: int | None) -> tuple:
     """One chain as a plain Python loop over the same draws as :func:`_run_lockstep`."""
+    edges0, ns = u.units, u.n_single
     m = len(edges0)
     src, dst = edges0[:, 0].tolist(), edges0[:, 1].tolist()
-    adj = bytearray(n * n)
-    for u, v in zip(src, dst):
-        adj[u * n + v] = 1
-        if not directed:
-            adj[v * n + u] = 1
+    reverse = u.check_reverse
+
+    def fill() -> bytearray:
+        table = bytearray(n * n)
+        for i, (x, y) in enumerate(zip(src, dst)):
+            table[x * n + y] = 1
+            if i >= ns:
+                table[y * n + x] = 1
+        return table
+
+    adj = fill()
     # Ring distance of every node pair in the lattice order, looked up per trial (four
     # lookups instead of four min(abs()) pairs). The table is a Python list of n^2 ints
     # (~30 bytes each), so it is built only where the trials outnumber its entries enough
@@ -252,12 +336,14 @@ def _run_single(edges0: np.ndarray, n: int, directed: bool, rng: np.random.Gener
         steps = min(_CHUNK, trials - done)
         if window:
             steps = min(steps, window - done % window)
-        e1s, e2s, flips = (x.tolist() for x in _draws(rng, steps, m, directed))
+        e1s, e2s, flips = (x.tolist() for x in _draws(rng, steps, ns, m - ns))
         for e1, e2, f in zip(e1s, e2s, flips):
             a, b, c, d = src[e1], dst[e1], src[e2], dst[e2]
             if f:
                 c, d = d, c
             if a == c or b == d or a == d or b == c or adj[a * n + d] or adj[c * n + b]:
+                continue
+            if reverse and (adj[d * n + a] or adj[b * n + c]):
                 continue
             if ring is not None:
                 if ring[a * n + d] + ring[c * n + b] > ring[a * n + b] + ring[c * n + d]:
@@ -272,7 +358,7 @@ def _run_single(edges0: np.ndarray, n: int, directed: bool, rng: np.random.Gener
             adj[c * n + d] = 0
             adj[a * n + d] = 1
             adj[c * n + b] = 1
-            if not directed:
+            if e1 >= ns:
                 adj[b * n + a] = 0
                 adj[d * n + c] = 0
                 adj[d * n + a] = 1
@@ -288,11 +374,7 @@ def _run_single(edges0: np.ndarray, n: int, directed: bool, rng: np.random.Gener
             # igraph builds and checks one graph in ~0.15 ms; scipy's sparse path ~0.3 ms.
             if not ig.Graph(n=n, edges=list(zip(src, dst))).is_connected(mode="weak"):
                 src, dst, accepted = list(snapshot[0]), list(snapshot[1]), snapshot[2]
-                adj = bytearray(n * n)
-                for u, v in zip(src, dst):
-                    adj[u * n + v] = 1
-                    if not directed:
-                        adj[v * n + u] = 1
+                adj = fill()
             snapshot = (list(src), list(dst), accepted)
     edges = np.stack([np.array(src, dtype=np.int64), np.array(dst, dtype=np.int64)], axis=1)
     return edges[None], np.array([accepted], dtype=np.int64)
@@ -311,6 +393,7 @@ def degree_preserving_edge_arrays(
     swaps_per_edge: float = 10,
     connected: bool = False,
     lattice: bool = False,
+    keep_mutual: bool = True,
     window: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> SwapResult:
@@ -339,6 +422,15 @@ def degree_preserving_edge_arrays(
     lattice : bool
         Latticise: accept a swap only if it moves edges no further from the diagonal of
         a random ring ordering of the nodes (Rubinov & Sporns, BCT ``latmio``).
+    keep_mutual : bool
+        Directed graphs only: keep every node's number of mutual (reciprocated) pairs
+        as well as its in- and out-degree (Milo et al. 2002): unreciprocated arcs are
+        swapped with unreciprocated arcs, mutual pairs with mutual pairs (as undirected
+        edges), and no swap may create a new reciprocated pair. Reciprocity, the
+        undirected edge count and the undirected degree sequence are then exact. False:
+        the plain in/out-degree swap, which lets reciprocity drift towards that of a
+        random graph. Q counts per unit (arc or mutual pair), i.e. per edge of the
+        undirected view.
     window : int, optional
         Trials between connectivity checks (default ``max(1, m // 20)``).
     progress : callable, optional
@@ -354,9 +446,16 @@ def degree_preserving_edge_arrays(
     if not np.isfinite(swaps_per_edge) or swaps_per_edge <= 0:
         raise TopocliError(f"swaps per edge (Q) must be > 0, not {swaps_per_edge}")
     directed, n = graph.is_directed(), graph.vcount()
-    edges0 = edge_array(graph)
-    m = len(edges0)
-    if not _has_valid_swap(edges0, directed):
+    units = _units(graph, keep_mutual and not lattice)
+    m = len(units.units)
+    if not _has_valid_swap(units, directed):
+        if units.check_reverse:
+            raise TopocliError(
+                f"no mutual-pair-preserving swap is possible on this graph ({n} nodes, "
+                f"{graph.ecount()} arcs, {units.n_pairs} mutual pairs): every two "
+                "unreciprocated arcs (or two mutual pairs) share a node or would create a "
+                "multi-edge or a new mutual pair; use --null-model inout (plain in/out "
+                "swaps) or er")
         raise TopocliError(
             f"no degree-preserving swap is possible on this graph ({n} nodes, {m} edges): "
             "every pair of edges shares a node or would create a multi-edge (a star or a "
@@ -388,14 +487,14 @@ def degree_preserving_edge_arrays(
             parts = []
             for k, r in enumerate(rngs):
                 order = orders[k] if lattice else None
-                parts.append(_run_single(edges0, n, directed, r, trials, order, window))
+                parts.append(_run_single(units, n, r, trials, order, window))
                 if progress is not None:
                     progress(trials)
             e = np.concatenate([p[0] for p in parts])
             acc = np.concatenate([p[1] for p in parts])
         else:
-            e, acc = _run_lockstep(edges0, n, directed, rngs, trials, orders, window, progress)
-        all_edges.append(e)
+            e, acc = _run_lockstep(units, n, rngs, trials, orders, window, progress)
+        all_edges.append(units.arcs(e, directed))
         all_acc.append(acc)
     return SwapResult(edges=np.concatenate(all_edges), attempted=np.full(count, trials),
                       accepted=np.concatenate(all_acc), seeds=seeds, directed=directed, n=n)
@@ -404,12 +503,16 @@ def degree_preserving_edge_arrays(
 def swap_nulls(graph: ig.Graph, seeds: Sequence[int], *, model: str = "degree",
                swaps_per_edge: float = 10, connected: bool = False,
                window: int | None = None) -> list[ig.Graph]:
-    """igraph nulls for ``seeds`` (model ``degree`` or ``lattice``) with their attributes."""
+    """igraph nulls for ``seeds`` (model ``degree``, ``inout`` or ``lattice``) with their
+    attributes."""
     lattice = model == "lattice"
+    keep_mutual = model == "degree"
     res = degree_preserving_edge_arrays(graph, len(seeds), seeds=seeds,
                                         swaps_per_edge=swaps_per_edge, connected=connected,
-                                        lattice=lattice, window=window)
+                                        lattice=lattice, keep_mutual=keep_mutual, window=window)
     params = {"swaps_per_edge": swaps_per_edge, "connected": connected}
+    if graph.is_directed():
+        params["mutual_pairs"] = "kept (Milo et al. 2002)" if keep_mutual else "not kept"
     if connected:
         params["window"] = int(window) if window else max(1, graph.ecount() // 20)
     nulls = []
@@ -428,11 +531,18 @@ def degree_preserving_rewire(
     seed: int | np.random.Generator | None = None,
     window: int | None = None,
 ) -> ig.Graph:
-    """A degree-preserving random rewiring of ``graph`` (Maslov & Sneppen 2002).
+    """A degree-preserving random rewiring of ``graph`` that keeps mutual pairs.
 
-    Makes ``round(swaps_per_edge * m)`` double-edge-swap trials; in- and out-degrees
-    (degrees, if undirected) are kept exactly and the graph stays simple. The input is
-    not modified. See :func:`degree_preserving_edge_arrays` for the parameters.
+    Undirected: Maslov & Sneppen (2002) double edge swaps, degrees kept exactly.
+    Directed: every node keeps its in-degree, out-degree *and* number of mutual
+    (reciprocated) pairs, as in the randomised networks of Milo et al. (2002):
+    unreciprocated arcs are swapped among themselves, mutual pairs among themselves,
+    and no swap creates a new mutual pair. So reciprocity, the undirected edge count and
+    the undirected degree sequence equal the source's, and a statistic computed on the
+    undirected view is compared like for like. ``round(swaps_per_edge * units)`` trials
+    (units: arcs plus mutual pairs counted once). Input not modified. See
+    :func:`degree_preserving_edge_arrays` for the parameters; :func:`in_out_rewire` is
+    the plain in/out-degree swap.
 
     Returns
     -------
@@ -446,8 +556,33 @@ def degree_preserving_rewire(
     For directed graphs the swap chain cannot reverse the orientation of a directed
     3-cycle, so not every graph with the same degrees is reachable; this is the usual
     Maslov-Sneppen null (as igraph's ``rewire`` and networkx's ``directed_edge_swap``).
+
+    References
+    ----------
+    Milo, R. et al. (2002). Network motifs: simple building blocks of complex networks.
+    Science 298, 824-827 (randomised networks conserve mutual edges).
     """
     return swap_nulls(graph, [resolve_seed(seed)], model="degree",
+                      swaps_per_edge=swaps_per_edge, connected=connected, window=window)[0]
+
+
+def in_out_rewire(
+    graph: ig.Graph,
+    *,
+    swaps_per_edge: float = 10,
+    connected: bool = False,
+    seed: int | np.random.Generator | None = None,
+    window: int | None = None,
+) -> ig.Graph:
+    """The plain in/out-degree-preserving swap (model ``inout``; Maslov & Sneppen 2002).
+
+    Keeps every node's in- and out-degree but not its mutual pairs: on a directed graph
+    with many reciprocated arcs (Varshney's gap junctions, stored as two arcs) the nulls'
+    reciprocity falls towards a random graph's and their undirected views gain edges.
+    Same as :func:`degree_preserving_rewire` on an undirected graph. ``null_model`` is
+    ``"inout"``.
+    """
+    return swap_nulls(graph, [resolve_seed(seed)], model="inout",
                       swaps_per_edge=swaps_per_edge, connected=connected, window=window)[0]
 
 

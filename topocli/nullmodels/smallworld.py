@@ -1,10 +1,16 @@
 """Watts-Strogatz small-world graphs matched to a source.
 
-Same n; k, the number of ring neighbours, is the even number nearest the source's mean
-degree (of its undirected view); p is given, or chosen so the expected clustering matches
-the source's. Connected by default: a draw that comes out disconnected is redrawn, as
-networkx's ``connected_watts_strogatz_graph`` and the RandWire/DCN papers do. WS is an
-undirected model; a directed source is compared through its undirected view.
+Same n and, exactly, the same m (edges of the undirected view): k, the number of ring
+neighbours, is the even number nearest the source's mean degree, so the ring has
+``n k / 2`` edges; the ``|m - n k / 2|`` edges still missing (or too many) after the
+rewiring are then added uniformly among absent pairs (or removed uniformly among edges
+that are not bridges), so density never differs between a connectome and its WS nulls.
+p is given, or chosen so the expected clustering matches the source's. Connected by
+default: a draw that comes out disconnected is redrawn, as networkx's
+``connected_watts_strogatz_graph`` and the RandWire/DCN papers do, and the edge-count
+correction never removes a bridge. Vertex ``i`` is ring position ``i`` (node order is the
+generator's). WS is an undirected model; a directed source is compared through its
+undirected view.
 """
 
 from __future__ import annotations
@@ -13,7 +19,13 @@ import igraph as ig
 import numpy as np
 
 from topocli.errors import TopocliError
-from topocli.nullmodels._common import build_null, check_graph, resolve_seed, undirected_pairs
+from topocli.nullmodels._common import (
+    build_null,
+    check_graph,
+    match_edge_count,
+    resolve_seed,
+    undirected_pairs,
+)
 from topocli.seeding import as_rng
 
 __all__ = ["source_clustering", "watts_strogatz", "ws_k_for", "ws_p_for_clustering"]
@@ -81,8 +93,9 @@ def watts_strogatz(
     k: int | None = None,
     match_clustering: bool = False,
     connected: bool = True,
+    match_m: bool | None = None,
 ) -> ig.Graph:
-    """A Watts-Strogatz graph with the source's n and nearest even mean degree.
+    """A Watts-Strogatz graph with the source's n and m (nearest even k, then m matched).
 
     Parameters
     ----------
@@ -94,16 +107,23 @@ def watts_strogatz(
         Choose p with :func:`ws_p_for_clustering` to match :func:`source_clustering`.
     connected : bool
         Redraw (up to 100 times, from the same seeded stream) until connected.
+    match_m : bool, optional
+        Add or remove uniformly chosen edges after the rewiring so the graph has the
+        source's undirected edge count exactly (:func:`match_edge_count`; never a bridge
+        when ``connected``). False: the plain ``n * k / 2`` edges. Default: True unless
+        ``k`` is given (an explicit k chooses the density).
 
     Returns
     -------
     igraph.Graph
-        Undirected, ``n * k / 2`` edges; ``null_params`` records k, p, the clustering
-        target and how a directed source was handled.
+        Undirected, m edges (``n * k / 2`` without ``match_m``); ``null_params`` records
+        k, p, the edges added or removed, the clustering target and how a directed source
+        was handled.
     """
     check_graph(graph, "ws")
     seed = resolve_seed(seed)
     n = graph.vcount()
+    k_given = k
     k = ws_k_for(graph) if k is None else int(k)
     if k % 2 or k < 2:
         raise TopocliError(f"ws needs an even k >= 2 (ring neighbours), not {k}")
@@ -132,5 +152,12 @@ def watts_strogatz(
     else:
         raise TopocliError(f"no connected Watts-Strogatz graph with n={n}, k={k}, p={p} in "
                            f"{_TRIES} draws; lower p or raise k")
+    if match_m is None:
+        match_m = k_given is None
+    params["match_m"] = bool(match_m)
+    if match_m:
+        target = len(undirected_pairs(graph))
+        params["m_correction"] = target - len(edges)
+        edges = match_edge_count(n, edges, target, rng, connected=connected)
     return build_null(graph, np.array(edges), directed=False, model="ws", params=params,
                       seed=seed, keep_nodes=False)
