@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from topocli.analysis import analyze, graph_statistics
 from topocli.graphs import GraphView, load_graph, write_graphml
-from topocli.metrics import analyze, graph_statistics
 
 WHITE5 = GraphView(layer="chemical", neurons_only=False, largest_component=False,
                    min_synapses=5)
@@ -61,12 +61,16 @@ def test_cli_table_json_and_out_folder(run_cli, tmp_path):
     assert "sigma" in res.stdout and "030T" in res.stdout and "null mean ± sd" in res.stdout
     out = tmp_path / "a"
     for f in ("metrics.csv", "metrics.json", "nulls.csv", "motifs.csv", "class_matrix.csv",
-              "rich_club.csv", "config.json", "kind.txt"):
+              "rich_club.csv", "fidelity.csv", "config.json", "kind.txt"):
         assert (out / f).exists(), f
     assert (out / "kind.txt").read_text().strip() == "analyze"
     metrics = pd.read_csv(out / "metrics.csv")
     assert list(metrics.columns) == ["graph", "statistic", "value", "null_mean", "null_sd",
-                                     "z", "p", "note"]
+                                     "z", "p", "p_normal", "note"]
+    fidelity = pd.read_csv(out / "fidelity.csv")
+    assert {"graph", "family", "quantity", "promised", "real", "null_mean", "null_min",
+            "null_max", "held", "note"} <= set(fidelity)
+    assert fidelity["held"].all()                    # degree nulls hold what they promise
     nulls = pd.read_csv(out / "nulls.csv")
     assert len(nulls) == 4 and {"graph", "null_index", "seed", "transitivity"} <= set(nulls)
     motifs = pd.read_csv(out / "motifs.csv")

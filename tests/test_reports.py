@@ -112,9 +112,10 @@ def test_partial_correlation_matches_regression_residuals():
 def test_rank_percentile_empirical_p_and_cohens_d():
     assert stats.rank_among(0.9, [0.95, 0.8, 0.7, 0.99]) == (3, 5)
     assert stats.percentile_of(2.0, [1, 2, 3, 4]) == pytest.approx(37.5)
-    assert stats.empirical_p(5.0, [1, 2, 6]) == pytest.approx(2 / 4)
-    assert stats.empirical_p(0.0, [1, 2, 6], alternative="less") == pytest.approx(1 / 4)
-    assert stats.empirical_p(0.0, [1, 2, 6], alternative="two-sided") == pytest.approx(0.5)
+    assert stats.empirical_p(5.0, [1, 2, 6], sidedness="greater") == pytest.approx(2 / 4)
+    assert stats.empirical_p(0.0, [1, 2, 6], sidedness="less") == pytest.approx(1 / 4)
+    assert stats.empirical_p(0.0, [1, 2, 6], sidedness="two-sided") == pytest.approx(0.5)
+    assert stats.empirical_p(0.0, [1, 2, 6]) == pytest.approx(0.5)     # two-sided default
     a, b = np.array([5.0, 6.0, 7.0]), np.array([1.0, 2.0, 3.0, 4.0])
     d, lo, hi = stats.cohens_d(a, b)
     sp = math.sqrt((2 * a.var(ddof=1) + 3 * b.var(ddof=1)) / 5)
@@ -285,8 +286,8 @@ def test_cli_report_writes_and_errors_in_one_line(run_cli, tmp_path):
 
 def test_reads_the_real_analyze_and_sweep_output(tmp_path):
     """Guard against format drift: build reports from what analyze and the sweep write."""
+    from topocli.analysis import analyze, write_analyses
     from topocli.graphs import GraphView, load_graph
-    from topocli.metrics.analyze import analyze, write_analyses
     from topocli.sweep import run_sweep, stand_in_prepare, stand_in_train
 
     view = GraphView(layer="chemical", neurons_only=False, largest_component=False,

@@ -13,7 +13,7 @@ from topocli.cli import cli
 from topocli.cli.options import report_option, seed_option, view_options
 from topocli.cli.options import write_report as _write_report
 
-NULL_MODELS = ("degree", "er", "config", "ws", "ba", "sbm", "lattice")
+NULL_MODELS = ("degree", "inout", "er", "config", "ws", "ba", "sbm", "lattice")
 SUMMARY = ("n", "m", "path_length_undirected", "clustering_avg_zero", "transitivity", "sigma",
            "omega", "propensity", "modularity", "class_assortativity")
 
@@ -22,9 +22,18 @@ SUMMARY = ("n", "m", "path_length_undirected", "clustering_avg_zero", "transitiv
 @click.argument("graphs", nargs=-1, required=True)
 @view_options
 @click.option("--nulls", type=click.IntRange(min=0), default=100, show_default=True,
-              help="Null graphs to compare against (0: values only).")
+              help="Null graphs to compare against (0: values only). The two-sided "
+                   "empirical p is at least 2/(N+1), so Holm over K statistics needs "
+                   "N >= 40K - 1 (999 for K = 25).")
 @click.option("--null-model", type=click.Choice(NULL_MODELS), default="degree",
-              show_default=True, help="Null model (topocli.nullmodels).")
+              show_default=True,
+              help="Null model (topocli.nullmodels). degree keeps every node's in-degree, "
+                   "out-degree and number of mutual pairs (Milo et al. 2002), so reciprocity "
+                   "and the undirected view's edges and degrees equal the graph's: statistics "
+                   "of the undirected view (clustering, path length, sigma, omega, 4-node "
+                   "motifs, rich club) compare like for like. inout is the plain in/out-degree "
+                   "swap, which lets reciprocity fall (Varshney: 0.47 -> 0.08). ws, er, ba "
+                   "and lattice match n and m exactly.")
 @click.option("--lattice-nulls", type=click.IntRange(min=0), default=None,
               help="Lattice references for omega and propensity [default: min(nulls, 20)].")
 @seed_option
@@ -34,11 +43,18 @@ SUMMARY = ("n", "m", "path_length_undirected", "clustering_avg_zero", "transitiv
 @click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout instead of tables.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Write metrics.csv/json, nulls.csv, motifs.csv, class_matrix.csv, "
-                   "rich_club.csv, config.json and the graphs into this folder.")
+                   "rich_club.csv, fidelity.csv, config.json and the graphs into this "
+                   "folder.")
 @report_option
 def analyze_command(graphs, view, nulls, null_model, lattice_nulls, seed, jobs, no_motifs,
                     as_json, out, write_report: bool) -> None:
-    """Statistics of each GRAPH (value, null mean +- sd, z, empirical p).
+    """Statistics of each GRAPH (value, null mean +- sd, z, empirical p, normal p).
+
+    p is the two-sided empirical p, 2(k+1)/(N+1) (k: nulls at least as extreme on the
+    rarer side); p_normal, labelled as such, is the two-sided normal p of z. A fidelity
+    table follows: what the nulls held (n, m, undirected m, reciprocity, degree
+    sequences), real against null mean, min and max; a quantity the model promises
+    that is more than 1% off is also a warning on stderr.
 
     \b
     Examples:
@@ -47,9 +63,9 @@ def analyze_command(graphs, view, nulls, null_model, lattice_nulls, seed, jobs, 
           --min-synapses 5 --nulls 200 --out white5/
       topocli analyze a.graphml b.graphml --nulls 0 --json
     """
+    from topocli.analysis import analyze, check_out_dir, to_json, write_analyses
     from topocli.errors import TopocliError
     from topocli.graphs import load_graph
-    from topocli.metrics.analyze import analyze, check_out_dir, to_json, write_analyses
 
     if write_report and out is None:
         raise TopocliError("--report needs --out DIR (the report is written to "
@@ -71,7 +87,7 @@ def analyze_command(graphs, view, nulls, null_model, lattice_nulls, seed, jobs, 
         write_analyses(analyses, out, command="topocli analyze " + " ".join(sys.argv[2:]),
                        options=options)
         click.echo(f"wrote {out}/ (metrics.csv, nulls.csv, motifs.csv, class_matrix.csv, "
-                   "rich_club.csv, config.json)", err=True)
+                   "rich_club.csv, fidelity.csv, config.json)", err=True)
         if write_report:
             _write_report(out)
     if as_json:
@@ -104,11 +120,23 @@ def _long_table(a) -> str:
               f"{a.config['seed']})")]
     if a.config.get("undirected_view"):
         lines.append(f"# analysed as the {a.config['undirected_view']}")
-    rows = [("statistic", "value", "null mean ± sd", "z", "p", "note")]
+    rows = [("statistic", "value", "null mean ± sd", "z", "p", "p (normal)", "note")]
     for r in a.metrics.itertuples():
         null = "-" if math.isnan(r.null_mean) else f"{_fmt(r.null_mean)} ± {_fmt(r.null_sd)}"
-        rows.append((r.statistic, _fmt(r.value), null, _fmt(r.z), _fmt(r.p), r.note))
+        rows.append((r.statistic, _fmt(r.value), null, _fmt(r.z), _fmt(r.p),
+                     _fmt(r.p_normal), r.note))
     lines += _align(rows)
+    lines.append("# p: two-sided empirical, 2(k+1)/(N+1); p (normal): two-sided, from z")
+    if len(a.fidelity):
+        lines += ["", "# fidelity: what the nulls held (promised: the model is built to "
+                      "hold it; held: within 1% on every null)"]
+        rows = [("family", "quantity", "promised", "real", "null mean [min, max]", "held",
+                 "note")]
+        for r in a.fidelity.itertuples():
+            rows.append((r.family, r.quantity, "yes" if r.promised else "no", _fmt(r.real),
+                         f"{_fmt(r.null_mean)} [{_fmt(r.null_min)}, {_fmt(r.null_max)}]",
+                         "yes" if r.held else "NO", r.note))
+        lines += _align(rows)
     if len(a.motifs):
         lines += ["", "# motifs (induced subgraphs; sp = significance profile)"]
         rows = [("size", "motif", "description", "count", "null mean ± sd", "z", "sp")]

@@ -1,13 +1,13 @@
 """Topology statistics: pure functions ``f(graph, *, ...) -> float | dict``, one module per
-family, and :func:`analyze` (a graph against a null ensemble) / :func:`graph_statistics`
-(the fast flat summary).
+family. A graph against a null ensemble (:func:`analyze`) and the fast flat summary
+(:func:`graph_statistics`) live in :mod:`topocli.analysis`; the names are still importable
+from here.
 
 igraph computes (in C); networkx is the reference the tests compare with. Conventions that
 published tables differ on are in the names (``clustering_avg_zero`` vs
 ``clustering_avg_nan`` vs ``transitivity``) and in the ``note`` column of every result.
 """
 
-from topocli.metrics.analyze import Analysis, Limits, analyze, graph_statistics, write_analyses
 from topocli.metrics.basic import components, degree_summary, density, reciprocity
 from topocli.metrics.clustering import (
                                         clustering_avg_nan,
@@ -30,7 +30,7 @@ from topocli.metrics.motifs import (
                                         motifs4_undirected,
                                         significance_profile,
 )
-from topocli.metrics.nulls import empirical_p, summarise, zscore
+from topocli.metrics.nulls import empirical_p, normal_p, nulls_for_holm, summarise, zscore
 from topocli.metrics.paths import diameter, distance_summary, global_efficiency, path_length
 from topocli.metrics.richclub import rich_club
 from topocli.metrics.smallworld import omega, propensity, sigma, small_world
@@ -41,7 +41,20 @@ __all__ = ["Analysis", "Limits", "analyze", "class_assortativity", "class_matrix
            "degree_assortativity", "degree_summary", "density", "diameter",
            "distance_summary", "empirical_p", "global_efficiency", "graph_statistics",
            "homophily_fraction", "leiden_modularity", "local_clustering_directed",
-           "motifs3_directed", "motifs3_undirected", "motifs4_undirected", "omega",
+           "motifs3_directed", "motifs3_undirected", "motifs4_undirected", "normal_p",
+           "nulls_for_holm", "omega",
            "path_length", "propensity", "reciprocity", "rich_club", "sigma",
            "significance_profile", "small_world", "summarise", "transitivity",
            "write_analyses", "zscore"]
+
+_ANALYSIS_NAMES = ("Analysis", "Limits", "analyze", "graph_statistics", "write_analyses")
+
+
+def __getattr__(name: str):
+    # The orchestration moved to topocli.analysis (which imports this package), so it is
+    # re-exported lazily rather than imported at the top.
+    if name in _ANALYSIS_NAMES:
+        import topocli.analysis
+
+        return getattr(topocli.analysis, name)
+    raise AttributeError(f"module 'topocli.metrics' has no attribute {name!r}")

@@ -18,9 +18,9 @@ from topocli.errors import TopocliError
 
 log = logging.getLogger("topocli")
 
-ANALYZE_TABLES = ("metrics", "nulls", "motifs", "class_matrix", "rich_club")
+ANALYZE_TABLES = ("metrics", "nulls", "motifs", "class_matrix", "rich_club", "fidelity")
 #: tables whose absence is worth no note (written by some versions only)
-QUIET_TABLES = frozenset({"rich_club"})
+QUIET_TABLES = frozenset({"rich_club", "fidelity"})
 SWEEP_TABLES = ("graphs", "runs", "curves")
 
 

@@ -151,12 +151,14 @@ def analyze_page(folder: ResultFolder, out: Path, *, seed: int = 0) -> Page:
                                                                  r["statistic"]))
                 for _, r in m.iterrows()]
         m.to_csv(out / "metrics_with_holm.csv", index=False)
-        sec.text("z = (value − null mean) / null sd; p as written by analyze; p (Holm) "
+        sec.text("z = (value − null mean) / null sd; p: two-sided empirical p as written by "
+                 "analyze, 2(k+1)/(N+1); p (normal): two-sided normal p from z; p (Holm) "
                  "adjusts p across the statistics of each graph; percentile = share of "
                  "null graphs below the real value (ties count half).")
         cols = {"graph": "graph", "statistic": "statistic", "value": "value",
                 "null_mean": "null mean", "null_sd": "null sd", "z": "z", "p": "p",
-                "p_holm": "p (Holm)", "percentile": "percentile", "note": "note"}
+                "p_normal": "p (normal)", "p_holm": "p (Holm)", "percentile": "percentile",
+                "note": "note"}
         if len(graph_names) <= 1:
             cols.pop("graph")
         sec.table(m, columns=cols, text_columns=("graph", "statistic", "note"))
@@ -297,18 +299,42 @@ def _analyze_summary(folder: ResultFolder, metrics: pd.DataFrame | None,
                        "have |z| ≥ 3")
     tested = int(rows["p_holm"].notna().sum())
     if tested:
-        k = int((rows["p_holm"] < 0.05).sum())
-        holm = f"{k} of {tested} differ at Holm-adjusted p < 0.05"
-        if n_nulls and tested / (1 + n_nulls) > 0.05:
-            holm += (f" (with {n_nulls} nulls no empirical p can pass Holm's correction "
-                     f"across {tested} statistics: use more --nulls)")
+        # Holm rejects at p_holm <= alpha; the smallest two-sided empirical p is
+        # 2/(N+1), so nothing can pass unless 2K/(N+1) <= 0.05, i.e. N >= 40K - 1.
+        k = int((rows["p_holm"] <= 0.05 + 1e-12).sum())
+        holm = f"{k} of {tested} differ at Holm-adjusted p ≤ 0.05"
+        if n_nulls and 40 * tested > n_nulls + 1:
+            holm += (f" (with {n_nulls} nulls no two-sided empirical p, at least "
+                     f"2/(N+1), can pass Holm's correction across {tested} statistics: "
+                     f"use --nulls {40 * tested - 1} or more)")
         clauses.append(holm)
+    clauses.extend(_fidelity_clause(folder, g))
     if clauses:
         text += ": " + "; ".join(clauses)
     more = len(pd.unique(metrics["graph"])) - 1
     if more > 0:
         text += f"; {more} more graph{'s' if more > 1 else ''} below"
     return text + "."
+
+
+def _fidelity_clause(folder: ResultFolder, graph) -> list[str]:
+    """One line on what the nulls held (fidelity.csv), warnings first."""
+    fid = folder.table("fidelity")
+    if fid is None or "quantity" not in fid:
+        return []
+    if "graph" in fid:
+        fid = fid[fid["graph"] == graph]
+    held = fid["held"].astype(str).str.lower() == "true"
+    promised = fid["promised"].astype(str).str.lower() == "true"
+    broken = fid[promised & ~held]
+    if len(broken):
+        return ["NULL FIDELITY WARNING: " + ", ".join(
+            f"{r['family']} nulls off on {r['quantity']}" for _, r in broken.iterrows())]
+    first = fid["family"].iloc[0] if len(fid) else None
+    kept = fid[(fid["family"] == first) & held]["quantity"].tolist()
+    lost = fid[(fid["family"] == first) & ~held]["quantity"].tolist()
+    text = f"the {first} nulls hold {', '.join(kept)} (fidelity.csv)"
+    return [text + (f" but not {', '.join(lost)}" if lost else "")] if kept else []
 
 
 def _meta(folder: ResultFolder) -> str:

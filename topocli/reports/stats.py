@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from topocli.metrics.nulls import empirical_p  # the one empirical p (re-exported)
 from topocli.seeding import as_rng
 
 __all__ = [
@@ -386,28 +387,6 @@ def percentile_of(value: float, others) -> float:
     return float(100.0 * (np.sum(o < value) + 0.5 * np.sum(o == value)) / len(o))
 
 
-def empirical_p(value: float, null, *, alternative: str = "greater") -> float:
-    """Empirical p of ``value`` against a null sample: ``(1 + #{null as extreme}) / (1 + n)``.
-
-    ``alternative``: "greater" (null >= value), "less" (null <= value) or "two-sided"
-    (twice the smaller tail, capped at 1).
-    """
-    o = np.asarray(null, dtype=float)
-    o = o[np.isfinite(o)]
-    n = len(o)
-    if n == 0 or not np.isfinite(value):
-        return math.nan
-    ge = (1 + np.sum(o >= value)) / (1 + n)
-    le = (1 + np.sum(o <= value)) / (1 + n)
-    if alternative == "greater":
-        return float(ge)
-    if alternative == "less":
-        return float(le)
-    if alternative == "two-sided":
-        return float(min(1.0, 2 * min(ge, le)))
-    raise ValueError(f"alternative must be greater, less or two-sided, not {alternative!r}")
-
-
 def cohens_d(a, b, *, ci: float = 0.95) -> tuple[float, float, float]:
     """Cohen's d of ``a`` against ``b`` with a normal-approximation CI: (d, low, high).
 
@@ -461,7 +440,7 @@ def real_vs_families(runs: pd.DataFrame, *, metric: str = "test_acc",
         rows.append({"family": fam, "n_graphs": len(sub), "real_acc": real_acc,
                      "family_mean": float(sub["acc"].mean()), "rank": rank, "of": of,
                      "percentile": percentile_of(real_acc, sub["acc"]),
-                     "p_greater": empirical_p(real_acc, sub["acc"]),
+                     "p_greater": empirical_p(real_acc, sub["acc"], sidedness="greater"),
                      "d": d, "d_low": lo, "d_high": hi})
     return pd.DataFrame(rows, columns=cols)
 
@@ -490,5 +469,5 @@ def statistics_vs_families(graphs: pd.DataFrame, statistics: list[str], *,
             rows.append({"statistic": stat, "family": fam, "n": len(vals), "real": value,
                          "null_mean": mean, "null_sd": sd, "z": z,
                          "percentile": percentile_of(value, vals),
-                         "p_two_sided": empirical_p(value, vals, alternative="two-sided")})
+                         "p_two_sided": empirical_p(value, vals, sidedness="two-sided")})
     return pd.DataFrame(rows, columns=cols)
