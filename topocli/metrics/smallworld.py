@@ -6,7 +6,10 @@ undirected graphs: a directed graph and each of its nulls enter as their undirec
 versions, and ``L`` is over the giant component. Conventions, stated because published
 values differ on them: sigma uses transitivity for C (as Humphries & Gurney 2008 and
 ``networkx.sigma``); omega and phi use the average local clustering with degree < 2
-nodes counting 0 (as Telesford et al. 2011 and ``networkx.omega``).
+nodes counting 0 (as Telesford et al. 2011 and ``networkx.omega``). omega's lattice
+clustering C_l is, as in ``networkx.omega``, the largest of the graph's own C and the
+lattice references' clustering (not their mean): a latticisation that ends below C would
+otherwise push omega under -1. phi (Muldoon et al.) uses the means C_l and L_l.
 """
 
 from __future__ import annotations
@@ -84,7 +87,9 @@ def small_world(graph: ig.Graph, *, nrand: int = 10, nlattice: int = 10,
     dict
         ``sigma``, ``omega``, ``propensity``, ``C_transitivity``, ``C_avg_zero``, ``L``
         and ``C_r_transitivity``, ``C_r_avg_zero``, ``L_r``, ``C_l``, ``L_l`` (means over
-        the references) with ``*_sd`` standard deviations.
+        the references) with ``*_sd`` standard deviations, and ``C_l_omega``, the
+        largest of C and the lattice references' clustering (omega's C_l, networkx's
+        convention).
     """
     from topocli.metrics._nullsource import draw
 
@@ -107,7 +112,8 @@ def small_world(graph: ig.Graph, *, nrand: int = 10, nlattice: int = 10,
         out[key] = float(np.mean(arr)) if arr.size else float("nan")
         out[key + "_sd"] = float(np.std(arr, ddof=1)) if arr.size > 1 else float("nan")
     out["sigma"] = sigma(c_t, out["C_r_transitivity"], l, out["L_r"])
-    out["omega"] = omega(c_a, out["C_l"], l, out["L_r"])
+    out["C_l_omega"] = float(max(c_a, cl.max())) if cl.size else float("nan")
+    out["omega"] = omega(c_a, out["C_l_omega"], l, out["L_r"])
     out["propensity"] = propensity(c_a, out["C_r_avg_zero"], out["C_l"], l, out["L_r"],
                                    out["L_l"])
     return out
