@@ -1,12 +1,16 @@
 """Benchmark: degree-preserving rewiring, topocli vs networkx (and igraph), in one run.
 
-Varshney chemical graph (``GraphView(layer="chemical")``, directed, 279 nodes, 2194 edges)
-and its undirected view. topocli makes ``--count`` nulls with Q=10, i.e. 10*m swap trials
-each, through :func:`topocli.nullmodels.degree_preserving_edge_arrays` (the batch API) and
+Cases: Varshney's default view (directed, both layers, 279 nodes, 2990 arcs, 703 mutual
+pairs) with the mutual-pair-preserving swap (``degree``, the default, Milo et al. 2002) and
+with the plain in/out swap (``inout``); the chemical layer (directed, 2194 arcs) with the
+mutual-pair-preserving swap; and the chemical layer's undirected view. topocli makes
+``--count`` nulls with Q=10, i.e. 10 trials per unit (arc, or mutual pair counted once),
+through :func:`topocli.nullmodels.degree_preserving_edge_arrays` (the batch API) and
 through ``generate_many`` (igraph graphs with attributes). networkx is timed on
 ``--nx-samples`` nulls and extrapolated per null (it would take many minutes for 1000).
 networkx's ``nswap`` counts *accepted* swaps, so it is given the number of swaps topocli
-accepted on average (the same amount of rewiring), not the number of trials.
+accepted on average (the same amount of rewiring), not the number of trials. networkx has
+no mutual-pair-preserving swap; ``directed_edge_swap`` is the named baseline.
 
 Usage: python benchmarks/bench_rewire.py [--count 1000] [--nx-samples 3]
 """
@@ -51,16 +55,25 @@ def main() -> None:
         rows.append((case, method, per * 1000, per * count, baseline_per_null, note))
         return per
 
-    for directed in (True, False):
-        g = load_graph("celegans-varshney2011", GraphView(layer="chemical", directed=directed))
+    cases = (("default view, degree (mutual pairs kept)", GraphView(), True, "degree"),
+             ("default view, inout (plain swap)", GraphView(), True, "inout"),
+             ("chemical, degree (mutual pairs kept)", GraphView(layer="chemical"), True,
+              "degree"),
+             ("chemical undirected", GraphView(layer="chemical", directed=False), False,
+              "degree"))
+    for label, view, directed, model in cases:
+        g = load_graph("celegans-varshney2011", view)
+        units = len({tuple(sorted(e)) for e in g.get_edgelist()}) if model == "degree" \
+            else g.ecount()
         m = g.ecount()
-        case = f"{'directed' if directed else 'undirected'} n={g.vcount()} m={m}"
-        t, res = timed(lambda: degree_preserving_edge_arrays(g, count, seed=1, swaps_per_edge=q))
+        case = f"{label} n={g.vcount()} m={m}"
+        t, res = timed(lambda: degree_preserving_edge_arrays(
+            g, count, seed=1, swaps_per_edge=q, keep_mutual=model == "degree"))
         accepted = int(res.accepted.mean())
         ours = add(case, "topocli degree_preserving_edge_arrays", t, count,
-                   note=f"{int(q * m)} trials, {accepted} accepted (mean)")
-        t, _ = timed(lambda: generate_many(g, "degree", count, seed=1, swaps_per_edge=q))
-        add(case, "topocli generate_many(..., 'degree') (igraph objects)", t, count)
+                   note=f"{int(q * units)} trials, {accepted} accepted (mean)")
+        t, _ = timed(lambda: generate_many(g, model, count, seed=1, swaps_per_edge=q))
+        add(case, f"topocli generate_many(..., {model!r}) (igraph objects)", t, count)
 
         def igraph_rewire():
             h = g.copy()

@@ -214,3 +214,18 @@ def test_model_asked_to_keep_what_it_cannot_is_one_line_exit_2(run_cli, tmp_path
         assert res.exit_code == 2, res.output
         lines = res.stderr.strip().splitlines()
         assert len(lines) == 1 and "connected" in lines[0] and "Traceback" not in res.output
+
+
+def test_demo_draws_enough_nulls_for_the_statistics_it_tests(varshney):
+    """scripts/demo.sh's analyze: N >= 40K - 1 for an upper bound of K (every row with a
+    p except those the degree null fixes by construction)."""
+    import re
+
+    demo = (Path(__file__).parents[1] / "scripts" / "demo.sh").read_text()
+    line = next(x for x in demo.splitlines() if "topocli analyze" in x)
+    drawn = int(re.search(r"--nulls (\d+)", line).group(1))
+    a = analyze(varshney, nulls=5, lattice_nulls=1, seed=0, motifs_on=False)
+    fixed = {"n", "m", "m_undirected", "density", "mean_degree", "max_degree",
+             "mean_in_degree", "max_in_degree", "max_out_degree", "reciprocity"}
+    rows = a.metrics[a.metrics["p"].notna() & ~a.metrics["statistic"].isin(fixed)]
+    assert drawn >= nulls_for_holm(len(rows)), (drawn, len(rows))
