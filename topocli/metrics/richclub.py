@@ -17,7 +17,7 @@ def rich_club(graph: ig.Graph) -> dict[int, float]:
     them, on the undirected version (total degree of the collapsed graph). Levels with
     ``N_k < 2`` are left out. Equals ``networkx.rich_club_coefficient(G,
     normalized=False)``. The normalised coefficient divides by the mean over a null
-    ensemble (see :func:`topocli.metrics.analyze.analyze`).
+    ensemble (see :func:`topocli.analysis.analyze`).
 
     References
     ----------
