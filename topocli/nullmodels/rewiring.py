@@ -100,12 +100,14 @@ class _Units:
     """What a swap chain moves: single arcs (or edges) first, then mutual pairs.
 
     ``units[:n_single]`` are arcs ``u->v`` swapped as arcs (the ends keep their roles);
-    ``units[n_single:]`` are pairs ``{u, v}`` stored in both directions of the adjacency
-    and swapped as undirected edges (one end flipped with probability 1/2). An undirected
-    graph is all pairs, a directed graph under the plain in/out swap all arcs, and under
-    the mutual-preserving swap (Milo et al. 2002) its unreciprocated arcs then its mutual
-    pairs. ``check_reverse``: a new arc ``a->d`` is also refused when ``d->a`` exists, so
-    no swap creates (or, through the pair units, destroys) a reciprocated pair.
+    ``units[n_single:]`` are pairs ``{u, v}`` swapped as undirected edges (one end flipped
+    with probability 1/2). An undirected graph is all pairs, a directed graph under the
+    plain in/out swap all arcs, and under the mutual-preserving swap (Milo et al. 2002)
+    its unreciprocated arcs then its mutual pairs. ``check_reverse``: a new arc ``a->d``
+    is also refused when ``d->a`` exists, so no swap creates a reciprocated pair. The
+    chains then keep the *undirected* adjacency (every unit in both directions): one
+    lookup answers "any arc between a and d", and the update is the undirected one,
+    because a single arc's reverse never exists.
     """
 
     units: np.ndarray
@@ -115,6 +117,11 @@ class _Units:
     @property
     def n_pairs(self) -> int:
         return len(self.units) - self.n_single
+
+    @property
+    def symmetric_from(self) -> int:
+        """Units from this index on are stored in both directions of the adjacency."""
+        return 0 if self.check_reverse else self.n_single
 
     def arcs(self, ends: np.ndarray, directed: bool) -> np.ndarray:
         """Edges of each chain, shape (chains, m, 2): pairs unfold into two arcs if directed."""
@@ -223,9 +230,11 @@ def _run_lockstep(u: _Units, n: int, rngs: list[np.random.Generator],
     adj = np.zeros(chains * nn, dtype=bool)
     view = adj.reshape(chains, nn)
 
+    sym = u.symmetric_from
+
     def fill(r, pairs: np.ndarray) -> None:
         view[r, pairs[:, 0] * n + pairs[:, 1]] = True
-        view[r, pairs[ns:, 1] * n + pairs[ns:, 0]] = True
+        view[r, pairs[sym:, 1] * n + pairs[sym:, 0]] = True
 
     def rebuild(rows: np.ndarray) -> None:
         for r in rows:
@@ -247,7 +256,6 @@ def _run_lockstep(u: _Units, n: int, rngs: list[np.random.Generator],
         e1 = np.stack([d[0] for d in draws], axis=1)
         e2 = np.stack([d[1] for d in draws], axis=1)
         f = np.stack([d[2] for d in draws], axis=1).astype(np.int64)
-        is_pair = e1 >= ns
         # (steps, 4, chains): flat positions of a, b, c, d (c/d swapped where flipped).
         where = np.stack([2 * e1, 2 * e1 + 1, 2 * e2 + f, 2 * e2 + 1 - f], axis=1) + off_e[:, None]
         for t in range(steps):
@@ -257,8 +265,6 @@ def _run_lockstep(u: _Units, n: int, rngs: list[np.random.Generator],
             kad = off_nn + a * n + d
             kcb = off_nn + c * n + b
             ok &= ~(adj[kad] | adj[kcb])
-            if u.check_reverse:
-                ok &= ~(adj[off_nn + d * n + a] | adj[off_nn + b * n + c])
             if pos is not None:
                 pa, pb = pos[a + off_n], pos[b + off_n]
                 pc, pd = pos[c + off_n], pos[d + off_n]
@@ -267,19 +273,13 @@ def _run_lockstep(u: _Units, n: int, rngs: list[np.random.Generator],
             if idx.size == 0:
                 continue
             a, b, c, d, o = a[idx], b[idx], c[idx], d[idx], off_nn[idx]
-            if ns == m:                                  # arcs only
+            if sym == m:                                 # arcs only, directed adjacency
                 adj[np.concatenate((o + a * n + b, o + c * n + d))] = False
                 adj[np.concatenate((kad[idx], kcb[idx]))] = True
-            elif ns == 0:                                # pairs only
+            else:                                        # undirected adjacency
                 adj[np.concatenate((o + a * n + b, o + c * n + d, o + b * n + a,
                                     o + d * n + c))] = False
                 adj[np.concatenate((kad[idx], kcb[idx], o + d * n + a, o + b * n + c))] = True
-            else:
-                p = is_pair[t, idx]
-                adj[np.concatenate((o + a * n + b, o + c * n + d, (o + b * n + a)[p],
-                                    (o + d * n + c)[p]))] = False
-                adj[np.concatenate((kad[idx], kcb[idx], (o + d * n + a)[p],
-                                    (o + b * n + c)[p]))] = True
             # a->b becomes a->d (b's slot), c->d becomes c->b (d's slot).
             ends[np.concatenate((w[1, idx], w[3, idx]))] = np.concatenate((d, b))
             accepted[idx] += 1
@@ -310,13 +310,13 @@ def _run_single(u: _Units, n: int, rng: np.random.Generator,
     edges0, ns = u.units, u.n_single
     m = len(edges0)
     src, dst = edges0[:, 0].tolist(), edges0[:, 1].tolist()
-    reverse = u.check_reverse
+    sym = u.symmetric_from
 
     def fill() -> bytearray:
         table = bytearray(n * n)
         for i, (x, y) in enumerate(zip(src, dst)):
             table[x * n + y] = 1
-            if i >= ns:
+            if i >= sym:
                 table[y * n + x] = 1
         return table
 
@@ -343,8 +343,6 @@ def _run_single(u: _Units, n: int, rng: np.random.Generator,
                 c, d = d, c
             if a == c or b == d or a == d or b == c or adj[a * n + d] or adj[c * n + b]:
                 continue
-            if reverse and (adj[d * n + a] or adj[b * n + c]):
-                continue
             if ring is not None:
                 if ring[a * n + d] + ring[c * n + b] > ring[a * n + b] + ring[c * n + d]:
                     continue
@@ -358,7 +356,7 @@ def _run_single(u: _Units, n: int, rng: np.random.Generator,
             adj[c * n + d] = 0
             adj[a * n + d] = 1
             adj[c * n + b] = 1
-            if e1 >= ns:
+            if sym < m:
                 adj[b * n + a] = 0
                 adj[d * n + c] = 0
                 adj[d * n + a] = 1
