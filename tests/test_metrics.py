@@ -82,7 +82,10 @@ def test_mixing_modularity_richclub_equal_networkx(args):
         with np.errstate(all="ignore"):
             ref = nx.degree_assortativity_coefficient(G, x=x, y=y)
         ours = tm.degree_assortativity(g, x, y)
-        assert (np.isnan(ours) and np.isnan(ref)) or ours == pytest.approx(ref, abs=1e-9)
+        # Degrees that do not vary at one end make it undefined (NaN); networkx then
+        # sometimes returns round-off instead (1.6e-08 for random_graph(451076, True)).
+        undefined_ref = np.isnan(ref) or abs(ref) < 1e-6
+        assert (np.isnan(ours) and undefined_ref) or ours == pytest.approx(ref, abs=1e-9)
     classes = [{v for v in G if G.nodes[v]["cell_class"] == c} for c in CLASSES]
     classes = [c for c in classes if c]
     assert tm.class_modularity(g) == pytest.approx(nx.community.modularity(G, classes))
