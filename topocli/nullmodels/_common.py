@@ -58,7 +58,8 @@ def match_edge_count(n: int, edges: list[tuple[int, int]], m: int, rng: np.rando
         raise TopocliError(f"cannot place {m} edges on {n} nodes (at most {n * (n - 1) // 2})")
     if connected and m < n - 1:
         raise TopocliError(f"a connected graph on {n} nodes needs at least {n - 1} edges, "
-                           f"but the source has {m}; drop the connected option")
+                           f"but the source has {m}, and this null model keeps its graphs "
+                           "connected; use the largest component (the default view) or er")
     present = {(min(u, v), max(u, v)) for u, v in edges}
     while len(present) < m:
         u, v = (int(x) for x in rng.integers(0, n, size=2))

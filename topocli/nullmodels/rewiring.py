@@ -452,7 +452,7 @@ def degree_preserving_edge_arrays(
                 f"no mutual-pair-preserving swap is possible on this graph ({n} nodes, "
                 f"{graph.ecount()} arcs, {units.n_pairs} mutual pairs): every two "
                 "unreciprocated arcs (or two mutual pairs) share a node or would create a "
-                "multi-edge or a new mutual pair; use --null-model inout (plain in/out "
+                "multi-edge or a new mutual pair; use the inout null model (plain in/out "
                 "swaps) or er")
         raise TopocliError(
             f"no degree-preserving swap is possible on this graph ({n} nodes, {m} edges): "
