@@ -98,6 +98,7 @@ def test_degree_nulls_hold_reciprocity_and_undirected_m():
         f.loc["m_undirected", "real"]
     assert a.config["fidelity_warnings"] == []
     assert "not like for like" not in m.loc["transitivity", "note"]
+    assert "undirected_tables" not in a.config["skipped"]
 
 
 def test_inout_nulls_say_what_they_do_not_hold():
@@ -111,6 +112,7 @@ def test_inout_nulls_say_what_they_do_not_hold():
     for key in ("transitivity", "path_length_undirected", "sigma"):
         assert "not like for like" in m.loc[key, "note"], key
     assert a.config["fidelity_warnings"] == []      # nothing promised was broken
+    assert "not like for like" in a.config["skipped"]["undirected_tables"]
 
 
 def test_broken_promise_is_a_warning_row_and_log_line(monkeypatch, caplog):

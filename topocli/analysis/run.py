@@ -149,7 +149,10 @@ def analyze(graph: ig.Graph, *, nulls: int = 100, null_model: str = "degree", se
     if view_note is not None:
         notes["m"] = "; ".join(x for x in (notes.get("m", ""), "edges of the undirected view")
                                if x)
-    _note_density_mismatch(notes, graph, fidelity_rows, null_model)
+    mismatch = _note_density_mismatch(notes, graph, fidelity_rows, null_model)
+    if mismatch:
+        skipped["undirected_tables"] = (f"4-node motifs and rich club are {mismatch}; "
+                                        "use --null-model degree")
     null_df = pd.DataFrame([x.columns() for x in ensemble.measurements])
     null_df.insert(0, "seed", ensemble.seeds)
     null_df.insert(0, "null_index", range(len(null_df)))
@@ -203,14 +206,16 @@ def _fidelity(graph: ig.Graph, ensemble: NullEnsemble,
 
 
 def _note_density_mismatch(notes: dict[str, str], graph: ig.Graph,
-                           rows: list[FidelityRow], model: str) -> None:
+                           rows: list[FidelityRow], model: str) -> str | None:
     """Say so on every undirected statistic whose nulls' undirected m differs from the
-    graph's: such a z-score measures the density difference, not the connectome."""
+    graph's: such a z-score measures the density difference, not the connectome.
+    Returns the sentence (None when the nulls hold the undirected m)."""
     quantity = "m_undirected" if graph.is_directed() else "m"
     row = next((r for r in rows if r.family == model and r.quantity == quantity), None)
     if row is None or row.held:
-        return
+        return None
     text = (f"not like for like: the {model} nulls' undirected views have "
             f"{row.null_min:.0f}-{row.null_max:.0f} edges, the graph {row.real:.0f}")
     for key in UNDIRECTED_STATISTICS:
         notes[key] = "; ".join(x for x in (notes.get(key, ""), text) if x)
+    return text
