@@ -78,6 +78,22 @@ def test_sigma_omega_equal_networkx_formulas_on_the_drawn_graphs(directed):
         np.mean([nx.average_clustering(x) for x in latt]))
 
 
+def test_er_on_a_directed_graph_keeps_mutual_pairs_unless_asked_not_to():
+    g = _reciprocal_graph()
+    m_und = len({tuple(sorted(e)) for e in g.get_edgelist()})
+    a = analyze(g, nulls=4, lattice_nulls=0, seed=0, motifs_on=False, null_model="er")
+    f = a.fidelity.set_index("quantity")
+    assert f.loc["m_undirected", "promised"] and f[f["promised"]]["held"].all()
+    assert f.loc["m_undirected", "null_min"] == f.loc["m_undirected", "null_max"] == m_und
+    for h in a.null_graphs:
+        assert h.is_simple() and h.ecount() == g.ecount()
+        assert h.reciprocity() == pytest.approx(g.reciprocity())
+    plain = analyze(g, nulls=4, lattice_nulls=0, seed=0, motifs_on=False, null_model="er",
+                    null_params={"keep_mutual": False})
+    f = plain.fidelity.set_index("quantity")
+    assert not f.loc["m_undirected", "promised"] and not f.loc["m_undirected", "held"]
+
+
 def test_omega_lattice_clustering_is_the_maximum_not_the_mean():
     from topocli.analysis.tables import lattice_clustering
 
@@ -119,13 +135,14 @@ def test_broken_promise_is_a_warning_row_and_log_line(monkeypatch, caplog):
     """A quantity the model promises that is > 1% off: warning on the log, NO in the row."""
     real = fid.promises
 
-    def overpromise(model, directed):
-        return real(model, directed) | {"reciprocity", "m_undirected"}
+    def overpromise(model, directed, keep_mutual=True):
+        return real(model, directed, keep_mutual) | {"reciprocity", "m_undirected"}
 
     monkeypatch.setattr(fid, "promises", overpromise)
     g = _reciprocal_graph()
     with caplog.at_level(logging.WARNING, logger="topocli"):
-        a = analyze(g, nulls=4, lattice_nulls=0, seed=0, motifs_on=False, null_model="er")
+        a = analyze(g, nulls=4, lattice_nulls=0, seed=0, motifs_on=False, null_model="er",
+                    null_params={"keep_mutual": False})
     f = a.fidelity.set_index("quantity")
     assert f.loc["reciprocity", "promised"] and not f.loc["reciprocity", "held"]
     assert f.loc["reciprocity", "note"].startswith("WARNING")

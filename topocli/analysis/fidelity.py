@@ -25,8 +25,9 @@ TOLERANCE = 0.01
 _KEEP_NODES = ("degree", "inout", "config", "lattice", "sbm")
 
 
-def promises(model: str, directed: bool) -> frozenset[str]:
-    """The quantities ``model`` is built to hold exactly on a graph of this directedness."""
+def promises(model: str, directed: bool, keep_mutual: bool = True) -> frozenset[str]:
+    """The quantities ``model`` is built to hold exactly on a graph of this directedness
+    (``keep_mutual``: the model's option of that name, for ``er``)."""
     held = {"n"}
     if model in ("er", "ws", "ba", "degree", "inout", "config", "lattice"):
         held.add("m")
@@ -35,6 +36,8 @@ def promises(model: str, directed: bool) -> frozenset[str]:
     if model == "degree" and directed:
         held |= {"m_undirected", "reciprocity", "mutual pairs per node",
                  "undirected degree sequence"}
+    if model == "er" and directed and keep_mutual:
+        held |= {"m_undirected", "reciprocity"}
     return frozenset(held)
 
 
@@ -64,12 +67,13 @@ def _profile(graph: ig.Graph, by_node: bool) -> dict[str, object]:
 
 
 def fidelity_rows(graph: ig.Graph, nulls: Sequence[ig.Graph], family: str,
-                  model: str) -> list[FidelityRow]:
-    """One row per quantity of ``graph`` against the drawn ``nulls`` of ``model``."""
+                  model: str, params: dict | None = None) -> list[FidelityRow]:
+    """One row per quantity of ``graph`` against the drawn ``nulls`` of ``model``
+    (``params``: the model's options)."""
     if not nulls:
         return []
     directed = graph.is_directed()
-    promised = promises(model, directed)
+    promised = promises(model, directed, bool((params or {}).get("keep_mutual", True)))
     by_node = model in _KEEP_NODES
     real = _profile(graph, by_node)
     drawn = [_profile(h, by_node) for h in nulls]

@@ -135,7 +135,7 @@ def analyze(graph: ig.Graph, *, nulls: int = 100, null_model: str = "degree", se
         skipped["lattice"] = (f"reference not drawn: {lattice.reason}; omega, propensity "
                               "and the lattice rows are NaN")
         log.warning("%s: lattice %s", name, skipped["lattice"])
-    fidelity_rows = _fidelity(graph, ensemble, lattice)
+    fidelity_rows = _fidelity(graph, ensemble, lattice, null_params or {})
     fidelity_warnings = fid.warnings(fidelity_rows)
     for line in fidelity_warnings:
         log.warning("%s: %s", name, line)
@@ -195,9 +195,9 @@ def _as_analysed(graph: ig.Graph, name: str, nulls: int,
     return undirected_view(graph), note
 
 
-def _fidelity(graph: ig.Graph, ensemble: NullEnsemble,
-              lattice: LatticeReferences) -> list[FidelityRow]:
-    rows = fid.fidelity_rows(graph, ensemble.graphs, ensemble.model, ensemble.model)
+def _fidelity(graph: ig.Graph, ensemble: NullEnsemble, lattice: LatticeReferences,
+              params: dict) -> list[FidelityRow]:
+    rows = fid.fidelity_rows(graph, ensemble.graphs, ensemble.model, ensemble.model, params)
     if lattice.graphs:
         und = undirected(graph)
         rows += fid.fidelity_rows(und, lattice.graphs, "lattice (omega, propensity)",

@@ -33,7 +33,8 @@ SUMMARY = ("n", "m", "path_length_undirected", "clustering_avg_zero", "transitiv
                    "of the undirected view (clustering, path length, sigma, omega, 4-node "
                    "motifs, rich club) compare like for like. inout is the plain in/out-degree "
                    "swap, which lets reciprocity fall (Varshney: 0.47 -> 0.08). ws, er, ba "
-                   "and lattice match n and m exactly.")
+                   "and lattice match n and m exactly; er on a directed graph also keeps "
+                   "the number of mutual pairs.")
 @click.option("--lattice-nulls", type=click.IntRange(min=0), default=None,
               help="Lattice references for omega and propensity [default: min(nulls, 20)].")
 @seed_option

@@ -81,7 +81,8 @@ def model_params(models: list[str], options: dict) -> dict[str, dict]:
               help="Null models, comma-separated: er, ws, ba, degree, inout, config, lattice, "
                    "sbm. degree keeps every node's in-, out-degree and mutual pairs (Milo et "
                    "al. 2002); inout is the plain in/out swap; ws, er, ba and lattice match "
-                   "n and m exactly (ws/ba: of the undirected view, connected).")
+                   "n and m exactly (ws/ba: of the undirected view, connected; er on a "
+                   "directed graph also keeps the number of mutual pairs).")
 @click.option("--count", "-n", type=int, default=10, show_default=True,
               help="Nulls per model.")
 @seed_option

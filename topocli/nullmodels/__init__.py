@@ -6,7 +6,7 @@ modify its input and returns the same graph for the same seed:
 ========  ============================================================  ===============
 model     keeps                                                         module
 ========  ============================================================  ===============
-er        n, m, directedness (Erdős-Rényi G(n, m))                      ``random``
+er        n, m, directedness; directed: mutual pairs (U|MAN)            ``random``
 ws        n, m exactly (k-ring, then edges added/removed), connected    ``smallworld``
 ba        n, m exactly (per-step attachment counts), connected          ``random``
 degree    in/out-degree and mutual pairs of every node (Milo 2002)      ``rewiring``

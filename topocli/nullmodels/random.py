@@ -1,9 +1,10 @@
 """Random graphs matched to a source: Erdős-Rényi G(n, m), Barabási-Albert, configuration.
 
-``er`` keeps n and m (and directedness); ``ba`` keeps n and m exactly (per-step attachment
-counts, below) and is connected; ``config`` keeps the degree sequence(s) exactly but none of
-the source's edges. ``er`` and ``ba`` do not keep node identities: nodes are named
-``n0, n1, ...`` and carry the source's class labels in a seeded random order.
+``er`` keeps n and m (and directedness; directed: the mutual pairs too, U|MAN); ``ba``
+keeps n and m exactly (per-step attachment counts, below) and is connected; ``config``
+keeps the degree sequence(s) exactly but none of the source's edges. ``er`` and ``ba`` do
+not keep node identities: nodes are named ``n0, n1, ...`` (``ba``: in arrival order) and
+carry the source's class labels in a seeded random order.
 """
 
 from __future__ import annotations
@@ -35,19 +36,46 @@ def _decode_pairs(codes: np.ndarray, n: int, directed: bool) -> np.ndarray:
     return np.stack([iu[codes], ju[codes]], axis=1)
 
 
-def erdos_renyi(graph: ig.Graph, *, seed: int | np.random.Generator | None = None) -> ig.Graph:
+def erdos_renyi(graph: ig.Graph, *, seed: int | np.random.Generator | None = None,
+                keep_mutual: bool = True) -> ig.Graph:
     """Erdős-Rényi G(n, m): m edges drawn uniformly among all node pairs.
 
-    Same n, m and directedness as ``graph`` (directed: ordered pairs, no self-loops).
-    Nodes ``n0..`` get the source's class labels in a seeded random order.
+    Same n, m and directedness as ``graph``. Undirected: G(n, m). Directed, with
+    ``keep_mutual`` (default): uniform among digraphs with the source's numbers of mutual
+    pairs M and unreciprocated arcs A (Holland & Leinhardt's U|MAN): ``M + A`` node pairs
+    drawn uniformly, M of them (chosen uniformly) made mutual and the rest given a random
+    direction, so reciprocity and the undirected edge count equal the source's. Without
+    it: ``m`` ordered pairs drawn uniformly (no self-loops), whose undirected view has
+    more edges than a reciprocal connectome's. Nodes ``n0..`` get the source's class
+    labels in a seeded random order.
+
+    References
+    ----------
+    Holland, P. W. and Leinhardt, S. (1976). Local structure in social networks.
+    Sociological Methodology 7, 1-45 (the U|MAN distribution).
     """
     check_graph(graph, "er")
     seed = resolve_seed(seed)
     n, m, directed = graph.vcount(), graph.ecount(), graph.is_directed()
-    pairs = n * (n - 1) if directed else n * (n - 1) // 2
-    codes = as_rng(seed).choice(pairs, size=m, replace=False)
-    edges = _decode_pairs(np.sort(codes), n, directed)
-    return build_null(graph, edges, directed=directed, model="er", params={}, seed=seed,
+    rng = as_rng(seed)
+    params: dict = {}
+    if directed and keep_mutual:
+        arcs = undirected_pairs(graph)
+        mutual = m - len(arcs)                 # each mutual pair is two arcs, one pair
+        codes = rng.choice(n * (n - 1) // 2, size=len(arcs), replace=False)
+        pairs = _decode_pairs(np.sort(codes), n, False)[rng.permutation(len(arcs))]
+        single = pairs[mutual:]
+        flip = rng.integers(0, 2, size=len(single)) == 1
+        single[flip] = single[flip][:, ::-1]
+        edges = np.concatenate([pairs[:mutual], pairs[:mutual, ::-1], single])
+        params = {"mutual_pairs": int(mutual)}
+    else:
+        pairs_total = n * (n - 1) if directed else n * (n - 1) // 2
+        codes = rng.choice(pairs_total, size=m, replace=False)
+        edges = _decode_pairs(np.sort(codes), n, directed)
+        if directed:
+            params = {"mutual_pairs": "not kept"}
+    return build_null(graph, edges, directed=directed, model="er", params=params, seed=seed,
                       keep_nodes=False)
 
 
