@@ -51,12 +51,10 @@ from topocli.sweep.tasks import (
     graph_fingerprint,
     prepare_item,
     run_training,
-    stand_in_prepare,
-    stand_in_train,
 )
 
 __all__ = ["DEFAULT_FAMILIES", "GraphSpec", "RunSpec", "SweepPlan", "SweepResult",
-           "plan_sweep", "run_sweep", "stand_in_prepare", "stand_in_train", "sweep_identity"]
+           "plan_sweep", "run_sweep", "sweep_identity"]
 
 log = logging.getLogger("topocli")
 
