@@ -250,7 +250,9 @@ def _open_folder(out: Path, identity: dict, *, command: str | None,
     if config_path.exists():
         try:
             existing = json.loads(config_path.read_text())
-        except ValueError:
+        except (ValueError, OSError):
+            existing = {}
+        if not isinstance(existing, dict):  # JSON, but not the object topocli writes
             existing = {}
         if existing.get("kind") != KIND:
             raise TopocliError(f"{out} holds a {existing.get('kind', 'non-sweep')} result, not "
