@@ -159,3 +159,27 @@ def test_two_processes_on_one_folder_never_train_a_run_twice(tmp_path):
                            text=True, timeout=120)
     assert third.returncode == 0, third.stderr
     assert len(list(log_dir.iterdir())) == 6
+
+
+def test_no_reader_in_topocli_unpickles():
+    """Every file topocli reads is parsed: no pickle.load(s), read_pickle, np.load with
+    pickles, joblib.load, and torch.load only with weights_only=True."""
+    import ast
+
+    offenders = []
+    for path in (TESTS.parent / "topocli").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            owner = getattr(func.value, "id", "") if isinstance(func, ast.Attribute) else ""
+            keywords = {k.arg: getattr(k.value, "value", None) for k in node.keywords}
+            if (name in ("loads", "load", "Unpickler") and owner in ("pickle", "cloudpickle",
+                                                                      "dill", "joblib")) \
+                    or name == "read_pickle" \
+                    or keywords.get("allow_pickle") is True \
+                    or (name == "load" and owner == "torch"
+                        and keywords.get("weights_only") is not True):
+                offenders.append(f"{path.name}:{node.lineno}")
+    assert not offenders, offenders

@@ -145,8 +145,8 @@ def build_raw(
         log.warning("%s: node %r listed more than once; kept the first", label, dup)
         nodes = nodes.drop_duplicates("name")
     known = set(nodes["name"])
-    extra = [n for n in pd.unique(np.concatenate([edges["u"].to_numpy(dtype=str),
-                                                  edges["v"].to_numpy(dtype=str)]))
+    extra = [str(n) for n in pd.unique(np.concatenate([edges["u"].to_numpy(dtype=str),
+                                                       edges["v"].to_numpy(dtype=str)]))
              if n not in known]
     if extra:
         nodes = pd.concat([nodes, pd.DataFrame({"name": extra})], ignore_index=True)
@@ -565,6 +565,11 @@ def _from_matrix(values: np.ndarray, names: list[str], label: str) -> ig.Graph:
 
 
 # --------------------------------------------------------------------------- writers
+def _plain(value: object) -> object:
+    """numpy scalars (``np.str_``, ``np.float64``) as the Python values GraphML takes."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def write_graphml(graph: ig.Graph, path: str | Path) -> Path:
     """Write ``graph`` as GraphML (gzipped when ``path`` ends in ``.gz``), atomically.
 
@@ -580,10 +585,11 @@ def write_graphml(graph: ig.Graph, path: str | Path) -> Path:
         nxg.graph[key] = value if isinstance(value, (str, int, float, bool)) else json.dumps(value)
     v_attrs = graph.vs.attributes()
     for v in graph.vs:
-        nxg.add_node(v.index, **{a: v[a] for a in v_attrs if v[a] is not None})
+        nxg.add_node(v.index, **{a: _plain(v[a]) for a in v_attrs if v[a] is not None})
     e_attrs = graph.es.attributes()
     for e in graph.es:
-        nxg.add_edge(e.source, e.target, **{a: e[a] for a in e_attrs if e[a] is not None})
+        nxg.add_edge(e.source, e.target,
+                     **{a: _plain(e[a]) for a in e_attrs if e[a] is not None})
     buffer = io.BytesIO()
     nx.write_graphml(nxg, buffer, named_key_ids=True)
     data = buffer.getvalue()
