@@ -151,3 +151,37 @@ def test_cell_name_match_reads_zero_padded_numbers():
     assert match_celegans("VA01")[0] == "motor" and match_celegans("VA1") == match_celegans("VA01")
     assert match_celegans("ADAL")[0] == "interneuron"
     assert match_celegans("n17") is None and match_celegans("AVA") is None
+
+
+def test_varshney_written_the_neurodata_way_loads_as_the_bundled_graph(tmp_path, run_cli):
+    """The bundled Varshney graph rewritten in the neurodata convention (numeric names,
+    cell_name, role S/M/NA, synapse_type C/E, gap junctions listed both ways) loads into
+    the same layers, classes and counts as the bundled file."""
+    from xml.sax.saxutils import escape
+
+    raw = load_raw("celegans-varshney2011")
+    role = {"sensory": "S", "motor": "M"}
+    nodes = "".join(_node(v.index, escape(v["name"]), escape(v["name"][:3]),
+                          role.get(v["cell_class"], "NA"), "NA") for v in raw.vs)
+    edges = []
+    for e in raw.es:
+        kind = "C" if e["synapse_type"] == "chemical" else "E"
+        edges.append(_edge(e.source, e.target, kind, e["weight"]))
+        if kind == "E":
+            edges.append(_edge(e.target, e.source, kind, e["weight"]))
+    text = neurodata_graphml()
+    head, tail = text.split('edgedefault="directed">')
+    path = tmp_path / "varshney-neurodata.graphml"
+    path.write_text(head + 'edgedefault="directed">' + nodes + "".join(edges)
+                    + "</graph></graphml>\n")
+    for layer in ("chemical", "electrical", "both"):
+        ours = load_graph(path, GraphView(layer=layer))
+        bundled = load_graph("celegans-varshney2011", GraphView(layer=layer))
+        assert ours.vs["name"] == bundled.vs["name"]
+        assert ours.vs["cell_class"] == bundled.vs["cell_class"]
+        assert sorted(ours.get_edgelist()) == sorted(bundled.get_edgelist())
+        assert sum(ours.es["synapses"]) == sum(bundled.es["synapses"])
+    res = run_cli("graphs", "show", path, "--layer", "chemical")
+    expected = run_cli("graphs", "show", "celegans-varshney2011", "--layer", "chemical")
+    assert res.stdout.splitlines()[1:] == expected.stdout.splitlines()[1:]
+    assert "unknown" not in res.stdout
