@@ -28,7 +28,8 @@ import pandas as pd
 
 
 def one_sweep(out: Path, *, jobs: int, threads: int, args) -> dict:
-    from topocli.sweep import run_sweep, stand_in_prepare, stand_in_train
+    from topocli.sweep import run_sweep
+    from topocli.sweep._stand_ins import stand_in_prepare, stand_in_train
 
     kwargs = {}
     if args.stand_in:

@@ -21,14 +21,16 @@ from topocli.nullmodels import (
     lattice_reference,
 )
 from topocli.nullmodels.smallworld import source_clustering, ws_p_for_clustering
+from topocli.seeding import igraph_rng
 
 
 def _graph(n: int, m: int, *, directed: bool, seed: int = 1, weighted: bool = False) -> ig.Graph:
     """A small connected simple graph with names and classes, like load_graph returns."""
     rng = np.random.default_rng(seed)
-    g = ig.Graph.Erdos_Renyi(n=n, m=m, directed=directed)
-    while not g.is_connected(mode="weak"):
+    with igraph_rng(seed):  # igraph's generator seeded too: the fixture is the same each run
         g = ig.Graph.Erdos_Renyi(n=n, m=m, directed=directed)
+        while not g.is_connected(mode="weak"):
+            g = ig.Graph.Erdos_Renyi(n=n, m=m, directed=directed)
     g.vs["name"] = [f"v{i}" for i in range(n)]
     g.vs["cell_class"] = list(rng.choice(["sensory", "interneuron", "motor"], size=n))
     g.es["weight"] = list(rng.integers(1, 9, size=m).astype(float)) if weighted else [1.0] * m

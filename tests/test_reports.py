@@ -288,7 +288,8 @@ def test_reads_the_real_analyze_and_sweep_output(tmp_path):
     """Guard against format drift: build reports from what analyze and the sweep write."""
     from topocli.analysis import analyze, write_analyses
     from topocli.graphs import GraphView, load_graph
-    from topocli.sweep import run_sweep, stand_in_prepare, stand_in_train
+    from topocli.sweep import run_sweep
+    from topocli.sweep._stand_ins import stand_in_prepare, stand_in_train
 
     view = GraphView(layer="chemical", neurons_only=False, largest_component=False,
                      min_synapses=5)

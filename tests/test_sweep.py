@@ -22,7 +22,8 @@ import pandas as pd
 import pytest
 
 from topocli.seeding import derive_seed
-from topocli.sweep import plan_sweep, run_sweep, stand_in_prepare, stand_in_train
+from topocli.sweep import plan_sweep, run_sweep
+from topocli.sweep._stand_ins import stand_in_prepare, stand_in_train
 from topocli.sweep.export import CURVE_COLUMNS, GRAPH_COLUMNS, RUN_COLUMNS
 from topocli.sweep.store import SweepStore
 

@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 
 from topocli.graphs import GraphView, load_graph, undirected_view
-from topocli.sweep import run_sweep, stand_in_train
+from topocli.sweep import run_sweep
+from topocli.sweep._stand_ins import stand_in_train
 
 
 def _sweep(out, families, config=None):

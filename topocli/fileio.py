@@ -13,19 +13,30 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from topocli.errors import TopocliError
+
 __all__ = ["write_bytes_atomic", "write_json_atomic", "write_text_atomic"]
 
 
 def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically (temporary file + rename); return the path."""
+    """Write ``data`` to ``path`` atomically (temporary file + rename); return the path.
+
+    A path that cannot be written (missing folder, no permission, disk full, a folder in
+    the way) is a :class:`TopocliError` naming it; the old file, if any, is untouched.
+    """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise TopocliError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise TopocliError(f"cannot write {path}: {exc.strerror or exc}") from None
         raise
     return path
 

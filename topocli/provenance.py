@@ -10,8 +10,8 @@ from topocli import __version__
 __all__ = ["PACKAGES", "versions"]
 
 #: The packages whose versions every result records (absent ones say "absent").
-PACKAGES = ("igraph", "leidenalg", "networkx", "numpy", "scipy", "pandas", "torch",
-            "joblib", "dask", "distributed")
+PACKAGES = ("igraph", "leidenalg", "networkx", "numpy", "scipy", "pandas", "matplotlib",
+            "torch", "joblib", "dask", "distributed")
 
 
 def versions() -> dict[str, str]:

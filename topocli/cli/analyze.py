@@ -12,6 +12,7 @@ import click
 from topocli.cli import cli
 from topocli.cli.options import report_option, seed_option, view_options
 from topocli.cli.options import write_report as _write_report
+from topocli.cli.progress import ProgressLine
 
 NULL_MODELS = ("degree", "inout", "er", "config", "ws", "ba", "sbm", "lattice")
 SUMMARY = ("n", "m", "path_length_undirected", "clustering_avg_zero", "transitivity", "sigma",
@@ -77,7 +78,7 @@ def analyze_command(graphs, view, nulls, null_model, lattice_nulls, seed, jobs, 
     analyses = []
     for source in graphs:
         graph = load_graph(source, view)
-        with _Progress(f"{source}: nulls", enabled=sys.stderr.isatty() and nulls > 0) as prog:
+        with ProgressLine(tty_only=True, enabled=nulls > 0) as prog:
             analyses.append(analyze(graph, nulls=nulls, null_model=null_model, seed=seed,
                                     jobs=jobs, progress=prog, motifs_on=not no_motifs,
                                     lattice_nulls=lattice_nulls,
@@ -165,33 +166,3 @@ def _wide_table(analyses) -> str:
 def _align(rows) -> list[str]:
     widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
     return ["  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
-
-
-class _Progress:
-    """A click progress bar on stderr, one bar per phase; silent when not a TTY."""
-
-    def __init__(self, label: str, enabled: bool):
-        self.label, self.enabled = label, enabled
-        self.bar, self.phase, self.done = None, None, 0
-
-    def __enter__(self):
-        return self if self.enabled else None
-
-    def __call__(self, phase: str, done: int, total: int) -> None:
-        if phase != self.phase:
-            self._close()
-            self.bar = click.progressbar(length=total, label=f"{self.label} ({phase})",
-                                         file=sys.stderr)
-            self.bar.__enter__()
-            self.phase, self.done = phase, 0
-        self.bar.update(done - self.done)
-        self.done = done
-
-    def _close(self):
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
-            self.bar = None
-
-    def __exit__(self, *exc):
-        self._close()
-        return False

@@ -36,7 +36,7 @@ def view_options(func):
     return wrapper
 
 
-seed_option = click.option("--seed", type=int, default=0, show_default=True,
+seed_option = click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
                            help="Base random seed; every random stream derives from it.")
 
 

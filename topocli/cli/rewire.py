@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import math
 import sys
-import time
 from pathlib import Path
 
 import click
 
 from topocli.cli import cli
 from topocli.cli.options import seed_option, view_options
+from topocli.cli.progress import ProgressLine
 from topocli.errors import TopocliError
 from topocli.system import cpu_count
 
@@ -19,30 +19,6 @@ _OPTION_MODELS = {"p": ("ws",), "k": ("ws",), "match_clustering": ("ws",),
                   "swaps_per_edge": ("degree", "inout", "lattice"),
                   "connected": ("degree", "inout", "lattice"),
                   "m_attach": ("ba",)}
-
-
-class _Progress:
-    """A progress line on stderr, shown only on a terminal and once work takes > 1 s."""
-
-    def __init__(self, total: int, label: str):
-        self.total, self.label, self.done = total, label, 0
-        self.start = time.monotonic()
-        self.shown = False
-        self.enabled = sys.stderr.isatty()
-
-    def __call__(self, step: int) -> None:
-        self.done += step
-        if not self.enabled or time.monotonic() - self.start < 1.0:
-            return
-        width = 30
-        filled = int(width * self.done / max(1, self.total))
-        click.echo(f"\r{self.label} [{'#' * filled}{'-' * (width - filled)}] "
-                   f"{self.done}/{self.total}", err=True, nl=False)
-        self.shown = True
-
-    def close(self) -> None:
-        if self.shown:
-            click.echo("", err=True)
 
 
 def check_options(options: dict) -> None:
@@ -145,11 +121,13 @@ def rewire(graph: str, model_list: str, count: int, seed: int, out: Path, jobs: 
             "notes": "ws and ba are undirected models: a directed source is matched through "
                      "its undirected view; er/ws/ba nodes are n0.. with the source's classes "
                      "in a seeded random order"}
-    bar = _Progress(count * len(models), "rewiring")
-    try:
+    total, written = count * len(models), [0]
+    with ProgressLine(tty_only=True) as display:
+        def bar(step: int) -> None:
+            written[0] += step
+            display("rewiring", written[0], total)
+
         rows = nullmodels.write_ensemble(source, models, count, out, seed=seed, jobs=jobs,
                                          params=params, force=force, meta=meta, progress=bar)
-    finally:
-        bar.close()
     click.echo(f"wrote {len(rows)} null graphs ({', '.join(models)}) and manifest.csv/json "
                f"to {out}")

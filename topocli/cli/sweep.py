@@ -11,6 +11,7 @@ import click
 from topocli.cli import cli
 from topocli.cli.options import report_option, seed_option, view_options
 from topocli.cli.options import write_report as _write_report
+from topocli.cli.progress import ProgressLine
 from topocli.cli.train import train_options
 
 EPILOG = """\b
@@ -75,7 +76,7 @@ def train_sweep(graph, view, families, count, seeds, config, seed, out, jobs, sc
                        config=config, view=view, jobs=jobs, scheduler=scheduler,
                        retries=retries, echo=lambda line: click.echo(f"topocli: {line}",
                                                                      err=True),
-                       command=_command_line())
+                       progress=ProgressLine(), command=_command_line())
     if write_report:
         _write_report(out)
     if result.failed:

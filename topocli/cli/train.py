@@ -9,6 +9,7 @@ import click
 
 from topocli.cli import cli
 from topocli.cli.options import seed_option, view_options
+from topocli.cli.progress import ProgressLine
 
 # Literal copies (checked by tests) so that ``topocli --help`` does not import torch.
 DAG_METHODS = ("random-order", "class-order", "feedback-arc")
@@ -91,7 +92,9 @@ def train_command(graph, view, config, seed, out, as_json):
         raise TopocliError("missing GRAPH (a bundled name or a file; topocli graphs lists "
                            "them), or pass --no-graph for the baseline")
     loaded = None if config.no_graph else load_graph(graph, view)
-    result = train_graph(loaded, config, out_dir=out, progress=not as_json or out is not None)
+    display = ProgressLine(enabled=not as_json or out is not None)
+    with display:
+        result = train_graph(loaded, config, out_dir=out, progress=display)
     if as_json:
         click.echo(json.dumps(result, indent=2))
         return

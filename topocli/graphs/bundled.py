@@ -92,7 +92,7 @@ def bundled_path(name: str) -> Path:
 
 def load_bundled(name: str) -> ig.Graph:
     """The raw bundled graph ``name`` (all cells, both synapse types)."""
-    graph = read_graph_file(bundled_path(name))
+    graph = read_graph_file(bundled_path(name), match_cells=False)
     graph["source"] = name
     return graph
 

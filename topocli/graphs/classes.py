@@ -9,6 +9,9 @@ Nodes of user files without a class get ``unknown``.
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+
 SENSORY = "sensory"
 INTERNEURON = "interneuron"
 MOTOR = "motor"
@@ -39,3 +42,81 @@ def classify_cect(name: str, cells) -> str:
     if name in muscles or name in cells.UNSPECIFIED_BODY_WALL_MUSCLES:
         return MUSCLE
     return OTHER
+
+
+# --------------------------------------------------------------- node vocabulary
+# How files name a cell's class or role. This is the *node* vocabulary only: an edge type
+# "S" in Varshney's tables is a chemical synapse the cell sends, a node role "S" (the
+# neurodata / Elegans-AI GraphML files) a sensory neuron; the edge vocabulary lives in
+# topocli.graphs.io.
+_CLASS_WORDS = {
+    SENSORY: ("s", "sensory", "sensory_neuron", "sensor", "sn"),
+    INTERNEURON: ("i", "inter", "interneuron", "interneurons", "inter_neuron"),
+    MOTOR: ("m", "mn", "motor", "motorneuron", "motor_neuron", "motoneuron"),
+    PHARYNGEAL: ("pharyngeal", "pharyngeal_neuron", "pharynx"),
+    MUSCLE: ("mu", "muscle", "muscles", "bwm", "body_wall_muscle", "pharyngeal_muscle",
+             "end_organ"),
+    OTHER: ("other", "glia", "glial", "epithelial", "gland", "non_neuronal", "others"),
+}
+_CLASS_OF_WORD = {word: cls for cls, words in _CLASS_WORDS.items() for word in words}
+#: Node values that mean "not given" (left to the cell-name match).
+_NOT_GIVEN = frozenset({"", "na", "n/a", "nan", "none", "unknown", "?", "-", "null"})
+
+
+def _normalise_word(value: object) -> str:
+    return str(value).strip().lower().replace(" ", "_").replace("-", "_")
+
+
+def class_from_label(value: object) -> str | None:
+    """Our cell class for a file's class or role value, or None when it names none.
+
+    ``S``/``M``/``I`` (and words such as ``sensory``, ``motor neuron``, ``interneuron``,
+    ``muscle``, ``glia``) map to a class; ``NA``, empty and unknown words, and combined
+    roles such as ``SM`` (sensory *and* motor: no single class) give None.
+    """
+    if value is None:
+        return None
+    text = _normalise_word(value)
+    if text in CELL_CLASSES and text != UNKNOWN:
+        return text
+    return _CLASS_OF_WORD.get(text)
+
+
+def is_given(value: object) -> bool:
+    """Whether a node value says something (``NA``, empty, ``unknown`` do not)."""
+    return value is not None and _normalise_word(value) not in _NOT_GIVEN
+
+
+@lru_cache(maxsize=1)
+def celegans_cells() -> dict[str, tuple[str, str]]:
+    """C. elegans cell name -> (class, neurotransmitter), from the bundled connectomes.
+
+    Cook et al. (2019) first (every neuron and muscle of the hermaphrodite), then White
+    et al. (1986) and Varshney et al. (2011) for cells it does not name; a
+    neurotransmitter missing from one table is taken from the next.
+    """
+    from topocli.graphs.bundled import bundled_path
+    from topocli.graphs.io import read_graph_file
+
+    table: dict[str, list[str]] = {}
+    for source in ("celegans-cook2019-herm", "celegans-white1986", "celegans-varshney2011"):
+        graph = read_graph_file(bundled_path(source), match_cells=False)
+        for name, cls, nt in zip(graph.vs["name"], graph.vs["cell_class"],
+                                 graph.vs["neurotransmitter"]):
+            entry = table.setdefault(name, [cls, nt])
+            if not entry[1] and nt:
+                entry[1] = nt
+    return {name: (cls, nt) for name, (cls, nt) in table.items()}
+
+
+def match_celegans(name: str) -> tuple[str, str] | None:
+    """(class, neurotransmitter) of C. elegans cell ``name``, or None if it is not one.
+
+    Zero-padded numbers (``VD01``, ``DA09``) are read as the tables write them (``VD1``).
+    """
+    table = celegans_cells()
+    text = str(name).strip()
+    if text in table:
+        return table[text]
+    unpadded = re.sub(r"(?<=[A-Za-z])0+(?=\d)", "", text)
+    return table.get(unpadded)

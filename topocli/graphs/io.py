@@ -30,16 +30,32 @@ from topocli.graphs import classes
 log = logging.getLogger("topocli")
 
 SYNAPSE_TYPES = ("chemical", "electrical", "unknown")
+# The *edge* vocabulary (synapse types). Node classes and roles have their own, in
+# topocli.graphs.classes: an edge "S" (Varshney's "send") is chemical, a node role "S" is
+# sensory, and the two tables never mix.
 _SYNONYMS = {
     "chemical": "chemical", "chem": "chemical", "cs": "chemical", "send": "chemical",
     "s": "chemical", "sp": "chemical", "generic_cs": "chemical", "synapse": "chemical",
+    "c": "chemical", "chemical_synapse": "chemical", "chemical_synapses": "chemical",
+    "nmj": "chemical",  # neuromuscular junctions are chemical synapses
     "electrical": "electrical", "gap": "electrical", "gap_junction": "electrical",
     "gapjunction": "electrical", "gj": "electrical", "ej": "electrical",
-    "generic_gj": "electrical", "electrical_synapse": "electrical",
+    "generic_gj": "electrical", "electrical_synapse": "electrical", "e": "electrical",
+    "gap_junctions": "electrical", "electrical_synapses": "electrical",
+    "electric": "electrical",
 }
 _HEADER_SOURCE = {"source", "src", "from", "pre", "presynaptic", "node1", "u", "origin", "neuron1"}
 _WEIGHT_NAMES = ("weight", "synapses", "count", "nbr", "n", "w", "value", "strength")
-_TYPE_NAMES = ("synapse_type", "type", "layer", "kind", "edge_type")
+# GML keys cannot hold "_": igraph writes synapse_type as "synapsetype".
+_TYPE_NAMES = ("synapse_type", "synapsetype", "type", "layer", "kind", "edge_type",
+               "edgetype")
+# Node keys, most specific first: neurodata files keep a numeric "name" and the cell's
+# name in "cell_name" ("cellname" in GML), its anatomical class (ADA, AVA, ...) in
+# "cell_class" and sensory / motor in "role".
+_NODE_NAMES = ("cell_name", "cellname", "neuron", "neuron_name", "name", "label")
+_NODE_CLASSES = ("cell_class", "cellclass", "class", "cell_type", "celltype", "type")
+_NODE_ROLES = ("role", "function", "neuron_type", "neurontype")
+_NODE_TRANSMITTERS = ("neurotransmitter", "neurotransmitters", "nt", "transmitter")
 
 GRAPH_SUFFIXES = (".graphml", ".graphml.gz", ".gml", ".gml.gz", ".txt", ".csv", ".tsv",
                   ".edges", ".edgelist", ".txt.gz", ".csv.gz", ".tsv.gz")
@@ -74,6 +90,8 @@ def build_raw(
     edges = edges[(edges["source"] != "") & (edges["target"] != "")]
     if "synapse_type" not in edges:
         edges["synapse_type"] = "unknown"
+    _note_mapping(label, "synapse types", "synapse_type", edges["synapse_type"],
+                  normalise_synapse_type)
     edges["synapse_type"] = edges["synapse_type"].map(normalise_synapse_type)
     weights = pd.to_numeric(edges.get("weight", pd.Series(np.nan, index=edges.index)),
                             errors="coerce")
@@ -92,6 +110,7 @@ def build_raw(
 
     if directed:
         edges["u"], edges["v"] = edges["source"], edges["target"]
+        edges = _drop_mirrored_gap_junctions(edges, label)
     else:
         swap = edges["source"] > edges["target"]
         edges["u"] = np.where(swap, edges["target"], edges["source"])
@@ -126,18 +145,16 @@ def build_raw(
         log.warning("%s: node %r listed more than once; kept the first", label, dup)
         nodes = nodes.drop_duplicates("name")
     known = set(nodes["name"])
-    extra = [n for n in pd.unique(np.concatenate([edges["u"].to_numpy(dtype=str),
-                                                  edges["v"].to_numpy(dtype=str)]))
+    extra = [str(n) for n in pd.unique(np.concatenate([edges["u"].to_numpy(dtype=str),
+                                                       edges["v"].to_numpy(dtype=str)]))
              if n not in known]
     if extra:
         nodes = pd.concat([nodes, pd.DataFrame({"name": extra})], ignore_index=True)
-    if "cell_class" not in nodes:
-        nodes["cell_class"] = classes.UNKNOWN
-    nodes["cell_class"] = nodes["cell_class"].fillna(classes.UNKNOWN).astype(str)
-    nodes.loc[~nodes["cell_class"].isin(classes.CELL_CLASSES), "cell_class"] = classes.UNKNOWN
+    nodes["cell_class"] = _node_classes(nodes, label)
     if "neurotransmitter" not in nodes:
         nodes["neurotransmitter"] = ""
-    nodes["neurotransmitter"] = nodes["neurotransmitter"].fillna("").astype(str)
+    nodes["neurotransmitter"] = [str(v).strip() if classes.is_given(v) else ""
+                                 for v in nodes["neurotransmitter"]]
 
     index = {name: i for i, name in enumerate(nodes["name"])}
     graph = ig.Graph(n=len(nodes), directed=directed)
@@ -150,6 +167,111 @@ def build_raw(
     for key, value in (attrs or {}).items():
         graph[key] = value
     return graph
+
+
+def _note_mapping(label: str, what: str, field: str, values: pd.Series, mapper) -> None:
+    """Say on stderr which file values were read as which of ours (when any differ)."""
+    counts = values.fillna("").astype(str).str.strip().value_counts()
+    mapped = [(v, mapper(v), c) for v, c in counts.items() if v and mapper(v) != v]
+    if not mapped:
+        return
+    read = [f"{v} -> {m} ({c})" for v, m, c in mapped if m not in (None, "unknown")]
+    unread = [f"{v} ({c})" for v, m, c in mapped if m in (None, "unknown")]
+    if not read:
+        log.warning("%s: %s values name no %s topocli knows: %s", label, field, what,
+                    _few(unread))
+        return
+    log.warning("%s: %s read from %s: %s%s", label, what, field, ", ".join(read),
+                f"; not recognised: {_few(unread)}" if unread else "")
+
+
+def _few(items: list[str], limit: int = 6) -> str:
+    more = f", ... ({len(items)} values)" if len(items) > limit else ""
+    return ", ".join(items[:limit]) + more
+
+
+def _node_classes(nodes: pd.DataFrame, label: str) -> list[str]:
+    """Each node's class from the file's ``cell_class`` value, else its ``role``.
+
+    Values in our vocabulary pass; others are read with
+    :func:`topocli.graphs.classes.class_from_label` (``S`` -> sensory, ...). What was
+    mapped and what was not goes to stderr; nodes left ``unknown`` may still be matched
+    by cell name (:func:`match_cell_names`).
+    """
+    n = len(nodes)
+    fields = {f: (nodes[f].tolist() if f in nodes else [None] * n) for f in ("cell_class", "role")}
+    found: list[str] = []
+    for value_class, value_role in zip(fields["cell_class"], fields["role"]):
+        cls = None
+        for value in (value_class, value_role):
+            if classes.is_given(value):
+                cls = classes.class_from_label(value)
+                if cls is not None:
+                    break
+        found.append(cls or classes.UNKNOWN)
+    for field in ("cell_class", "role"):
+        values = pd.Series(fields[field], dtype=object)
+        given = values[[classes.is_given(v) for v in values]]
+        _note_mapping(label, "cell classes", field, given,
+                      lambda v: classes.class_from_label(v) or "unknown")
+    return found
+
+
+def _drop_mirrored_gap_junctions(edges: pd.DataFrame, label: str) -> pd.DataFrame:
+    """Keep one of ``u -E- v`` and ``v -E- u`` listed with the same count.
+
+    Directed neurodata-style files list each gap junction in both directions; the raw
+    form holds it once (the directed view makes it two arcs again), as the bundled
+    graphs do.
+    """
+    elec = edges["synapse_type"] == "electrical"
+    if not elec.any():
+        return edges
+    gap = edges[elec].copy()
+    swap = gap["source"] > gap["target"]
+    gap["lo"] = np.where(swap, gap["target"], gap["source"])
+    gap["hi"] = np.where(swap, gap["source"], gap["target"])
+    gap["orient"] = swap.astype(int)
+    g = gap.groupby(["lo", "hi"], sort=False)
+    mirrored = (g["orient"].transform("nunique") == 2) & (g["weight"].transform("nunique") == 1) \
+        & (g["weight"].transform("size") == 2)
+    drop = gap[mirrored & gap.duplicated(["lo", "hi"])].index
+    if len(drop):
+        log.warning("%s: %d gap junctions are listed in both directions; counted once",
+                    label, len(drop))
+    return edges.drop(index=drop)
+
+
+def match_cell_names(graph: ig.Graph, label: str) -> None:
+    """Fill unknown classes and missing neurotransmitters of C. elegans cells, in place.
+
+    Node names are looked up in the bundled tables
+    (:func:`topocli.graphs.classes.match_celegans`); a class or neurotransmitter the file
+    gives is kept. How many names matched is said on stderr.
+    """
+    if graph.vcount() == 0:
+        return
+    cls = list(graph.vs["cell_class"])
+    nts = list(graph.vs["neurotransmitter"])
+    if all(c != classes.UNKNOWN for c in cls) and all(nts):
+        return
+    matched = filled_class = filled_nt = 0
+    for i, name in enumerate(graph.vs["name"]):
+        hit = classes.match_celegans(name)
+        if hit is None:
+            continue
+        matched += 1
+        if cls[i] == classes.UNKNOWN and hit[0] != classes.UNKNOWN:
+            cls[i], filled_class = hit[0], filled_class + 1
+        if not nts[i] and hit[1]:
+            nts[i], filled_nt = hit[1], filled_nt + 1
+    if not matched:
+        return
+    graph.vs["cell_class"] = cls
+    graph.vs["neurotransmitter"] = nts
+    log.warning("%s: %d of %d node names are C. elegans cells; from the bundled tables "
+                "(Cook 2019, White 1986, Varshney 2011): classes for %d, neurotransmitters "
+                "for %d", label, matched, graph.vcount(), filled_class, filled_nt)
 
 
 def _raw_tables(graph: ig.Graph) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -206,8 +328,13 @@ def _format_of(path: Path) -> str:
                        ".graphml, .gml, .txt/.tsv/.csv edge lists or a .csv adjacency matrix")
 
 
-def read_graph_file(path: str | Path) -> ig.Graph:
-    """Read a graph file into the raw form, choosing the reader by suffix."""
+def read_graph_file(path: str | Path, *, match_cells: bool = True) -> ig.Graph:
+    """Read a graph file into the raw form, choosing the reader by suffix.
+
+    With ``match_cells``, nodes named like C. elegans cells get the class and
+    neurotransmitter the file does not give from the bundled tables
+    (:func:`match_cell_names`).
+    """
     path = Path(path)
     if not path.exists():
         raise TopocliError(f"{path}: no such file; give a bundled name (topocli graphs lists "
@@ -223,6 +350,8 @@ def read_graph_file(path: str | Path) -> ig.Graph:
         graph = _read_gml(text, label)
     else:
         graph = _read_table(text, fmt, label)
+    if match_cells:
+        match_cell_names(graph, label)
     graph["source"] = str(path)
     return graph
 
@@ -279,15 +408,13 @@ def _read_graphml(text: str, label: str) -> ig.Graph:
         tag = local(el.tag)
         if tag == "node":
             d = data_of(el)
-            node_rows.append({"id": el.get("id"), "name": d.get("name") or d.get("label")
-                              or el.get("id"), "cell_class": d.get("cell_class"),
-                              "neurotransmitter": d.get("neurotransmitter")})
+            node_rows.append(_node_row(el.get("id"), d))
         elif tag == "edge":
             d = data_of(el)
             edge_rows.append({"source": el.get("source"), "target": el.get("target"),
                               "weight": _first(d, _WEIGHT_NAMES),
                               "synapse_type": _first(d, _TYPE_NAMES)})
-    nodes = pd.DataFrame(node_rows, columns=["id", "name", "cell_class", "neurotransmitter"])
+    nodes = pd.DataFrame(node_rows, columns=_NODE_COLUMNS)
     by_id = dict(zip(nodes["id"], nodes["name"].astype(str)))
     edges = pd.DataFrame(edge_rows, columns=["source", "target", "weight", "synapse_type"])
     edges["source"] = edges["source"].map(lambda x: by_id.get(x, x))
@@ -299,13 +426,8 @@ def _read_graphml(text: str, label: str) -> ig.Graph:
 
 
 def _from_networkx(nxg, label: str, attrs: dict | None = None) -> ig.Graph:
-    rows = []
-    for node, data in nxg.nodes(data=True):
-        name = data.get("name") or data.get("label") or node
-        rows.append({"name": str(name), "id": str(node),
-                     "cell_class": data.get("cell_class"),
-                     "neurotransmitter": data.get("neurotransmitter")})
-    nodes = pd.DataFrame(rows, columns=["name", "id", "cell_class", "neurotransmitter"])
+    rows = [_node_row(str(node), data) for node, data in nxg.nodes(data=True)]
+    nodes = pd.DataFrame(rows, columns=_NODE_COLUMNS)
     by_id = dict(zip(nodes["id"], nodes["name"]))
     edge_rows = [{"source": by_id[str(u)], "target": by_id[str(v)],
                   "weight": _first(d, _WEIGHT_NAMES), "synapse_type": _first(d, _TYPE_NAMES)}
@@ -313,6 +435,19 @@ def _from_networkx(nxg, label: str, attrs: dict | None = None) -> ig.Graph:
     edges = pd.DataFrame(edge_rows, columns=["source", "target", "weight", "synapse_type"])
     return build_raw(nodes.drop(columns="id"), edges, directed=nxg.is_directed(), label=label,
                      attrs=attrs)
+
+
+_NODE_COLUMNS = ["id", "name", "cell_class", "role", "neurotransmitter"]
+
+
+def _node_row(node_id: str | None, data: dict) -> dict:
+    """A node's name, class, role and neurotransmitter, whatever the file calls them."""
+    lowered = {str(k).lower(): v for k, v in data.items()}
+    name = next((lowered[k] for k in _NODE_NAMES
+                 if k in lowered and str(lowered[k]).strip() not in ("", "None")), node_id)
+    return {"id": node_id, "name": str(name), "cell_class": _first(data, _NODE_CLASSES),
+            "role": _first(data, _NODE_ROLES),
+            "neurotransmitter": _first(data, _NODE_TRANSMITTERS)}
 
 
 def _first(data: dict, names: tuple[str, ...]):
@@ -430,6 +565,11 @@ def _from_matrix(values: np.ndarray, names: list[str], label: str) -> ig.Graph:
 
 
 # --------------------------------------------------------------------------- writers
+def _plain(value: object) -> object:
+    """numpy scalars (``np.str_``, ``np.float64``) as the Python values GraphML takes."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def write_graphml(graph: ig.Graph, path: str | Path) -> Path:
     """Write ``graph`` as GraphML (gzipped when ``path`` ends in ``.gz``), atomically.
 
@@ -445,10 +585,11 @@ def write_graphml(graph: ig.Graph, path: str | Path) -> Path:
         nxg.graph[key] = value if isinstance(value, (str, int, float, bool)) else json.dumps(value)
     v_attrs = graph.vs.attributes()
     for v in graph.vs:
-        nxg.add_node(v.index, **{a: v[a] for a in v_attrs if v[a] is not None})
+        nxg.add_node(v.index, **{a: _plain(v[a]) for a in v_attrs if v[a] is not None})
     e_attrs = graph.es.attributes()
     for e in graph.es:
-        nxg.add_edge(e.source, e.target, **{a: e[a] for a in e_attrs if e[a] is not None})
+        nxg.add_edge(e.source, e.target,
+                     **{a: _plain(e[a]) for a in e_attrs if e[a] is not None})
     buffer = io.BytesIO()
     nx.write_graphml(nxg, buffer, named_key_ids=True)
     data = buffer.getvalue()

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import random
-
 import igraph as ig
 
 from topocli.errors import TopocliError
 from topocli.metrics._graph import bare, class_codes
-from topocli.seeding import derive_seed, int_seed
+from topocli.seeding import derive_seed, igraph_rng, int_seed
 
 __all__ = ["class_modularity", "leiden_modularity"]
 
@@ -52,7 +50,7 @@ def leiden_modularity(graph: ig.Graph, *, runs: int = 5, seed=0,
         return {"modularity": float("nan"), "n_communities": graph.vcount(),
                 "membership": list(range(graph.vcount()))}
     g = bare(graph)
-    base = int_seed(seed) if seed is not None else None
+    base = int_seed(seed)  # None: fresh entropy, one base for every run
     best = None
     for r in range(runs):
         run_seed = derive_seed(base, "leiden", r) % (2**31 - 1)
@@ -71,13 +69,10 @@ def _leiden_run(g: ig.Graph, seed: int, backend: str) -> list[int]:
 
         part = leidenalg.find_partition(g, leidenalg.ModularityVertexPartition, seed=seed)
         return list(part.membership)
-    # igraph draws from a process-wide RNG: seed a private one and put the default back.
-    ig.set_random_number_generator(random.Random(seed))
-    try:
+    # igraph draws from a process-wide RNG: seed a private one, then restore the previous.
+    with igraph_rng(seed):
         return list(g.community_leiden(objective_function="modularity",
                                        n_iterations=2).membership)
-    finally:
-        ig.set_random_number_generator(random)
 
 
 def class_modularity(graph: ig.Graph, attribute: str = "cell_class") -> float:

@@ -8,17 +8,13 @@ import igraph as ig
 import numpy as np
 
 from topocli.errors import TopocliError
-from topocli.seeding import as_rng, derive_seed
+
+# resolve_seed and igraph_rng live in topocli.seeding (one way to handle randomness);
+# imported here for the families that use them.
+from topocli.seeding import as_rng, derive_seed, igraph_rng, resolve_seed  # noqa: F401
 
 MIN_NODES = 4
 MIN_EDGES = 2
-
-
-def resolve_seed(seed: int | np.random.Generator | None) -> int:
-    """An int seed that reproduces the result (drawn from ``seed`` if it is a Generator/None)."""
-    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
-        return int(seed)
-    return int(as_rng(seed).integers(0, 2**63 - 1))
 
 
 def check_graph(graph: ig.Graph, model: str) -> None:
@@ -133,26 +129,3 @@ def build_null(
     for key, value in (extra or {}).items():
         null[key] = value
     return null
-
-
-class igraph_rng:
-    """Seed igraph's generator for one call and restore the previous one afterwards.
-
-    igraph draws from one process-wide generator; nulls made with igraph's C generators
-    (``config``) set it from their own seed here so each null is reproducible alone.
-    """
-
-    def __init__(self, seed: int):
-        import random
-
-        self._rng = random.Random(seed)
-
-    def __enter__(self):
-        import random
-
-        self._previous = random  # python-igraph's default generator is the random module
-        ig.set_random_number_generator(self._rng)
-        return self._rng
-
-    def __exit__(self, *exc) -> None:
-        ig.set_random_number_generator(self._previous)

@@ -14,7 +14,7 @@ import numpy as np
 
 from topocli.errors import TopocliError
 from topocli.fileio import write_text_atomic
-from topocli.seeding import derive_seed
+from topocli.seeding import derive_seed, resolve_seed
 
 __all__ = ["MANIFEST_COLUMNS", "generate_many", "null_seeds", "remove_listed",
            "write_ensemble"]
@@ -61,6 +61,9 @@ def generate_many(
 ) -> list[ig.Graph]:
     """``count`` nulls of ``model``; null ``i`` uses ``derive_seed(seed, model, i)``.
 
+    ``seed=None`` draws a fresh base seed; every null records it as ``ensemble_seed``
+    (and its own stream's seed as ``seed``), so the ensemble can be made again.
+
     The result does not depend on ``jobs`` (worker processes via joblib when > 1).
     ``degree`` and ``lattice`` nulls run as one lockstep batch per worker, so many nulls
     cost little more than one (see :mod:`topocli.nullmodels.rewiring`). ``first_index``
@@ -76,16 +79,21 @@ def generate_many(
         raise TopocliError("generate_many needs an int seed (null i uses derive_seed(seed, "
                            "model, i))")
     check_graph(graph, model)
+    seed = resolve_seed(seed)  # None: fresh entropy, recorded on every null
     seeds = null_seeds(seed, model, int(count), first_index)
     jobs = max(1, int(jobs or 1))
     if jobs == 1 or count == 1:
-        return _make(graph, model, seeds, params)
-    from joblib import Parallel, delayed
+        nulls = _make(graph, model, seeds, params)
+    else:
+        from joblib import Parallel, delayed
 
-    parts = _split(seeds, jobs)
-    results = Parallel(n_jobs=len(parts), backend="loky")(
-        delayed(_make)(graph, model, part, params) for part in parts)
-    return [g for part in results for g in part]
+        parts = _split(seeds, jobs)
+        results = Parallel(n_jobs=len(parts), backend="loky")(
+            delayed(_make)(graph, model, part, params) for part in parts)
+        nulls = [g for part in results for g in part]
+    for null in nulls:
+        null["ensemble_seed"] = seed  # generate_many(seed=this) repeats the ensemble
+    return nulls
 
 
 def manifest_row(null: ig.Graph, file: str, index: int) -> dict:
@@ -164,6 +172,7 @@ def write_ensemble(
     from topocli.nullmodels import check_model
 
     out = Path(out)
+    seed = resolve_seed(seed)  # None: fresh entropy; manifest.json records the drawn seed
     models = [check_model(m) for m in models]
     if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count <= 0:
         raise TopocliError(f"--count must be at least 1, not {count}")

@@ -84,7 +84,11 @@ def build_report(directory: str | Path, out: str | Path | None = None, *, seed: 
                            notes=page.notes)
         (tmp / "index.html").write_text(text, encoding="utf-8")
         os.chmod(tmp, 0o755)
-        _swap_in(tmp, out)
+        try:
+            _swap_in(tmp, out)
+        except OSError as exc:  # e.g. --out . (the current folder cannot be renamed)
+            raise TopocliError(f"cannot put the report at {out} ({exc.strerror or exc}); "
+                               "choose another --out") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

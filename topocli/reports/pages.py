@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import logging
 import math
-import platform
 import re
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from topocli import __version__
+from topocli.provenance import versions
 from topocli.reports import figures as fg
 from topocli.reports import stats as st
 from topocli.reports.folders import ResultFolder
@@ -67,12 +66,7 @@ def _num(x: object) -> float:
 
 def versions_section(config: dict) -> Section:
     sec = Section("Config and versions", "config")
-    report_versions = {"topocli": __version__, "python": platform.python_version()}
-    for pkg in ("numpy", "scipy", "pandas", "matplotlib", "igraph", "leidenalg"):
-        try:
-            report_versions[pkg] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            pass
+    report_versions = versions()  # the one collector: same packages as every result
     if config:
         sec.heading("config.json (as written with the results)")
         sec.pre(pretty_json(config))

@@ -51,12 +51,10 @@ from topocli.sweep.tasks import (
     graph_fingerprint,
     prepare_item,
     run_training,
-    stand_in_prepare,
-    stand_in_train,
 )
 
 __all__ = ["DEFAULT_FAMILIES", "GraphSpec", "RunSpec", "SweepPlan", "SweepResult",
-           "plan_sweep", "run_sweep", "stand_in_prepare", "stand_in_train", "sweep_identity"]
+           "plan_sweep", "run_sweep", "sweep_identity"]
 
 log = logging.getLogger("topocli")
 
@@ -102,7 +100,7 @@ def run_sweep(
     null_params: dict[str, dict] | None = None,
     train_fn: Callable | None = None,
     prepare_fn: Callable | None = None,
-    progress: bool = True,
+    progress: Callable[..., None] | None = None,
     echo: Callable[[str], None] | None = None,
     command: str | None = None,
 ) -> SweepResult:
@@ -143,6 +141,9 @@ def run_sweep(
     prepare_fn : callable
         ``prepare_fn(graph_spec, real, params) -> dict`` replacing
         :func:`topocli.sweep.tasks.prepare_graph` (draw + statistics), likewise.
+    progress : callable
+        ``progress(label, done, total, note)`` as graphs and runs finish
+        (:mod:`topocli.progress`); the CLI passes its display. None: silent.
     echo : callable
         Where the plan and summary lines go (default: the ``topocli`` logger at INFO).
 
@@ -249,7 +250,9 @@ def _open_folder(out: Path, identity: dict, *, command: str | None,
     if config_path.exists():
         try:
             existing = json.loads(config_path.read_text())
-        except ValueError:
+        except (ValueError, OSError):
+            existing = {}
+        if not isinstance(existing, dict):  # JSON, but not the object topocli writes
             existing = {}
         if existing.get("kind") != KIND:
             raise TopocliError(f"{out} holds a {existing.get('kind', 'non-sweep')} result, not "
@@ -352,12 +355,13 @@ def _pilot_estimate(graph: Any, config: Any, train_fn: Callable | None, runs: in
 
 def _prepare_graphs(store: SweepStore, plan: SweepPlan, real: Any, out: Path,
                     null_params: dict, *, jobs: int, scheduler: str | None,
-                    progress: bool, prepare_fn: Callable | None, dag: str | None) -> None:
+                    progress: Callable | None, prepare_fn: Callable | None,
+                    dag: str | None) -> None:
     have = store.graph_ids()
     todo = [g for g in plan.graphs if g.graph_id not in have]
     if not todo:
         return
-    bar = Progress(len(todo), label="graphs", enabled=progress)
+    bar = Progress(len(todo), label="graphs", report=progress)
 
     def on_result(res: dict) -> None:
         spec = next(g for g in todo if g.graph_id == res["graph_id"])
@@ -386,12 +390,12 @@ def _pending_runs(plan: SweepPlan, store: SweepStore, retries: int) -> list[RunS
 
 def _train_runs(store: SweepStore, plan: SweepPlan, config: Any, result: SweepResult, *,
                 retries: int, jobs: int, scheduler: str | None, threads: int,
-                train_fn: Callable | None, progress: bool, say: Callable) -> None:
+                train_fn: Callable | None, progress: Callable | None, say: Callable) -> None:
     first = _pending_runs(plan, store, retries)
     estimate_pending = store.mean_ok_seconds() is None
     result.already_done = len(plan.runs) - len(first)
     graphs: dict[str, Any] = {}
-    bar = Progress(len(first), enabled=progress)
+    bar = Progress(len(first), report=progress)
     specs = {r.run_id: r for r in plan.runs}
     retried: set[str] = set()
     pending = first

@@ -18,16 +18,16 @@ doing.
 from __future__ import annotations
 
 import logging
-import sys
-import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from topocli.errors import TopocliError
+from topocli.progress import ProgressFn, format_seconds, report
 from topocli.system import cpu_count
 
-__all__ = ["Progress", "cpu_count", "dask_client", "execute", "threads_per_run"]
+__all__ = ["Progress", "cpu_count", "dask_client", "execute", "format_seconds",
+           "threads_per_run"]
 
 log = logging.getLogger("topocli")
 
@@ -125,50 +125,14 @@ def _worker_lost(exc: BaseException) -> bool:
 
 
 class Progress:
-    """``runs 5/18 done, 1 failed, ~2m10s left`` on stderr.
+    """Counts finished items and failures; reports ``runs 5/18 done, 1 failed`` through
+    the ``report`` callback (the CLI's :class:`topocli.cli.progress.ProgressLine`)."""
 
-    On a terminal the line rewrites itself; otherwise a line is printed every tenth of
-    the work or every 30 seconds, so logs stay short.
-    """
-
-    def __init__(self, total: int, *, label: str = "runs", stream=None, enabled: bool = True):
-        self.total, self.label = total, label
-        self.stream = stream or sys.stderr
-        self.enabled = enabled and total > 0
-        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+    def __init__(self, total: int, *, label: str = "runs", report: ProgressFn | None = None):
+        self.total, self.label, self.report = total, label, report
         self.done = self.failed = 0
-        self.start = self.last_print = time.monotonic()
-        self.step = max(1, total // 10)
 
     def update(self, failed: bool = False) -> None:
         self.done += 1
         self.failed += int(failed)
-        if not self.enabled:
-            return
-        now = time.monotonic()
-        if self.tty or self.done % self.step == 0 or self.done == self.total \
-                or now - self.last_print > 30:
-            self.last_print = now
-            end = "\n" if not self.tty or self.done == self.total else ""
-            prefix = "\r" if self.tty else ""
-            self.stream.write(f"{prefix}topocli: {self.line()}\033[K{end}" if self.tty
-                              else f"topocli: {self.line()}{end}")
-            self.stream.flush()
-
-    def line(self) -> str:
-        elapsed = time.monotonic() - self.start
-        left = ""
-        if 0 < self.done < self.total:
-            left = f", ~{format_seconds(elapsed / self.done * (self.total - self.done))} left"
-        elif self.done == self.total:
-            left = f", took {format_seconds(elapsed)}"
-        return f"{self.label} {self.done}/{self.total} done, {self.failed} failed{left}"
-
-
-def format_seconds(seconds: float) -> str:
-    seconds = round(seconds)
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m{seconds % 60:02d}s"
-    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+        report(self.report, self.label, self.done, self.total, f"{self.failed} failed")

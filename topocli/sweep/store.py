@@ -3,26 +3,43 @@
 - WAL journal with ``synchronous=FULL``: a committed run survives a crash or power loss,
   and an interrupted transaction leaves nothing behind.
 - One transaction per finished run (its row and its curve together), written only by the
-  coordinating process; workers return results and never touch the file.
+  coordinating process; workers (local or Dask) return results and never touch the file.
+- One coordinating process per folder: opening the store takes an exclusive lock on
+  ``sweep.lock`` next to it (released by the kernel when the process ends, even by
+  kill -9). A second ``train-sweep`` on the same folder is refused with one line, so no
+  run is ever trained twice; every run is claimed by the one process that holds the lock,
+  and Dask workers only receive the runs that process hands them.
 - Idempotent by key: a graph row is keyed by ``graph_id``, a run row by ``run_id``. A run
   that finished ``ok`` is never overwritten; a failed one is replaced by its retry, with
   ``attempts`` counting every try.
+- Data only: graphs are stored as gzipped JSON edge arrays with their attributes (never
+  pickles, so opening a store received from someone else cannot run code). Stores from
+  before schema 2 held pickles and are refused, unread.
+- A damaged file (truncated, not SQLite, a schema this version does not know) is one
+  :class:`~topocli.errors.TopocliError` naming the file and what to do.
 - ``meta`` holds the sweep's config fingerprint so a folder is never reused by a
   different sweep.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
-import pickle
+import os
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from typing_extensions import Self
+from topocli.errors import TopocliError
 
-__all__ = ["SweepStore"]
+__all__ = ["SCHEMA_VERSION", "SweepStore", "graph_from_data", "graph_to_data"]
+
+#: ``PRAGMA user_version`` of the stores this version writes. 0 (SQLite's default) with a
+#: ``graphs`` table is the pickle format of earlier versions.
+SCHEMA_VERSION = 2
 
 
 def _plain(value: Any) -> Any:
@@ -35,13 +52,14 @@ def _plain(value: Any) -> Any:
 def _dumps(value: Any, **kwargs: Any) -> str:
     return json.dumps(value, default=_plain, **kwargs)
 
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS graphs (
     graph_id TEXT PRIMARY KEY, family TEXT NOT NULL, idx INTEGER NOT NULL,
     seed INTEGER NOT NULL, params TEXT NOT NULL, file TEXT NOT NULL,
     n INTEGER NOT NULL, m INTEGER NOT NULL, statistics TEXT NOT NULL,
-    graph BLOB NOT NULL, prepared_s REAL NOT NULL);
+    graph_json_gz BLOB NOT NULL, prepared_s REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY, graph_id TEXT NOT NULL, family TEXT NOT NULL,
     seed_index INTEGER NOT NULL, seed INTEGER NOT NULL,
@@ -51,18 +69,71 @@ CREATE TABLE IF NOT EXISTS runs (
 """
 
 
+# ------------------------------------------------------------------ graphs as data
+def graph_to_data(graph: Any) -> bytes:
+    """``graph`` as gzipped JSON: directedness, the edge array and every attribute.
+
+    Exact for the attribute types topocli uses (str, int, float, bool, None): the graph
+    read back by :func:`graph_from_data` has the same vertices, edges in the same order
+    and equal attributes, so training it gives the same result.
+    """
+    doc = {"directed": bool(graph.is_directed()), "n": graph.vcount(),
+           "edges": [list(e) for e in graph.get_edgelist()],
+           "graph": {k: graph[k] for k in graph.attributes()},
+           "vertex": {k: graph.vs[k] for k in graph.vs.attributes()},
+           "edge": {k: graph.es[k] for k in graph.es.attributes()}}
+    return gzip.compress(_dumps(doc, separators=(",", ":")).encode(), mtime=0)
+
+
+def graph_from_data(data: bytes) -> Any:
+    """The ``igraph.Graph`` stored by :func:`graph_to_data` (parsed, never executed)."""
+    import igraph as ig
+
+    doc = json.loads(gzip.decompress(data))
+    graph = ig.Graph(n=int(doc["n"]), edges=[tuple(e) for e in doc["edges"]],
+                     directed=bool(doc["directed"]))
+    for key, value in doc["graph"].items():
+        graph[key] = value
+    for key, values in doc["vertex"].items():
+        graph.vs[key] = values
+    for key, values in doc["edge"].items():
+        graph.es[key] = values
+    return graph
+
+
+# ------------------------------------------------------------------ the store
+def _damaged(path: Path, why: str) -> TopocliError:
+    return TopocliError(
+        f"{path} is damaged or not a sweep store ({why}); move it aside and rerun the same "
+        "command to redo the sweep in this folder, or choose another --out folder")
+
+
 class SweepStore:
-    """Open (creating if needed) ``path``; use as a context manager or call ``close``."""
+    """Open (creating if needed) ``path``; use as a context manager or call ``close``.
 
-    def __init__(self, path: str | Path):
+    With ``lock`` (the default) the store is this process's alone until it is closed: a
+    second process opening it gets a :class:`TopocliError` naming the holder.
+    """
+
+    def __init__(self, path: str | Path, *, lock: bool = True):
         self.path = Path(path)
-        # isolation_level=None: we issue BEGIN/COMMIT ourselves, one per finished item.
-        self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
-        self.db.executescript(SCHEMA)
+        self._lock_fd: int | None = self._take_lock() if lock else None
+        try:
+            with self._guard():
+                # isolation_level=None: we issue BEGIN/COMMIT ourselves, one per finished item.
+                self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+                self._check_format()
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute("PRAGMA synchronous=FULL")
+                self.db.executescript(SCHEMA)
+                self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except BaseException:
+            if getattr(self, "db", None) is not None:
+                self.db.close()
+            self._release_lock()
+            raise
 
-    def __enter__(self) -> Self:
+    def __enter__(self) -> SweepStore:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -70,10 +141,70 @@ class SweepStore:
 
     def close(self) -> None:
         self.db.close()
+        self._release_lock()
+
+    # ------------------------------------------------------------ checks, lock
+    def _check_format(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        tables = {r[0] for r in self.db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if version == 0 and "graphs" in tables:
+            raise TopocliError(
+                f"{self.path} was written by an older topocli that stored graphs as Python "
+                "pickles, which topocli no longer opens (unpickling a file can run code); "
+                "its results are in runs.csv next to it; rerun the sweep into a new --out "
+                "folder to continue")
+        if version not in (0, SCHEMA_VERSION):
+            raise TopocliError(
+                f"{self.path} has store schema {version}, which this topocli (schema "
+                f"{SCHEMA_VERSION}) does not know; open it with the topocli version that "
+                "wrote it, or choose another --out folder")
+        if tables - {"meta", "graphs", "runs"}:
+            raise _damaged(self.path, "it holds tables a sweep store does not have")
+        check = self.db.execute("PRAGMA quick_check").fetchall()
+        if check != [("ok",)]:
+            raise _damaged(self.path, f"integrity check: {check[0][0]}")
+
+    def _lock_path(self) -> Path:
+        return self.path.with_name(self.path.stem + ".lock")
+
+    def _take_lock(self) -> int | None:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows: no advisory locks, no guard
+            return None
+        lock_path = self._lock_path()
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 200).decode(errors="replace").strip() or "another process"
+            os.close(fd)
+            raise TopocliError(
+                f"{self.path.parent} is in use by another train-sweep ({holder}); wait for it "
+                "to finish (rerun the same command then: it resumes and trains nothing "
+                "twice), or choose another --out folder") from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"pid {os.getpid()}, since {time.strftime('%H:%M:%S')}".encode())
+        return fd
+
+    def _release_lock(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # closing the descriptor drops the flock
+            self._lock_fd = None
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        """Turn SQLite's errors on a damaged file into one line naming the file."""
+        try:
+            yield
+        except sqlite3.DatabaseError as exc:
+            raise _damaged(self.path, str(exc)) from None
 
     # ------------------------------------------------------------------ meta
     def get_meta(self, key: str) -> str | None:
-        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        with self._guard():
+            row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else row[0]
 
     def set_meta(self, key: str, value: str) -> None:
@@ -91,26 +222,32 @@ class SweepStore:
                 "INSERT OR IGNORE INTO graphs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (graph_id, family, index, seed, _dumps(params, sort_keys=True), file,
                  graph.vcount(), graph.ecount(), _dumps(statistics),
-                 pickle.dumps(graph, protocol=pickle.HIGHEST_PROTOCOL), prepared_s))
+                 graph_to_data(graph), prepared_s))
 
     def graph_ids(self) -> set[str]:
-        return {r[0] for r in self.db.execute("SELECT graph_id FROM graphs")}
+        with self._guard():
+            return {r[0] for r in self.db.execute("SELECT graph_id FROM graphs")}
 
     def load_graph(self, graph_id: str) -> Any:
-        row = self.db.execute("SELECT graph FROM graphs WHERE graph_id = ?",
-                              (graph_id,)).fetchone()
+        with self._guard():
+            row = self.db.execute("SELECT graph_json_gz FROM graphs WHERE graph_id = ?",
+                                  (graph_id,)).fetchone()
         if row is None:
             raise KeyError(graph_id)
-        return pickle.loads(row[0])
+        try:
+            return graph_from_data(row[0])
+        except (OSError, EOFError, ValueError, KeyError, TypeError) as exc:
+            raise _damaged(self.path, f"graph {graph_id} cannot be read: {exc}") from None
 
     def graph_rows(self) -> list[dict]:
-        cur = self.db.execute("SELECT graph_id, family, idx, seed, params, file, n, m, "
-                              "statistics, prepared_s FROM graphs ORDER BY rowid")
-        rows = []
-        for gid, family, idx, seed, params, file, n, m, stats, prepared_s in cur:
-            rows.append({"graph_id": gid, "family": family, "index": idx, "seed": seed,
-                         "params": params, "file": file, "n": n, "m": m,
-                         "prepared_s": prepared_s, "statistics": json.loads(stats)})
+        with self._guard():
+            cur = self.db.execute("SELECT graph_id, family, idx, seed, params, file, n, m, "
+                                  "statistics, prepared_s FROM graphs ORDER BY rowid")
+            rows = []
+            for gid, family, idx, seed, params, file, n, m, stats, prepared_s in cur:
+                rows.append({"graph_id": gid, "family": family, "index": idx, "seed": seed,
+                             "params": params, "file": file, "n": n, "m": m,
+                             "prepared_s": prepared_s, "statistics": json.loads(stats)})
         return rows
 
     # ------------------------------------------------------------------ runs
@@ -137,38 +274,38 @@ class SweepStore:
 
     def run_states(self) -> dict[str, tuple[str, int]]:
         """``run_id -> (status, attempts)`` for every stored run."""
-        return {r[0]: (r[1], r[2]) for r in
-                self.db.execute("SELECT run_id, status, attempts FROM runs")}
+        with self._guard():
+            return {r[0]: (r[1], r[2]) for r in
+                    self.db.execute("SELECT run_id, status, attempts FROM runs")}
 
     def run_rows(self) -> list[dict]:
-        cur = self.db.execute("SELECT run_id, graph_id, family, seed_index, seed, status, "
-                              "error, attempts, result, config, task_s FROM runs "
-                              "ORDER BY rowid")
-        cols = [c[0] for c in cur.description]
-        rows = []
-        for values in cur:
-            row = dict(zip(cols, values))
-            row["result"] = json.loads(row["result"])
-            rows.append(row)
+        with self._guard():
+            cur = self.db.execute("SELECT run_id, graph_id, family, seed_index, seed, "
+                                  "status, error, attempts, result, config, task_s FROM runs "
+                                  "ORDER BY rowid")
+            cols = [c[0] for c in cur.description]
+            rows = []
+            for values in cur:
+                row = dict(zip(cols, values))
+                row["result"] = json.loads(row["result"])
+                rows.append(row)
         return rows
 
     def mean_ok_seconds(self) -> float | None:
-        row = self.db.execute("SELECT avg(task_s) FROM runs WHERE status = 'ok'").fetchone()
+        with self._guard():
+            row = self.db.execute(
+                "SELECT avg(task_s) FROM runs WHERE status = 'ok'").fetchone()
         return None if row is None or row[0] is None else float(row[0])
 
     # -------------------------------------------------------------- helpers
-    def _transaction(self):
-        return _Transaction(self.db)
-
-
-class _Transaction:
-    """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception."""
-
-    def __init__(self, db: sqlite3.Connection):
-        self.db = db
-
-    def __enter__(self) -> None:
-        self.db.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception."""
+        with self._guard():
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")

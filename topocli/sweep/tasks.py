@@ -6,9 +6,8 @@ this process, in a local worker process or on a Dask worker on another machine. 
 that raises is *returned* as ``status="failed"`` with its error text, so one bad run
 never stops the others.
 
-:func:`stand_in_train` is a deterministic, fast stand-in for
-:func:`topocli.training.train_graph` with the same return shape; tests and benchmarks
-inject it (optionally slowed down or made to fail) to exercise the machinery.
+Deterministic, fast stand-ins for these tasks, which tests and benchmarks inject to
+exercise the machinery, live in the private :mod:`topocli.sweep._stand_ins`.
 """
 
 from __future__ import annotations
@@ -29,9 +28,9 @@ from topocli.sweep.plan import REAL, GraphSpec, RunSpec
 
 __all__ = ["SMALL_WORLD", "config_dict", "config_for_run", "dag_edges_kept",
            "graph_fingerprint", "graph_motifs", "prepare_graph", "prepare_item", "run_training",
-           "small_world_statistics", "stand_in_prepare", "stand_in_train"]
+           "small_world_statistics"]
 
-#: run_id of the run this process is executing (read by the stand-in, for test logs).
+#: run_id of the run this process is executing (read by the test stand-in, for its logs).
 CURRENT_RUN: str | None = None
 # igraph draws from one process-wide generator, which the null models and the metrics
 # re-seed per call: graphs are prepared one at a time per process (a Dask worker may run
@@ -225,65 +224,3 @@ def _json_obj(value: Any) -> dict:
     except (TypeError, ValueError):
         return {"value": str(value)}
     return parsed if isinstance(parsed, dict) else {"value": parsed}
-
-
-# ------------------------------------------------------------------ stand-ins
-def stand_in_prepare(spec: GraphSpec, real: Any, params: dict | None = None) -> dict:
-    """A fast stand-in for :func:`prepare_graph`: a random relabelling of the real graph and
-    three cheap statistics (for tests of the machinery, not for science)."""
-    import numpy as np
-
-    start = time.perf_counter()
-    graph = real.copy()
-    if spec.family != REAL:
-        # Relabel the nodes at random: same shape, different wiring between named cells.
-        # (numpy's own generator: igraph's shares Python's global `random` with threads.)
-        order = np.random.default_rng(spec.seed).permutation(graph.vcount())
-        graph = graph.permute_vertices(order.tolist())
-        graph.vs["name"] = real.vs["name"]
-        graph["null_model"] = spec.family
-        graph["null_params"] = "{}"
-        graph["seed"] = spec.seed
-    statistics = {"n": graph.vcount(), "m": graph.ecount(), "density": graph.density(),
-                  "transitivity": graph.transitivity_undirected()}
-    return {"key": spec.graph_id, "graph_id": spec.graph_id, "graph": graph,
-            "statistics": statistics, "params": dict(params or {}),
-            "prepared_s": time.perf_counter() - start}
-
-
-
-def stand_in_train(graph: Any, config: Any, *, sleep: float = 0.0, epochs: int = 2,
-                   fail_runs: tuple[str, ...] = (), fail_once_dir: str | None = None,
-                   log_dir: str | None = None) -> dict:
-    """A deterministic fake of ``train_graph``: numbers from the graph and the seed only.
-
-    ``sleep`` seconds of pretend work; runs named in ``fail_runs`` always raise; with
-    ``fail_once_dir`` every run raises on its first try only (a marker file remembers);
-    ``log_dir`` gets one file per execution named ``<run_id>.<pid>.<ns>`` (tests count
-    executions and find worker pids there).
-    """
-    seed = config["seed"] if isinstance(config, dict) else config.seed
-    run_id = CURRENT_RUN or "unknown"
-    if log_dir:
-        Path(log_dir, f"{run_id}.{os.getpid()}.{time.time_ns()}").touch()
-    if sleep:
-        time.sleep(sleep)
-    if run_id in fail_runs:
-        raise RuntimeError(f"stand-in failure for {run_id}")
-    if fail_once_dir:
-        marker = Path(fail_once_dir, run_id)
-        if not marker.exists():
-            marker.touch()
-            raise RuntimeError(f"stand-in first-try failure for {run_id}")
-    u = derive_seed(seed, graph_fingerprint(graph)) / 2**63
-    m = graph.ecount()
-    curve = [{"epoch": e + 1, "train_loss": 2.0 / (e + 1 + u), "train_acc": 0.5 + 0.4 * u,
-              "val_loss": 2.1 / (e + 1 + u), "val_acc": 0.45 + 0.4 * u, "lr": 0.1}
-             for e in range(epochs)]
-    return {"test_acc": 0.4 + 0.5 * u, "val_acc": curve[-1]["val_acc"],
-            "test_loss": 1.0 - 0.5 * u, "val_loss": curve[-1]["val_loss"],
-            "params": 1000 + 10 * m, "macs": 50_000 + 100 * m, "wall_time_s": sleep,
-            "images_per_s": 0.0, "epochs_run": epochs,
-            "dag": {"depth": 3, "max_width": 4, "n_inputs": 1, "n_outputs": 1,
-                    "edges_kept": m},
-            "curve": curve, "config": config_dict(config)}

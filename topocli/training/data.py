@@ -58,14 +58,21 @@ def read_idx(path: str | Path) -> np.ndarray:
     """Read an IDX file (LeCun's MNIST format), gzipped if the name ends in ``.gz``."""
     path = Path(path)
     opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as fh:
-        data = fh.read()
+    try:
+        with opener(path, "rb") as fh:
+            data = fh.read()
+    except (OSError, EOFError) as exc:  # unreadable, or a damaged / not-really gzip file
+        raise TopocliError(f"cannot read {path} ({exc}); re-download or re-extract it") \
+            from None
     if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] != 0x08:
         raise TopocliError(f"{path} is not an unsigned-byte IDX file (bad magic number)")
     ndim = data[3]
+    if len(data) < 4 + 4 * ndim:
+        raise TopocliError(f"{path} is truncated: its header names {ndim} dimensions but "
+                           f"the file has {len(data)} bytes")
     dims = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
     body = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim)
-    if body.size != int(np.prod(dims)):
+    if body.size != int(np.prod(dims, dtype=object)):
         raise TopocliError(f"{path} is truncated: header says {dims}, found {body.size} bytes")
     return body.reshape(dims).copy()
 

@@ -16,17 +16,15 @@ import io
 import json
 import logging
 import math
-import os
-import sys
 import time
 from pathlib import Path
 
-import click
 import torch
 import torch.nn.functional as F
 
 from topocli.errors import TopocliError
-from topocli.fileio import write_text_atomic
+from topocli.fileio import write_bytes_atomic, write_text_atomic
+from topocli.progress import ProgressFn, report
 from topocli.provenance import versions
 from topocli.seeding import derive_seed
 from topocli.training.config import TrainConfig
@@ -94,35 +92,18 @@ def setup_model(graph, config: TrainConfig, data: Splits) -> tuple[RandWireNet, 
     return model, dag, cx
 
 
-class _Progress:
-    """One bar per epoch on stderr (redrawn on a TTY, one line per epoch otherwise)."""
-
-    def __init__(self, enabled: bool, epochs: int, steps: int):
-        self.enabled, self.epochs, self.steps = enabled, epochs, steps
-        self.tty = sys.stderr.isatty()
-
-    def update(self, epoch: int, step: int, loss: float) -> None:
-        if self.enabled and self.tty:
-            done = int(30 * step / self.steps)
-            click.echo(f"\repoch {epoch}/{self.epochs} [{'#' * done:<30}] "
-                       f"{step}/{self.steps} loss {loss:.3f}", err=True, nl=False)
-
-    def end(self, epoch: int, row: dict) -> None:
-        if self.enabled:
-            val = "" if row["val_acc"] is None else f" val_acc {row['val_acc']:.4f}"
-            click.echo(("\r" if self.tty else "") +
-                       f"epoch {epoch}/{self.epochs} train_loss {row['train_loss']:.4f} "
-                       f"train_acc {row['train_acc']:.4f}{val}" + " " * 10, err=True)
-
-
 def _lr_at(config: TrainConfig, step: int, total: int) -> float:
     """Cosine schedule from ``lr`` to 0 over all steps (per step, no warm-up)."""
     return config.lr * 0.5 * (1 + math.cos(math.pi * step / total))
 
 
 def train_epoch(model, optimizer, data: Splits, config: TrainConfig, epoch: int,
-                progress: _Progress) -> dict:
-    """One pass over the training split in the epoch's seeded order."""
+                progress: ProgressFn | None) -> dict:
+    """One pass over the training split in the epoch's seeded order.
+
+    ``progress`` (:mod:`topocli.progress`) hears ``epoch E/N`` after each step but the
+    last; :func:`train_model` reports the epoch's completion with its validation scores.
+    """
     model.train()
     n, bs = len(data.y_train), config.batch_size
     order = torch.randperm(n, generator=torch.Generator().manual_seed(
@@ -143,8 +124,11 @@ def train_epoch(model, optimizer, data: Splits, config: TrainConfig, epoch: int,
         total_loss += loss.item() * len(y)
         correct += int((logits.argmax(1) == y).sum())
         seen += len(y)
-        progress.update(epoch, step + 1, total_loss / seen)
-    return {"train_loss": total_loss / seen, "train_acc": correct / seen, "images": seen}
+        if step + 1 < steps:
+            report(progress, f"epoch {epoch}/{config.epochs}", step + 1, steps,
+                   f"loss {total_loss / seen:.3f}")
+    return {"train_loss": total_loss / seen, "train_acc": correct / seen, "images": seen,
+            "steps": steps}
 
 
 @torch.no_grad()
@@ -170,7 +154,8 @@ def _make_optimizer(model, config: TrainConfig):
                            weight_decay=config.weight_decay)
 
 
-def train_model(graph, config: TrainConfig, *, out_dir=None, progress: bool = False) -> dict:
+def train_model(graph, config: TrainConfig, *, out_dir=None,
+                progress: ProgressFn | None = None) -> dict:
     """Train ``graph``'s network under ``config``; see :func:`train_graph`."""
     with setup_env(config, out_dir) as out:
         data = load_dataset(config.dataset, config.data_dir, val_fraction=config.val_fraction,
@@ -189,26 +174,25 @@ def train_model(graph, config: TrainConfig, *, out_dir=None, progress: bool = Fa
             curve, train_time, images = state["curve"], state["train_time"], state["images"]
             start = state["epoch"] + 1
             log.info("resuming %s after epoch %d", out, state["epoch"])
-        bar = _Progress(progress, config.epochs,
-                        len(data.y_train) // config.batch_size + 1)
         for epoch in range(start, config.epochs + 1):
             t0 = time.perf_counter()
-            row = train_epoch(model, optimizer, data, config, epoch, bar)
+            row = train_epoch(model, optimizer, data, config, epoch, progress)
             train_time += time.perf_counter() - t0
             images += row.pop("images")
+            steps = row.pop("steps")
             row["val_loss"], row["val_acc"] = test_epoch(model, data.x_val, data.y_val)
             row = {"epoch": epoch, **row,
                    "lr": _lr_at(config, epoch - 1, config.epochs)}
             curve.append(row)
-            bar.end(epoch, row)
+            val = "" if row["val_acc"] is None else f" val_acc {row['val_acc']:.4f}"
+            report(progress, f"epoch {epoch}/{config.epochs}", steps, steps,
+                   f"train_loss {row['train_loss']:.4f} train_acc {row['train_acc']:.4f}{val}")
             if ckpt is not None:
                 buf = io.BytesIO()
                 torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
                             "epoch": epoch, "curve": curve, "train_time": train_time,
                             "images": images}, buf)
-                tmp = ckpt.with_name(ckpt.name + ".tmp")
-                tmp.write_bytes(buf.getvalue())
-                os.replace(tmp, ckpt)
+                write_bytes_atomic(ckpt, buf.getvalue())
         test_loss, test_acc = test_epoch(model, data.x_test, data.y_test)
         result = {
             "test_acc": test_acc, "val_acc": curve[-1]["val_acc"], "test_loss": test_loss,
@@ -241,7 +225,8 @@ def _graph_info(graph) -> dict:
             "n": graph.vcount(), "m": graph.ecount(), "directed": graph.is_directed()}
 
 
-def train_graph(graph, config: TrainConfig, *, out_dir=None, progress: bool = False) -> dict:
+def train_graph(graph, config: TrainConfig, *, out_dir=None,
+                progress: ProgressFn | None = None) -> dict:
     """Turn ``graph`` into a RandWire-style network, train it, return the result.
 
     Parameters
@@ -252,7 +237,8 @@ def train_graph(graph, config: TrainConfig, *, out_dir=None, progress: bool = Fa
     config : TrainConfig
     out_dir : folder for ``config.json``, ``checkpoint.pt`` (resumed if present),
         ``result.json`` and ``curve.csv``; None keeps everything in memory.
-    progress : draw a progress bar per epoch on stderr.
+    progress : ``progress(label, done, total, note)`` per training step and epoch
+        (:mod:`topocli.progress`); the CLI passes its display. None: silent.
 
     Returns
     -------
