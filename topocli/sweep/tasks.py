@@ -22,10 +22,13 @@ import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from topocli.seeding import derive_seed
 from topocli.sweep.plan import REAL, GraphSpec, RunSpec
+
+if TYPE_CHECKING:  # torch is imported only when a sweep trains
+    from topocli.training.config import TrainConfig
 
 __all__ = ["SMALL_WORLD", "config_dict", "config_for_run", "dag_edges_kept",
            "graph_fingerprint", "graph_motifs", "prepare_graph", "prepare_item", "run_training",
@@ -39,25 +42,20 @@ CURRENT_RUN: str | None = None
 _IGRAPH_RNG_LOCK = threading.Lock()
 
 
-def config_for_run(config: Any, seed: int, threads: int | None) -> Any:
-    """The run's own config: ``config`` with its seed (and torch threads) filled in."""
-    changes: dict[str, Any] = {"seed": seed}
-    if threads is not None:
-        changes["threads"] = threads
-    if dataclasses.is_dataclass(config):
-        names = {f.name for f in dataclasses.fields(config)}
-        changes = {k: v for k, v in changes.items() if k in names}
-        return dataclasses.replace(config, **changes)
-    return {**dict(config or {}), **changes}
+def config_for_run(config: TrainConfig, seed: int, threads: int | None) -> TrainConfig:
+    """The run's own config: ``config`` with its seed (and torch threads) filled in.
+
+    Every other field travels unchanged (``dataclasses.replace``), so a field added to
+    :class:`~topocli.training.TrainConfig` reaches every run without a change here.
+    """
+    if threads is None:
+        return dataclasses.replace(config, seed=seed)
+    return dataclasses.replace(config, seed=seed, threads=threads)
 
 
-def config_dict(config: Any) -> dict:
-    """A JSON-ready dict of ``config`` (``TrainConfig.to_dict`` when it has one)."""
-    if hasattr(config, "to_dict"):
-        return dict(config.to_dict())
-    if dataclasses.is_dataclass(config):
-        return dataclasses.asdict(config)
-    return dict(config or {})
+def config_dict(config: TrainConfig) -> dict:
+    """A JSON-ready dict of ``config``."""
+    return dict(config.to_dict())
 
 
 def graph_fingerprint(graph: Any) -> str:
@@ -91,12 +89,12 @@ def prepare_graph(spec: GraphSpec, real: Any, params: dict | None = None) -> dic
     from topocli.metrics import graph_statistics
 
     start = time.perf_counter()
-    if spec.family == REAL:
+    if spec.generator == REAL:
         graph = real
     else:
         from topocli.nullmodels import generate
 
-        graph = generate(real, spec.family, seed=spec.seed, **(params or {}))
+        graph = generate(real, spec.generator, seed=spec.seed, **(params or {}))
     statistics = dict(graph_statistics(graph, seed=spec.statistics_seed))
     statistics.update(small_world_statistics(graph, seed=spec.statistics_seed))
     statistics.update(graph_motifs(graph))
@@ -181,7 +179,7 @@ def prepare_item(prepare_fn: Callable | None, spec: GraphSpec, real: Any,
     return result
 
 
-def run_training(spec: RunSpec, graph: Any, config: Any, threads: int | None,
+def run_training(spec: RunSpec, graph: Any, config: TrainConfig, threads: int | None,
                  train_fn: Callable | None = None) -> dict:
     """Train ``graph`` with the run's seed; never raises (failures are returned)."""
     global CURRENT_RUN
@@ -235,7 +233,7 @@ def stand_in_prepare(spec: GraphSpec, real: Any, params: dict | None = None) -> 
 
     start = time.perf_counter()
     graph = real.copy()
-    if spec.family != REAL:
+    if spec.generator != REAL:
         # Relabel the nodes at random: same shape, different wiring between named cells.
         # (numpy's own generator: igraph's shares Python's global `random` with threads.)
         order = np.random.default_rng(spec.seed).permutation(graph.vcount())
@@ -252,7 +250,7 @@ def stand_in_prepare(spec: GraphSpec, real: Any, params: dict | None = None) -> 
 
 
 
-def stand_in_train(graph: Any, config: Any, *, sleep: float = 0.0, epochs: int = 2,
+def stand_in_train(graph: Any, config: TrainConfig, *, sleep: float = 0.0, epochs: int = 2,
                    fail_runs: tuple[str, ...] = (), fail_once_dir: str | None = None,
                    log_dir: str | None = None) -> dict:
     """A deterministic fake of ``train_graph``: numbers from the graph and the seed only.
@@ -262,7 +260,7 @@ def stand_in_train(graph: Any, config: Any, *, sleep: float = 0.0, epochs: int =
     ``log_dir`` gets one file per execution named ``<run_id>.<pid>.<ns>`` (tests count
     executions and find worker pids there).
     """
-    seed = config["seed"] if isinstance(config, dict) else config.seed
+    seed = config.seed
     run_id = CURRENT_RUN or "unknown"
     if log_dir:
         Path(log_dir, f"{run_id}.{os.getpid()}.{time.time_ns()}").touch()
