@@ -448,10 +448,18 @@ def sweet_spot(table: pd.DataFrame, x: str, y: str, *, outcome: str = "acc",
         gv = (gy - lo[1]) / (hi[1] - lo[1])
         surface = (coef[0] + coef[1] * gu + coef[2] * gv + coef[3] * gu ** 2
                    + coef[4] * gv ** 2 + coef[5] * gu * gv)
+        fitted = design @ coef
+        concave = coef[3] < 0 and coef[4] < 0 and 4 * coef[3] * coef[4] > coef[5] ** 2
+        if concave:  # the stationary point of the surface, if it lies inside the box
+            hessian = np.array([[2 * coef[3], coef[5]], [coef[5], 2 * coef[4]]])
+            su, sv = np.linalg.solve(hessian, -coef[1:3])
+            if 0 <= su <= 1 and 0 <= sv <= 1:
+                value = (coef[0] + coef[1] * su + coef[2] * sv + coef[3] * su ** 2
+                         + coef[4] * sv ** 2 + coef[5] * su * sv)
+                return (lo[0] + su * (hi[0] - lo[0]), lo[1] + sv * (hi[1] - lo[1]), value,
+                        False, True, fitted)
         i, j = np.unravel_index(np.argmax(surface), surface.shape)
         edge = i in (0, grid - 1) or j in (0, grid - 1)
-        concave = coef[3] < 0 and coef[4] < 0 and 4 * coef[3] * coef[4] > coef[5] ** 2
-        fitted = design @ coef
         return gx[i, j], gy[i, j], surface[i, j], edge, concave, fitted
 
     bx, by, bacc, edge, concave, fitted = fit(pts)
