@@ -179,8 +179,11 @@ def family_table(design: SeedDesign, *, n_boot: int = 2000, seed=0) -> pd.DataFr
                      "ci_low": lo, "ci_high": hi})
     out = pd.DataFrame(rows, columns=["family", "reference", "n_graphs", "n_runs", "mean",
                                       "sd_graphs", "ci_low", "ci_high"])
+    # per reference in the order met: its real graph first, then by mean descending
+    ref_order = {r: i for i, r in enumerate(dict.fromkeys(design.references))}
     key = np.where(out["family"] == "real", np.inf, out["mean"].fillna(-np.inf))
-    return out.iloc[np.argsort(-key, kind="stable")].reset_index(drop=True)
+    order = np.lexsort((-key, out["reference"].map(ref_order).to_numpy()))
+    return out.iloc[order].reset_index(drop=True)
 
 
 def _group_permutation_p(a: np.ndarray, b: np.ndarray, rng: np.random.Generator,
@@ -284,10 +287,10 @@ def real_vs_nulls(design: SeedDesign, *, n_boot: int = 2000, n_perm: int = 2000,
             if len(idx) == 0:
                 continue
             block = design.values[idx]
-            # seeds where the real graph and at least one null graph ran
-            per_seed = np.nanmean(np.where(np.isfinite(block), block, np.nan), axis=0) \
-                if np.isfinite(block).any() else np.full(block.shape[1], np.nan)
-            d = design.values[r] - per_seed
+            with warnings.catch_warnings():  # a seed no null graph ran is NaN on purpose
+                warnings.simplefilter("ignore", RuntimeWarning)
+                per_seed = np.nanmean(block, axis=0)
+            d = design.values[r] - per_seed  # NaN where either side is missing
             lo = hi = math.nan
             if len(idx) > 1 and n_boot > 0:
                 picks = rng.integers(0, len(idx), (n_boot, len(idx)))
