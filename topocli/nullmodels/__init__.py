@@ -13,6 +13,7 @@ degree    in/out-degree of every node (Maslov-Sneppen swaps)            ``rewiri
 config    degree sequence(s), nothing of the edges                      ``random``
 lattice   degrees, edges pushed to a ring lattice (latmio)              ``rewiring``
 sbm       class-to-class edge densities (blocks = cell classes)         ``blocks``
+landscape n, m; p and a target transitivity move C and L independently  ``landscape``
 ========  ============================================================  ===============
 
 ``degree``, ``config``, ``lattice`` and ``sbm`` keep node names and classes; ``er``, ``ws``
@@ -35,6 +36,7 @@ import numpy as np
 from topocli.errors import TopocliError
 from topocli.nullmodels.blocks import block_densities, stochastic_block_model
 from topocli.nullmodels.ensemble import generate_many, write_ensemble
+from topocli.nullmodels.landscape import clustering_landscape
 from topocli.nullmodels.random import barabasi_albert, configuration, erdos_renyi
 from topocli.nullmodels.rewiring import (
     SwapResult,
@@ -48,7 +50,8 @@ __all__ = ["MODELS", "SwapResult", "block_densities", "check_model",
            "degree_preserving_edge_arrays", "degree_preserving_rewire", "generate",
            "generate_many", "lattice_reference", "model_function", "write_ensemble"]
 
-MODELS: tuple[str, ...] = ("er", "ws", "ba", "degree", "config", "lattice", "sbm")
+MODELS: tuple[str, ...] = ("er", "ws", "ba", "degree", "config", "lattice", "sbm",
+                           "landscape")
 
 _FUNCTIONS: dict[str, Callable[..., ig.Graph]] = {
     "er": erdos_renyi,
@@ -58,6 +61,7 @@ _FUNCTIONS: dict[str, Callable[..., ig.Graph]] = {
     "config": configuration,
     "lattice": lattice_reference,
     "sbm": stochastic_block_model,
+    "landscape": clustering_landscape,
 }
 
 

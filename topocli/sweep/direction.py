@@ -29,7 +29,7 @@ __all__ = ["DIRECTIONLESS_DAGS", "UNDIRECTED_FAMILIES", "check_dag_families", "d
 #: DAG methods that orient edges by a node ranking and so ignore the graph's directions.
 DIRECTIONLESS_DAGS = ("random-order", "class-order")
 #: Null families that are undirected models whatever the source (topocli.nullmodels).
-UNDIRECTED_FAMILIES = ("ws", "ba")
+UNDIRECTED_FAMILIES = ("ws", "ba", "landscape")
 _DEFAULT_DAG = "random-order"  # TrainConfig's default
 
 
