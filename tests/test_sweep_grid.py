@@ -87,6 +87,11 @@ def test_grid_sweep_writes_a_parameter_column_and_clustering_falls_with_p(tmp_pa
     assert c["ws p=0"] > c["ws p=0.1"] > c["ws p=1"]
     config = json.loads((tmp_path / "s" / "config.json").read_text())
     assert config["identity"]["grid"] == {"ws": {"p": [0, 0.1, 1]}}
+    # the generator's parameters are design columns, not topology statistics
+    from topocli.reports.sweep_tables import generator_parameters
+
+    assert {"p", "k"} <= set(generator_parameters(pd.read_csv(tmp_path / "s" /
+                                                               "graphs.csv")))
 
 
 def test_several_real_graphs_in_one_sweep(tmp_path):
@@ -103,6 +108,13 @@ def test_several_real_graphs_in_one_sweep(tmp_path):
         assert len(real) == 1 and len(sub) == 3
         assert set(sub["n"]) == {int(real["n"].iloc[0])}  # nulls matched to their own graph
     assert set(runs["reference"]) == set(graphs["reference"]) and len(runs) == 12
+    from topocli.reports import build_report
+
+    page = build_report(tmp_path / "s", resamples=30).read_text()
+    assert "The real graphs side by side" in page
+    vs = pd.read_csv(tmp_path / "s" / "report" / "real_vs_families.csv")
+    assert sorted(vs["reference"]) == sorted(graphs["reference"].unique())
+    assert (vs["of"] == 3).all()  # each real graph ranked among its own 2 nulls
 
 
 def test_done_when_grid_on_the_command_line(tmp_path, run_cli):

@@ -77,8 +77,8 @@ def model_params(models: list[str], options: dict) -> dict[str, dict]:
 @cli.command("rewire")
 @click.argument("graph")
 @click.option("--model", "model_list", default=None,
-              help="Null models, comma-separated: er, ws, ba, degree, config, lattice, sbm "
-                   "[default: degree, or none with --grid].")
+              help="Null models, comma-separated: er, ws, ba, degree, config, lattice, sbm, "
+                   "landscape [default: degree, or none with --grid].")
 @click.option("--grid", "grid", multiple=True, metavar="MODEL.PARAM=V1,V2,...",
               help="A parameter grid, e.g. ws.p=0,0.1,1 (repeatable): COUNT nulls per point "
                    "in OUT/<point>/, and OUT/grid.csv with every parameter a column.")
