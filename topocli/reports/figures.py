@@ -310,7 +310,10 @@ def accuracy_by_family(runs: pd.DataFrame, path: Path, *, metric: str = "test_ac
                    label=f"real connectome mean {real_mean:.3f}")
         ax.legend(fontsize=8, loc="best")
     ax.set_xticks(range(len(fams)))
-    ax.set_xticklabels(fams)
+    if len(fams) > 5 or max(len(str(f)) for f in fams) > 12:  # grid points: long labels
+        ax.set_xticklabels(fams, rotation=35, ha="right", fontsize=8)
+    else:
+        ax.set_xticklabels(fams)
     ax.set_ylabel(metric.replace("_", " "))
     ax.set_title("Accuracy by graph family (box: runs; dots: each graph × seed)")
     return _save(fig, path)

@@ -23,6 +23,8 @@ from topocli.reports.sweep_tables import SweepTables, sweep_tables
 
 __all__ = ["sweep_page"]
 
+#: Family pairs shown on the page (a grid of many points makes hundreds of pairs).
+MAX_COMPARISONS = 20
 _EDGE_HEADER = {"dag_edges_kept": "DAG edges", "m_dag": "DAG edges", "m": "edges (m)"}
 
 
@@ -144,6 +146,11 @@ def _accuracy_section(t: SweepTables, runs, out: Path, seed: int) -> Section:
         sec.text("Difference of graph-level means, 95% CI resampling each family's graphs, "
                  "two-sided p from relabelling whole graphs between the two families (the "
                  "same relabelling in every seed block).")
+        if len(comp) > MAX_COMPARISONS:
+            sec.note(f"{len(comp)} pairs: the {MAX_COMPARISONS} with the smallest p are "
+                     "shown; every pair is in family_comparisons.csv. These p-values are "
+                     "not corrected for the number of pairs.")
+            comp = comp.sort_values("p", kind="stable").head(MAX_COMPARISONS)
         cols = {"reference": "real graph", "family_a": "family A", "family_b": "family B",
                 "n_a": "graphs A", "n_b": "graphs B", "diff": "A − B",
                 "ci_low": "95% CI low", "ci_high": "95% CI high", "p": "p"}
