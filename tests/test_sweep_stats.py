@@ -96,6 +96,9 @@ def test_power_summary_names_noise_spread_and_ceiling():
     high = planted_runs()
     high["test_acc"] += 0.08
     assert ss.power_summary(ss.seed_design(high))["at_ceiling"]
+    low = planted_runs()
+    low["test_acc"] -= 0.78  # about chance for 10 classes
+    assert ss.power_summary(ss.seed_design(low))["at_floor"]
 
 
 def test_missing_runs_are_handled_by_the_additive_fit():

@@ -18,7 +18,7 @@ from topocli.reports import figures as fg
 from topocli.reports.folders import ResultFolder
 from topocli.reports.html import Section
 from topocli.reports.pages import Page, figure, meta_line, versions_section
-from topocli.reports.sweep_stats import CEILING
+from topocli.reports.sweep_stats import CEILING, FLOOR
 from topocli.reports.sweep_tables import SweepTables, sweep_tables
 
 __all__ = ["sweep_page"]
@@ -62,6 +62,10 @@ def _power_section(t: SweepTables) -> Section | None:
                  f"{CEILING:.2f}; graphs then differ by a handful of test images and a "
                  "ranking says little. Use a harder task or a smaller budget (fewer "
                  "epochs, --max-train) so that accuracy is not saturated.")
+    if p.get("at_floor"):
+        sec.note(f"Floor: most graphs stay below accuracy {FLOOR:.1f}, near chance for 10 "
+                 "classes: the networks have barely learned, and differences between graphs "
+                 "are noise. Train longer (more epochs or images).")
     sec.table(pd.DataFrame([
         ("seeds per graph", p["seeds"]), ("graphs with results", p["graphs"]),
         ("seed noise of one run (sd)", p["noise_sd"]),
@@ -406,6 +410,10 @@ def _summary(t: SweepTables) -> str:
     if p.get("at_ceiling"):
         text += (f" Warning: accuracy is at the ceiling ({p['share_at_ceiling']:.0%} of graphs "
                  f"≥ {CEILING:.2f}), so these differences are a few test images at most.")
+    elif p.get("at_floor"):
+        text += (f" Warning: most graphs stay below accuracy {FLOOR:.1f}, near chance: the "
+                 "networks have barely learned at this budget, so these differences are "
+                 "noise.")
     elif np.isfinite(p.get("spread_ratio", math.nan)) and p["spread_ratio"] <= 1.5:
         text += (" Graph means spread no more than seed noise predicts: topology moves "
                  "accuracy less than a seed does at this budget.")

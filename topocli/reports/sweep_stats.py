@@ -42,13 +42,17 @@ from scipy import stats as sps
 
 from topocli.seeding import as_rng
 
-__all__ = ["CEILING", "SeedDesign", "family_comparisons", "family_table", "graph_accuracy",
+__all__ = ["CEILING", "FLOOR", "SeedDesign", "family_comparisons", "family_table", "graph_accuracy",
            "power_summary", "real_vs_nulls", "seed_design", "standardized_regression",
            "sweet_spot"]
 
 #: Accuracy from which a sweep is called "at the ceiling": graphs differ by a few test
 #: images at most, and the differences between them are mostly seed noise.
 CEILING = 0.97
+#: Accuracy below which a sweep is called "at the floor": within 0.1 of chance for the
+#: 10-class tasks topocli trains (digits, MNIST and its kin, CIFAR-10); the networks have
+#: not learned enough for topology to show.
+FLOOR = 0.2
 _ALPHA, _POWER = 0.05, 0.80
 
 
@@ -328,8 +332,9 @@ def power_summary(design: SeedDesign) -> dict:
     one real graph against a family: it must lie that far from the family mean),
     ``min_p_real`` (the smallest empirical p a real graph can reach with the family
     sizes here), ``min_rho`` (smallest detectable correlation over the graphs, Fisher z),
-    ``mean_acc``, ``share_at_ceiling`` (graphs with accuracy >= :data:`CEILING`) and
-    ``at_ceiling`` (more than half the graphs are).
+    ``mean_acc``, ``share_at_ceiling`` (graphs with accuracy >= :data:`CEILING`),
+    ``at_ceiling`` (more than half the graphs are) and ``at_floor`` (more than half the
+    graphs are below :data:`FLOOR`).
     """
     z = sps.norm.ppf(1 - _ALPHA / 2) + sps.norm.ppf(_POWER)
     nulls = [f for f in dict.fromkeys(design.families) if f != "real"]
@@ -358,6 +363,7 @@ def power_summary(design: SeedDesign) -> dict:
         "mean_acc": float(finite.mean()) if n_graphs else math.nan,
         "share_at_ceiling": float((finite >= CEILING).mean()) if n_graphs else math.nan,
         "at_ceiling": bool(n_graphs and (finite >= CEILING).mean() > 0.5),
+        "at_floor": bool(n_graphs and (finite < FLOOR).mean() > 0.5),
     }
 
 
