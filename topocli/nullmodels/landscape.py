@@ -167,7 +167,7 @@ def clustering_landscape(
     graph: ig.Graph,
     *,
     seed: int | np.random.Generator | None = None,
-    p: float = 0.0,
+    p: float = 0.1,
     transitivity: float | None = None,
     swaps_per_edge: float = 20.0,
     window: int | None = None,
@@ -179,7 +179,8 @@ def clustering_landscape(
     Parameters
     ----------
     p : float
-        Rewiring probability of the ring lattice, in [0, 1] (the path-length axis).
+        Rewiring probability of the ring lattice, in [0, 1] (the path-length axis);
+        0.1 by default, as ``ws``.
     transitivity : float, optional
         Target global clustering 3 x triangles / connected triples (the clustering axis),
         in [0, 1]; None keeps what the rewired lattice has. Reached as closely as
