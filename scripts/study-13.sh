@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Issue 13, item 9: the topology-accuracy study on the MNIST test set (10,000 images in
-# ../shared/data/mnist-t10k, split 8,000 / 1,000 / 1,000 by the trainer), as a
-# background job of hours, resumable. Varshney's undirected view and, drawn at its n and m:
+# ../shared/data/mnist-t10k), as a background job of hours, resumable. Varshney's undirected view and, drawn at its n and m:
 # 3 graphs at each of 8 Watts-Strogatz rewiring probabilities, 3 at each of 9 landscape
 # points (p x target transitivity), 3 degree-preserving nulls, and the connectome:
 # 55 graphs x 3 seeds = 165 runs at 1 epoch on 3,000 images, 8 channels.
-# Sizing (2026-11-30, pilot of the sweep's own plan line on the loaded shared machine):
-# 47 steps per run at 3.1 s/step loaded (about 1.2 s/step when the machine is quiet),
-# so about 75 s per run quiet: ~3.5 h on 1 worker, ~2.3 h with JOBS=2.
+# Sizing (2026-11-30, the plan line's pilot on the shared machine at load ~7 on 2 cores):
+# 47 steps per run at 3.1 s/step; it estimated 24 h for a 384-run version (two real
+# graphs), so about 10 h for these 165 runs at that load on 1 worker; a quiet machine
+# (the digits pilot ran 2.5x faster quiet than loaded) should take about 4 h.
 # Run it again with the same arguments after an interruption: finished runs are kept.
 #   JOBS=1 nohup nice -n 5 bash scripts/study-13.sh study-13 > study-13.log 2>&1 &
 # More real graphs: add celegans-white1986 (etc.) after the first GRAPH; each gets its
