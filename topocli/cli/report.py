@@ -22,11 +22,15 @@ def report(directory: Path, out: Path | None, resamples: int, seed: int) -> None
     """Write DIR/report/index.html (plus PNGs and CSVs) for an analyze or sweep folder.
 
     \b
-    The page opens from disk with no network. For a sweep: does the real connectome
-    beat each null family, and which statistic explains accuracy (Spearman/Pearson with
-    bootstrap CIs, permutation p, Holm, partial correlation controlling for edges and
-    parameters). For analyze: each statistic against its nulls, degrees, motifs,
-    adjacency matrices by class and community, class-to-class edges.
+    The page opens from disk with no network. For a sweep: does each real connectome
+    beat its null families, paired by seed (graph-level means, sign-flip and
+    graph-permutation tests, CIs resampling graphs); what the sweep can detect and
+    whether accuracy is at the ceiling; which statistic explains accuracy
+    (Spearman/Pearson with bootstrap CIs, permutation p, Holm, partial correlation
+    controlling for edges and parameters, a standardised regression); accuracy over
+    the clustering x path-length plane with the sweet spot. For analyze: each statistic
+    against its nulls, degrees, motifs, adjacency matrices by class and community,
+    class-to-class edges.
 
     \b
     Examples:

@@ -53,12 +53,16 @@ def model_params(models: list[str], options: dict) -> dict[str, dict]:
 
 @cli.command("rewire")
 @click.argument("graph")
-@click.option("--model", "model_list", default="degree", show_default=True,
+@click.option("--model", "model_list", default=None,
               help="Null models, comma-separated: er, ws, ba, degree, inout, config, lattice, "
-                   "sbm. degree keeps every node's in-, out-degree and mutual pairs (Milo et "
-                   "al. 2002); inout is the plain in/out swap; ws, er, ba and lattice match "
-                   "n and m exactly (ws/ba: of the undirected view, connected; er on a "
-                   "directed graph also keeps the number of mutual pairs).")
+                   "sbm, landscape [default: degree, or none with --grid]. degree keeps every "
+                   "node's in-, out-degree and mutual pairs (Milo et al. 2002); inout is the "
+                   "plain in/out swap; ws, er, ba and lattice match n and m exactly (ws/ba: of "
+                   "the undirected view, connected; er on a directed graph also keeps the "
+                   "number of mutual pairs).")
+@click.option("--grid", "grid", multiple=True, metavar="MODEL.PARAM=V1,V2,...",
+              help="A parameter grid, e.g. ws.p=0,0.1,1 (repeatable): COUNT nulls per point "
+                   "in OUT/<point>/, and OUT/grid.csv with every parameter a column.")
 @click.option("--count", "-n", type=int, default=10, show_default=True,
               help="Nulls per model.")
 @seed_option
@@ -82,9 +86,9 @@ def model_params(models: list[str], options: dict) -> dict[str, dict]:
 @click.option("--m-attach", type=int, default=None,
               help="ba: edges per new node (default: per-step counts that give m exactly).")
 @view_options
-def rewire(graph: str, model_list: str, count: int, seed: int, out: Path, jobs: int,
-           force: bool, p, k, match_clustering, swaps_per_edge, connected, m_attach,
-           view) -> None:
+def rewire(graph: str, model_list: str | None, grid: tuple[str, ...], count: int, seed: int,
+           out: Path, jobs: int, force: bool, p, k, match_clustering, swaps_per_edge,
+           connected, m_attach, view) -> None:
     """Write COUNT null-model graphs of GRAPH per model, with a manifest.
 
     \b
@@ -93,15 +97,20 @@ def rewire(graph: str, model_list: str, count: int, seed: int, out: Path, jobs: 
       topocli rewire celegans-varshney2011 --layer chemical --model degree -Q 20 \\
           --connected --count 100 --jobs 2 --out nulls-degree/
       topocli rewire celegans-varshney2011 --model ws --match-clustering --out ws/
+      topocli rewire celegans-varshney2011 --grid ws.p=0,0.01,0.1,1 --count 5 --out ws-p/
     """
     import json
     import shlex
 
     from topocli import graphs as tg
     from topocli import nullmodels
+    from topocli.nullmodels.grid import grid_points, parse_grid, write_grid
 
+    points = grid_points(parse_grid(grid))
+    if model_list is None:
+        model_list = "" if points else "degree"
     models = [m.strip() for m in model_list.split(",") if m.strip()]
-    if not models:
+    if not models and not points:
         raise TopocliError("--model is empty; choose from " + ", ".join(nullmodels.MODELS))
     models = [nullmodels.check_model(m) for m in models]
     if count <= 0:
@@ -110,9 +119,9 @@ def rewire(graph: str, model_list: str, count: int, seed: int, out: Path, jobs: 
         jobs = cpu_count()
     if jobs <= 0:
         raise TopocliError(f"--jobs must be at least 1, not {jobs}")
-    params = model_params(models, {"p": p, "k": k, "match_clustering": match_clustering,
-                                   "swaps_per_edge": swaps_per_edge, "connected": connected,
-                                   "m_attach": m_attach})
+    params = model_params(models + [pt.model for pt in points], {
+        "p": p, "k": k, "match_clustering": match_clustering, "swaps_per_edge": swaps_per_edge,
+        "connected": connected, "m_attach": m_attach})
     source = tg.load_graph(graph, view)
     meta = {"command": "topocli " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
             "graph": graph, "view": json.loads(source["view"]),
@@ -121,13 +130,20 @@ def rewire(graph: str, model_list: str, count: int, seed: int, out: Path, jobs: 
             "notes": "ws and ba are undirected models: a directed source is matched through "
                      "its undirected view; er/ws/ba nodes are n0.. with the source's classes "
                      "in a seeded random order"}
-    total, written = count * len(models), [0]
+    total, written = count * (len(models) + len(points)), [0]
     with ProgressLine(tty_only=True) as display:
         def bar(step: int) -> None:
             written[0] += step
             display("rewiring", written[0], total)
 
-        rows = nullmodels.write_ensemble(source, models, count, out, seed=seed, jobs=jobs,
-                                         params=params, force=force, meta=meta, progress=bar)
-    click.echo(f"wrote {len(rows)} null graphs ({', '.join(models)}) and manifest.csv/json "
-               f"to {out}")
+        rows = (nullmodels.write_ensemble(source, models, count, out, seed=seed, jobs=jobs,
+                                          params=params, force=force, meta=meta, progress=bar)
+                if models else [])
+        grid_rows = write_grid(source, points, count, out, seed=seed, jobs=jobs,
+                               params=params, force=force, meta=meta, progress=bar)
+    if models:
+        click.echo(f"wrote {len(rows)} null graphs ({', '.join(models)}) and "
+                   f"manifest.csv/json to {out}")
+    if points:
+        click.echo(f"wrote {len(grid_rows)} null graphs at {len(points)} grid points and "
+                   f"grid.csv to {out}")

@@ -18,6 +18,9 @@ EPILOG = """\b
 Examples:
   topocli train-sweep celegans-varshney2011 --families real,ws,er,ba,degree \\
       --count 4 --seeds 3 --dataset digits --out sweep/
+  topocli train-sweep celegans-varshney2011 --families real,degree \\
+      --grid ws.p=0,0.01,0.05,0.1,0.2,0.5,1 --count 2 --seeds 3 --out ws-grid/
+  topocli train-sweep celegans-varshney2011 celegans-white1986 --count 4 --out two/
   topocli train-sweep celegans-varshney2011 --count 20 --out sweep/ --jobs 2
   topocli train-sweep celegans-varshney2011 --count 20 --out sweep/ \\
       --scheduler tcp://10.0.0.5:8786     # an existing `dask scheduler` + `dask worker`s
@@ -38,12 +41,16 @@ families ws and ba are refused. config.json and the plan line say which was used
 
 
 @cli.command("train-sweep", epilog=EPILOG)
-@click.argument("graph")
+@click.argument("graphs", metavar="GRAPH...", nargs=-1, required=True)
 @view_options
 @click.option("--families", default="real,ws,er,ba,degree", show_default=True,
               help="Comma-separated: real and/or null models (see topocli rewire).")
+@click.option("--grid", "grid", multiple=True, metavar="MODEL.PARAM=V1,V2,...",
+              help="A parameter grid, e.g. ws.p=0,0.01,0.1,1 (repeatable; grids of one "
+                   "model multiply): --count graphs per point, each point a family; the "
+                   "model is then drawn at its grid points only.")
 @click.option("--count", type=click.IntRange(min=1), default=4, show_default=True,
-              help="Samples of each null family.")
+              help="Samples of each null family (and of each grid point).")
 @click.option("--seeds", type=click.IntRange(min=1), default=2, show_default=True,
               help="Training seeds per graph (the same K seeds for every graph).")
 @train_options
@@ -57,14 +64,18 @@ families ws and ba are refused. config.json and the plan line say which was used
 @click.option("--retries", type=click.IntRange(min=0), default=0, show_default=True,
               help="Re-run a failed run up to this many more times.")
 @report_option
-def train_sweep(graph, view, families, count, seeds, config, seed, out, jobs, scheduler,
-                retries, write_report):
+def train_sweep(graphs, view, families, grid, count, seeds, config, seed, out, jobs,
+                scheduler, retries, write_report):
     """Train GRAPH and COUNT null samples per family, SEEDS runs each, into --out.
 
+    Several GRAPHs (e.g. celegans-varshney2011 celegans-white1986) each get their own
+    matched nulls; the report ranks each against its own nulls.
+
     Writes graphs.csv (one row per graph: its statistics, small-world indices, motif
-    counts and the edges its DAG keeps), runs.csv (one row per run), curves.csv (per
-    epoch), config.json, sweep.sqlite and graphs/*.graphml.gz. The plan printed first
-    gives a rough time from a pilot of a few training steps of the real graph.
+    counts, the edges its DAG keeps and every generator parameter), runs.csv (one row
+    per run), curves.csv (per epoch), config.json, sweep.sqlite and graphs/*.graphml.gz.
+    The plan printed first gives a rough time from a pilot of a few training steps of
+    the real graph.
     """
     from topocli.errors import TopocliError
     from topocli.sweep import run_sweep
@@ -72,10 +83,10 @@ def train_sweep(graph, view, families, count, seeds, config, seed, out, jobs, sc
     if jobs and scheduler:
         raise TopocliError("give either --jobs (local processes) or --scheduler (a Dask "
                            "cluster), not both")
-    result = run_sweep(graph, out, families=families, count=count, seeds=seeds, seed=seed,
-                       config=config, view=view, jobs=jobs, scheduler=scheduler,
-                       retries=retries, echo=lambda line: click.echo(f"topocli: {line}",
-                                                                     err=True),
+    result = run_sweep(list(graphs), out, families=families, count=count, seeds=seeds,
+                       seed=seed, grid=grid, config=config, view=view, jobs=jobs,
+                       scheduler=scheduler, retries=retries,
+                       echo=lambda line: click.echo(f"topocli: {line}", err=True),
                        progress=ProgressLine(), command=_command_line())
     if write_report:
         _write_report(out)

@@ -14,6 +14,7 @@ inout     in/out-degree of every node (plain Maslov-Sneppen swaps)      ``rewiri
 config    degree sequence(s), nothing of the edges                      ``random``
 lattice   degrees, edges pushed to a ring lattice (latmio)              ``rewiring``
 sbm       class-to-class edge densities (blocks = cell classes)         ``blocks``
+landscape n, m; p and a target transitivity move C and L independently  ``landscape``
 ========  ============================================================  ===============
 
 ``degree`` is the default because a directed connectome stores each gap junction as two
@@ -42,6 +43,7 @@ import numpy as np
 from topocli.errors import TopocliError
 from topocli.nullmodels.blocks import block_densities, stochastic_block_model
 from topocli.nullmodels.ensemble import generate_many, write_ensemble
+from topocli.nullmodels.landscape import clustering_landscape
 from topocli.nullmodels.random import barabasi_albert, configuration, erdos_renyi
 from topocli.nullmodels.rewiring import (
     SwapResult,
@@ -57,7 +59,8 @@ __all__ = ["MODELS", "SwapResult", "block_densities", "check_model",
            "in_out_rewire",
            "generate_many", "lattice_reference", "model_function", "write_ensemble"]
 
-MODELS: tuple[str, ...] = ("er", "ws", "ba", "degree", "inout", "config", "lattice", "sbm")
+MODELS: tuple[str, ...] = ("er", "ws", "ba", "degree", "inout", "config", "lattice", "sbm",
+                           "landscape")
 
 _FUNCTIONS: dict[str, Callable[..., ig.Graph]] = {
     "er": erdos_renyi,
@@ -68,6 +71,7 @@ _FUNCTIONS: dict[str, Callable[..., ig.Graph]] = {
     "config": configuration,
     "lattice": lattice_reference,
     "sbm": stochastic_block_model,
+    "landscape": clustering_landscape,
 }
 
 

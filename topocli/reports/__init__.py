@@ -4,10 +4,13 @@
 ``topocli train-sweep --out`` into ``DIR/report/index.html`` with its PNGs (and the
 statistics as CSV) beside it. The page opens from disk with no network.
 
-Modules: :mod:`~topocli.reports.stats` (pure statistics), :mod:`~topocli.reports.figures`
-(one PNG per function), :mod:`~topocli.reports.html` (the page),
-:mod:`~topocli.reports.folders` (reading result folders), :mod:`~topocli.reports.pages`
-(putting them together).
+Modules: :mod:`~topocli.reports.stats` (pure statistics shared by both pages),
+:mod:`~topocli.reports.sweep_stats` (the sweep's, paired by seed),
+:mod:`~topocli.reports.sweep_tables` (the sweep page's numbers, computed once),
+:mod:`~topocli.reports.figures` (one PNG per function), :mod:`~topocli.reports.html` (the
+page), :mod:`~topocli.reports.folders` (reading result folders),
+:mod:`~topocli.reports.pages` (the shared page parts and the analyze page) and
+:mod:`~topocli.reports.sweep_page` (the sweep page).
 """
 
 from __future__ import annotations
@@ -65,7 +68,7 @@ def build_report(directory: str | Path, out: str | Path | None = None, *, seed: 
     Path
         ``out/index.html``.
     """
-    from topocli.reports import html, pages
+    from topocli.reports import html, pages, sweep_page
 
     directory = Path(directory)
     folder = load_folder(directory)
@@ -79,7 +82,7 @@ def build_report(directory: str | Path, out: str | Path | None = None, *, seed: 
         if folder.kind == "analyze":
             page = pages.analyze_page(folder, tmp, seed=seed)
         else:
-            page = pages.sweep_page(folder, tmp, seed=seed, resamples=resamples)
+            page = sweep_page.sweep_page(folder, tmp, seed=seed, resamples=resamples)
         text = html.render(page.title, page.summary, page.sections, meta=page.meta,
                            notes=page.notes)
         (tmp / "index.html").write_text(text, encoding="utf-8")

@@ -287,7 +287,9 @@ def accuracy_by_family(runs: pd.DataFrame, path: Path, *, metric: str = "test_ac
         subset=[metric])
     if ok.empty:
         return None
-    fams = list(st.family_accuracy(ok, metric=metric)["family"])
+    means = ok.groupby("family", sort=False)[metric].mean()
+    fams = (["real"] if "real" in means else []) + \
+        [f for f in means.sort_values(ascending=False).index if f != "real"]
     colors = family_colors(fams)
     data = [ok.loc[ok["family"] == f, metric].to_numpy(float) for f in fams]
     fig = _new(max(6.0, 1.3 * len(fams) + 2), 4.6)
@@ -308,7 +310,10 @@ def accuracy_by_family(runs: pd.DataFrame, path: Path, *, metric: str = "test_ac
                    label=f"real connectome mean {real_mean:.3f}")
         ax.legend(fontsize=8, loc="best")
     ax.set_xticks(range(len(fams)))
-    ax.set_xticklabels(fams)
+    if len(fams) > 5 or max(len(str(f)) for f in fams) > 12:  # grid points: long labels
+        ax.set_xticklabels(fams, rotation=35, ha="right", fontsize=8)
+    else:
+        ax.set_xticklabels(fams)
     ax.set_ylabel(metric.replace("_", " "))
     ax.set_title("Accuracy by graph family (box: runs; dots: each graph × seed)")
     return _save(fig, path)
@@ -463,3 +468,147 @@ def rich_club(table: pd.DataFrame, path: Path) -> Path | None:
     if len(graphs) > 1:
         ax.legend(fontsize=8)
     return _save(fig, path)
+
+
+def _real_points(ax, table: pd.DataFrame, x: str, y: str) -> None:
+    """Each real connectome as a red star, labelled with its reference when several."""
+    reals = table[table["family"] == "real"] if "family" in table else table.iloc[:0]
+    several = "reference" in reals and reals["reference"].fillna("").astype(str).nunique() > 1
+    for i, (_, row) in enumerate(reals.iterrows()):
+        ax.scatter([row[x]], [row[y]], marker="*", s=220, color=REAL_COLOR,
+                   edgecolor="black", zorder=5, label="real connectome" if i == 0 else None)
+        if several:
+            name = str(row["reference"])  # the tail tells stages of one series apart
+            name = name if len(name) <= 22 else "…" + name[-21:]
+            ax.annotate(name, (row[x], row[y]), fontsize=7,
+                        xytext=(4, 4), textcoords="offset points")
+
+
+def accuracy_landscape(table: pd.DataFrame, x: str, y: str, spot: dict | None, path: Path,
+                       *, bins: int = 8) -> Path | None:
+    """Accuracy over the clustering x path-length plane (You et al. 2020, Fig. 3).
+
+    Cells: mean accuracy of the graphs inside each of ``bins`` x ``bins`` cells; dots: the
+    graphs; stars: the real connectomes; a cross: the sweet spot and its 95% intervals.
+    """
+    data = table.assign(**{c: pd.to_numeric(table[c], errors="coerce") for c in (x, y, "acc")})
+    data = data.dropna(subset=[x, y, "acc"])
+    if len(data) < 3 or data[x].nunique() < 2 or data[y].nunique() < 2:
+        return None
+    xe = np.linspace(data[x].min(), data[x].max(), bins + 1)
+    ye = np.linspace(data[y].min(), data[y].max(), bins + 1)
+    total, _, _ = np.histogram2d(data[x], data[y], bins=[xe, ye], weights=data["acc"])
+    count, _, _ = np.histogram2d(data[x], data[y], bins=[xe, ye])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(count > 0, total / count, np.nan)
+    fig = _new(7.2, 5.4)
+    ax = fig.subplots()
+    mesh = ax.pcolormesh(xe, ye, mean.T, cmap="viridis", shading="flat")
+    fig.colorbar(mesh, ax=ax, label="accuracy (mean of the graphs in the cell)")
+    nulls = data[data["family"] != "real"] if "family" in data else data
+    ax.scatter(nulls[x], nulls[y], s=10, color="white", edgecolor="black", linewidth=0.4,
+               zorder=3, label="graphs")
+    _real_points(ax, data, x, y)
+    if spot and len(spot) > 1:
+        ax.errorbar([spot["x"]], [spot["y"]],
+                    xerr=[[spot["x"] - spot["x_low"]], [spot["x_high"] - spot["x"]]],
+                    yerr=[[spot["y"] - spot["y_low"]], [spot["y_high"] - spot["y"]]],
+                    fmt="P", color="white", ecolor="white", markeredgecolor="black",
+                    markersize=11, capsize=4, zorder=6, label="sweet spot (95% CI)")
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    ax.legend(fontsize=8, loc="best")
+    ax.set_title("Accuracy over clustering × path length")
+    return _save(fig, path)
+
+
+def accuracy_bands(table: pd.DataFrame, correlations: pd.DataFrame, path: Path, *,
+                   panels: int = 4, n_boot: int = 400, seed: int = 0) -> Path | None:
+    """Accuracy against the ``panels`` statistics most correlated with it: dots per graph,
+    the least-squares line and its 95% band from resampling graphs."""
+    finite = correlations[np.isfinite(correlations["rho"].to_numpy(float))]
+    finite = finite[finite["n"] >= 0.8 * finite["n"].max()] if len(finite) else finite
+    stats = [s for s in finite["statistic"] if s in table][:panels]
+    if not stats:
+        return None
+    rng = np.random.default_rng(seed)
+    colors = family_colors(table["family"]) if "family" in table else {}
+    fig = _new(3.6 * len(stats), 3.6)
+    axes = np.atleast_1d(fig.subplots(1, len(stats)))
+    y_all = pd.to_numeric(table["acc"], errors="coerce").to_numpy(float)
+    info = finite.set_index("statistic")
+    for ax, stat in zip(axes, stats):
+        x_all = pd.to_numeric(table[stat], errors="coerce").to_numpy(float)
+        ok = np.isfinite(x_all) & np.isfinite(y_all)
+        fams = table["family"].to_numpy() if "family" in table else np.array([""] * len(ok))
+        for fam in pd.unique(fams):
+            m = (fams == fam) & ok & (fams != "real")
+            if m.any():
+                ax.scatter(x_all[m], y_all[m], s=14, color=colors.get(fam, _PALETTE[0]),
+                           label=fam, zorder=2)
+        _real_points(ax, table.assign(_x=x_all, _y=y_all)[ok], "_x", "_y")
+        xs = x_all[ok]
+        if ok.sum() >= 4 and np.ptp(xs) > 0:
+            grid = np.linspace(xs.min(), xs.max(), 60)
+            slope, icpt = np.polyfit(xs, y_all[ok], 1)
+            lines = []
+            for _ in range(n_boot):
+                pick = rng.integers(0, ok.sum(), ok.sum())
+                if np.ptp(xs[pick]) > 0:
+                    b1, b0 = np.polyfit(xs[pick], y_all[ok][pick], 1)
+                    lines.append(b1 * grid + b0)
+            if lines:
+                lo, hi = np.quantile(np.array(lines), [0.025, 0.975], axis=0)
+                ax.fill_between(grid, lo, hi, color="0.6", alpha=0.35, linewidth=0)
+            ax.plot(grid, slope * grid + icpt, color="black", linewidth=1.2)
+        row = info.loc[stat]
+        ax.set_title(f"{_short(stat)}\nρ = {row['rho']:.2f}", fontsize=9)
+        ax.set_xlabel(_short(stat), fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.xaxis.set_major_locator(MaxNLocator(4))
+    axes[0].set_ylabel("accuracy (mean over seeds)")
+    handles, labels = axes[0].get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, labels, loc="outside lower center", ncols=min(8, len(labels)),
+                   fontsize=8)
+    return _save(fig, path)
+
+
+def family_curve_bands(curves: pd.DataFrame, path: Path, *, column: str = "val_acc"
+                       ) -> Path | None:
+    """Per epoch: each null family's mean over its graphs (each graph's mean over seeds)
+    with a band of +-1 sd between graphs; each real connectome as its own line
+    (the figure of Bardozzo et al.'s Elegans-AI)."""
+    if column not in curves or "epoch" not in curves or "family" not in curves:
+        return None
+    data = curves.assign(**{column: pd.to_numeric(curves[column], errors="coerce")})
+    data = data.dropna(subset=[column])
+    if data.empty:
+        return None
+    keys = ["graph_id", "family", "epoch"] + (["reference"] if "reference" in data else [])
+    per_graph = data.groupby(keys, sort=False)[column].mean().reset_index()
+    colors = family_colors(per_graph["family"])
+    fig = _new(7.0, 4.4)
+    ax = fig.subplots()
+    for fam in pd.unique(per_graph["family"]):
+        sub = per_graph[per_graph["family"] == fam]
+        if fam == "real":
+            for i, (_, g) in enumerate(sub.groupby("graph_id", sort=False)):
+                name = str(g["reference"].iloc[0]) if "reference" in g and \
+                    str(g["reference"].iloc[0]) not in ("", "nan") else "real connectome"
+                ax.plot(g["epoch"], g[column], color=REAL_COLOR, linewidth=2,
+                        linestyle=["-", "--", ":", "-."][i % 4], label=_short(name, 30),
+                        zorder=4)
+            continue
+        stats = sub.groupby("epoch")[column].agg(["mean", "std"])
+        ax.plot(stats.index, stats["mean"], color=colors[fam], linewidth=1.4, label=fam)
+        ax.fill_between(stats.index, stats["mean"] - stats["std"].fillna(0),
+                        stats["mean"] + stats["std"].fillna(0), color=colors[fam],
+                        alpha=0.2, linewidth=0)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(column.replace("_", " "))
+    ax.set_title("Training curves: family mean ± sd over graphs, real connectomes as lines",
+                 fontsize=10)
+    ax.legend(fontsize=7, ncols=2)
+    return _save(fig, path)
+

@@ -1,13 +1,14 @@
-"""Statistics behind the report: which topology explains accuracy, and does the connectome win?
+"""Statistics shared by the report pages: correlations with CIs, Holm, ranks, empirical p.
 
-Pure functions over plain arrays and the sweep's tables (``graphs.csv``, ``runs.csv``).
+Pure functions over plain arrays and tables. The sweep's design-aware statistics (graphs
+as units, seeds as blocks) are in :mod:`topocli.reports.sweep_stats`.
 Nothing here reads files or draws; every random draw comes from a ``seed`` (int, numpy
 Generator or None) through :func:`topocli.seeding.as_rng`.
 
 Conventions, stated once:
 
-* correlations are computed across graphs, each graph's accuracy being the mean over its
-  successful seeds (:func:`per_graph_accuracy`);
+* correlations are computed across graphs, each graph's accuracy being its mean over
+  seeds (:func:`topocli.reports.sweep_stats.graph_accuracy`);
 * confidence intervals are 95% percentile bootstrap intervals over graphs (rows resampled
   with replacement), p-values are two-sided permutation p-values
   ``(1 + #{|r_perm| >= |r|}) / (1 + n_perm)`` (never exactly zero);
@@ -28,10 +29,9 @@ from topocli.metrics.nulls import empirical_p  # the one empirical p (re-exporte
 from topocli.seeding import as_rng
 
 __all__ = [
-    "Correlation", "bootstrap_correlation", "cohens_d", "correlation", "correlation_table",
-    "empirical_p", "family_accuracy", "holm", "mean_ci", "partial_correlation",
-    "per_graph_accuracy", "percentile_of", "rank_among", "real_vs_families",
-    "statistic_columns", "statistics_vs_families",
+    "Correlation", "bootstrap_correlation", "correlation", "correlation_table",
+    "empirical_p", "holm", "partial_correlation", "percentile_of", "rank_among",
+    "statistic_columns",
 ]
 
 METHODS = ("spearman", "pearson")
@@ -243,30 +243,6 @@ def holm(pvalues) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- tables
-def per_graph_accuracy(runs: pd.DataFrame, *, metric: str = "test_acc") -> pd.DataFrame:
-    """One row per graph: mean/sd of ``metric`` over its successful runs, mean params/MACs.
-
-    Returns columns graph_id, family, acc, acc_sd, n_seeds, n_params, macs (the last two
-    when runs.csv has ``params``/``macs``; renamed ``n_params`` because graphs.csv's
-    ``params`` is the null model's parameters), and the mean of every numeric ``dag_*``
-    column (the DAG the network was wired with).
-    """
-    ok = runs
-    if "status" in runs:
-        ok = runs[runs["status"].astype(str) == "ok"]
-    ok = ok[np.isfinite(pd.to_numeric(ok[metric], errors="coerce"))]
-    agg = {"acc": (metric, "mean"), "acc_sd": (metric, "std"), "n_seeds": (metric, "size")}
-    for col, name in (("params", "n_params"), ("macs", "macs")):
-        if col in ok:
-            agg[name] = (col, "mean")
-    for col in ok.columns:  # the DAG each run was wired with (depth, width, edges kept)
-        if str(col).startswith("dag_") and pd.api.types.is_numeric_dtype(ok[col]):
-            agg[col] = (col, "mean")
-    keys = ["graph_id", "family"] if "family" in ok else ["graph_id"]
-    out = ok.groupby(keys, sort=False).agg(**agg).reset_index()
-    return out
-
-
 def statistic_columns(graphs: pd.DataFrame, *, exclude=()) -> list[str]:
     """Numeric, non-constant columns of ``graphs`` that describe topology."""
     cols = []
@@ -332,43 +308,6 @@ def correlation_table(table: pd.DataFrame, statistics: list[str], *, outcome: st
     return out.reset_index(drop=True)
 
 
-def mean_ci(values, *, ci: float = 0.95) -> tuple[float, float, float, float, int]:
-    """Mean, sd, and the Student-t CI of the mean: ``(mean, sd, low, high, n)``."""
-    v = np.asarray(values, dtype=float)
-    v = v[np.isfinite(v)]
-    n = len(v)
-    if n == 0:
-        return (math.nan,) * 4 + (0,)
-    mean = float(v.mean())
-    if n == 1:
-        return mean, math.nan, math.nan, math.nan, 1
-    sd = float(v.std(ddof=1))
-    half = float(sps.t.ppf(0.5 + ci / 2, n - 1) * sd / math.sqrt(n))
-    return mean, sd, mean - half, mean + half, n
-
-
-def family_accuracy(runs: pd.DataFrame, *, metric: str = "test_acc") -> pd.DataFrame:
-    """Accuracy by family over graphs and seeds: mean, sd, t-based 95% CI of the mean.
-
-    Returns columns family, n_graphs, n_runs, mean, sd, ci_low, ci_high, n_failed,
-    ordered real first, then by mean accuracy descending.
-    """
-    ok_mask = (runs["status"].astype(str) == "ok") if "status" in runs else \
-        pd.Series(True, index=runs.index)
-    rows = []
-    for fam, sub in runs.groupby("family", sort=False):
-        good = sub[ok_mask.loc[sub.index]]
-        vals = pd.to_numeric(good[metric], errors="coerce").to_numpy(float)
-        mean, sd, low, high, n = mean_ci(vals)
-        rows.append({"family": fam, "n_graphs": int(good["graph_id"].nunique()),
-                     "n_runs": n, "mean": mean, "sd": sd, "ci_low": low, "ci_high": high,
-                     "n_failed": int((~ok_mask.loc[sub.index]).sum())})
-    out = pd.DataFrame(rows, columns=["family", "n_graphs", "n_runs", "mean", "sd", "ci_low",
-                                      "ci_high", "n_failed"])
-    key = np.where(out["family"] == "real", np.inf, out["mean"].fillna(-np.inf))
-    return out.iloc[np.argsort(-key, kind="stable")].reset_index(drop=True)
-
-
 # --------------------------------------------------------------------------- real vs nulls
 def rank_among(value: float, others, *, higher_is_better: bool = True) -> tuple[int, int]:
     """Competition rank of ``value`` among ``others`` plus itself (1 = best): (rank, of)."""
@@ -387,87 +326,3 @@ def percentile_of(value: float, others) -> float:
     return float(100.0 * (np.sum(o < value) + 0.5 * np.sum(o == value)) / len(o))
 
 
-def cohens_d(a, b, *, ci: float = 0.95) -> tuple[float, float, float]:
-    """Cohen's d of ``a`` against ``b`` with a normal-approximation CI: (d, low, high).
-
-    ``d = (mean_a - mean_b) / s_pooled``, ``s_pooled² = ((n_a-1) s_a² + (n_b-1) s_b²) /
-    (n_a + n_b - 2)``; ``SE(d) = sqrt((n_a+n_b)/(n_a n_b) + d² / (2 (n_a+n_b)))``
-    (Hedges & Olkin 1985, eq. 5.15). With a single ``a`` value the pooled sd is ``b``'s.
-    NaN when both groups have no spread.
-    """
-    a = np.asarray(a, dtype=float)
-    b = np.asarray(b, dtype=float)
-    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
-    na, nb = len(a), len(b)
-    if na == 0 or nb == 0 or na + nb < 3:
-        return (math.nan,) * 3
-    ss = (((a - a.mean()) ** 2).sum() + ((b - b.mean()) ** 2).sum())
-    sp = math.sqrt(ss / (na + nb - 2))
-    if sp == 0:
-        return (math.nan,) * 3
-    d = float((a.mean() - b.mean()) / sp)
-    se = math.sqrt((na + nb) / (na * nb) + d * d / (2 * (na + nb)))
-    zc = float(sps.norm.ppf(0.5 + ci / 2))
-    return d, d - zc * se, d + zc * se
-
-
-def real_vs_families(runs: pd.DataFrame, *, metric: str = "test_acc",
-                     real: str = "real") -> pd.DataFrame:
-    """The real connectome's accuracy against each other family.
-
-    Graph level (mean over seeds): rank of the real graph among the family's graphs plus
-    itself, percentile (share of the family's graphs it beats) and the empirical one-sided
-    p-value ``P(null graph >= real)``. Run level (every seed): Cohen's d with 95% CI.
-
-    Returns columns family, n_graphs, real_acc, family_mean, rank, of, percentile,
-    p_greater, d, d_low, d_high; empty when there is no real graph.
-    """
-    cols = ["family", "n_graphs", "real_acc", "family_mean", "rank", "of", "percentile",
-            "p_greater", "d", "d_low", "d_high"]
-    per_graph = per_graph_accuracy(runs, metric=metric)
-    if "family" not in per_graph or not (per_graph["family"] == real).any():
-        return pd.DataFrame(columns=cols)
-    ok = runs[runs["status"].astype(str) == "ok"] if "status" in runs else runs
-    real_runs = pd.to_numeric(ok.loc[ok["family"] == real, metric], errors="coerce")
-    real_acc = float(per_graph.loc[per_graph["family"] == real, "acc"].mean())
-    rows = []
-    for fam, sub in per_graph.groupby("family", sort=False):
-        if fam == real:
-            continue
-        rank, of = rank_among(real_acc, sub["acc"])
-        fam_runs = pd.to_numeric(ok.loc[ok["family"] == fam, metric], errors="coerce")
-        d, lo, hi = cohens_d(real_runs, fam_runs)
-        rows.append({"family": fam, "n_graphs": len(sub), "real_acc": real_acc,
-                     "family_mean": float(sub["acc"].mean()), "rank": rank, "of": of,
-                     "percentile": percentile_of(real_acc, sub["acc"]),
-                     "p_greater": empirical_p(real_acc, sub["acc"], sidedness="greater"),
-                     "d": d, "d_low": lo, "d_high": hi})
-    return pd.DataFrame(rows, columns=cols)
-
-
-def statistics_vs_families(graphs: pd.DataFrame, statistics: list[str], *,
-                           real: str = "real") -> pd.DataFrame:
-    """Each statistic of the real graph against each null family's distribution.
-
-    Returns columns statistic, family, n, real, null_mean, null_sd, z, percentile,
-    p_two_sided (empirical); empty when graphs.csv has no real row.
-    """
-    cols = ["statistic", "family", "n", "real", "null_mean", "null_sd", "z", "percentile",
-            "p_two_sided"]
-    if "family" not in graphs or not (graphs["family"] == real).any():
-        return pd.DataFrame(columns=cols)
-    real_row = graphs[graphs["family"] == real].iloc[0]
-    rows = []
-    for stat in (s for s in statistics if s in graphs):
-        value = float(pd.to_numeric(pd.Series([real_row[stat]]), errors="coerce")[0])
-        for fam, sub in graphs[graphs["family"] != real].groupby("family", sort=False):
-            vals = pd.to_numeric(sub[stat], errors="coerce").to_numpy(float)
-            vals = vals[np.isfinite(vals)]
-            mean = float(vals.mean()) if len(vals) else math.nan
-            sd = float(vals.std(ddof=1)) if len(vals) > 1 else math.nan
-            z = (value - mean) / sd if sd and np.isfinite(sd) and sd > 0 else math.nan
-            rows.append({"statistic": stat, "family": fam, "n": len(vals), "real": value,
-                         "null_mean": mean, "null_sd": sd, "z": z,
-                         "percentile": percentile_of(value, vals),
-                         "p_two_sided": empirical_p(value, vals, sidedness="two-sided")})
-    return pd.DataFrame(rows, columns=cols)

@@ -15,10 +15,13 @@ cannot be, so that combination is refused before anything is planned.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from topocli.errors import TopocliError
 from topocli.graphs import undirected_view
+
+if TYPE_CHECKING:
+    from topocli.training.config import TrainConfig
 
 __all__ = ["DIRECTIONLESS_DAGS", "UNDIRECTED_FAMILIES", "check_dag_families", "dag_method",
            "graph_for_dag"]
@@ -26,14 +29,13 @@ __all__ = ["DIRECTIONLESS_DAGS", "UNDIRECTED_FAMILIES", "check_dag_families", "d
 #: DAG methods that orient edges by a node ranking and so ignore the graph's directions.
 DIRECTIONLESS_DAGS = ("random-order", "class-order")
 #: Null families that are undirected models whatever the source (topocli.nullmodels).
-UNDIRECTED_FAMILIES = ("ws", "ba")
+UNDIRECTED_FAMILIES = ("ws", "ba", "landscape")
 _DEFAULT_DAG = "random-order"  # TrainConfig's default
 
 
-def dag_method(config: Any) -> str:
-    """The ``--dag`` method of ``config`` (a TrainConfig or a dict), default random-order."""
-    value = config.get("dag") if isinstance(config, dict) else getattr(config, "dag", None)
-    return str(value) if value else _DEFAULT_DAG
+def dag_method(config: TrainConfig) -> str:
+    """The ``--dag`` method of ``config``, default random-order."""
+    return str(config.dag) if config.dag else _DEFAULT_DAG
 
 
 def check_dag_families(families: list[str], dag: str, graph: Any) -> None:

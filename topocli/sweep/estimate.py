@@ -11,7 +11,12 @@ import logging
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import igraph as ig
+
+    from topocli.training.config import TrainConfig
 
 __all__ = ["PILOT_STEPS", "Pilot", "estimate_seconds", "pilot"]
 
@@ -48,13 +53,13 @@ def _quiet():
         log.setLevel(level)
 
 
-def pilot(graph: Any, config: Any, *, steps: int = PILOT_STEPS) -> Pilot:
+def pilot(graph: ig.Graph | None, config: TrainConfig, *, steps: int = PILOT_STEPS) -> Pilot:
     """Time ``steps`` training steps of ``graph``'s network under ``config``.
 
     Parameters
     ----------
-    graph : igraph.Graph
-        The graph the sweep trains as ``real``.
+    graph : igraph.Graph or None
+        The graph the sweep trains as ``real`` (None: the no-graph baseline).
     config : TrainConfig
         The sweep's shared config (its torch threads are used, then restored; torch's
         global random state is left as it was).

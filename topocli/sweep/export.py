@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from topocli.fileio import write_text_atomic
+from topocli.nullmodels.grid import parameter_columns
 from topocli.sweep.plan import SweepPlan
 from topocli.sweep.store import SweepStore
 
@@ -33,21 +34,29 @@ def export_tables(store: SweepStore, plan: SweepPlan, out: str | Path,
     out = Path(out)
     graph_order = {g.graph_id: i for i, g in enumerate(plan.graphs)}
     run_order = {r.run_id: i for i, r in enumerate(plan.runs)}
-    graphs = graphs_frame(store, graph_order)
+    references = {g.graph_id: {"reference": g.reference} for g in plan.graphs if g.reference}
+    graphs = graphs_frame(store, graph_order, references)
     runs, curves = runs_frames(store, run_order, version)
+    if references:  # a sweep of several real graphs: which one each run belongs to
+        runs.insert(2, "reference", runs["graph_id"].map(
+            lambda gid: references.get(gid, {}).get("reference", "")))
     paths = {}
     for name, frame in (("graphs", graphs), ("runs", runs), ("curves", curves)):
         paths[name] = write_text_atomic(out / f"{name}.csv", frame.to_csv(index=False))
     return paths
 
 
-def graphs_frame(store: SweepStore, order: dict[str, int]) -> pd.DataFrame:
+def graphs_frame(store: SweepStore, order: dict[str, int],
+                 reference: dict[str, dict] | None = None) -> pd.DataFrame:
+    reference = reference or {}
     rows = sorted(store.graph_rows(), key=lambda r: order.get(r["graph_id"], len(order)))
     records = []
     for row in rows:
         stats = {k: v for k, v in row.pop("statistics").items() if k not in ("n", "m")}
         row.pop("prepared_s")
-        records.append({**row, **stats})
+        # every generator parameter is a column of its own (p of a ws grid, k, ...)
+        params = parameter_columns(row["params"], reserved=[*row, *stats])
+        records.append({**row, **reference.get(row["graph_id"], {}), **params, **stats})
     if not records:
         return pd.DataFrame(columns=GRAPH_COLUMNS)
     return _frame(records)

@@ -21,10 +21,13 @@ import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from topocli.seeding import derive_seed
 from topocli.sweep.plan import REAL, GraphSpec, RunSpec
+
+if TYPE_CHECKING:  # torch is imported only when a sweep trains
+    from topocli.training.config import TrainConfig
 
 __all__ = ["SMALL_WORLD", "config_dict", "config_for_run", "dag_edges_kept",
            "graph_fingerprint", "graph_motifs", "prepare_graph", "prepare_item", "run_training",
@@ -38,25 +41,20 @@ CURRENT_RUN: str | None = None
 _IGRAPH_RNG_LOCK = threading.Lock()
 
 
-def config_for_run(config: Any, seed: int, threads: int | None) -> Any:
-    """The run's own config: ``config`` with its seed (and torch threads) filled in."""
-    changes: dict[str, Any] = {"seed": seed}
-    if threads is not None:
-        changes["threads"] = threads
-    if dataclasses.is_dataclass(config):
-        names = {f.name for f in dataclasses.fields(config)}
-        changes = {k: v for k, v in changes.items() if k in names}
-        return dataclasses.replace(config, **changes)
-    return {**dict(config or {}), **changes}
+def config_for_run(config: TrainConfig, seed: int, threads: int | None) -> TrainConfig:
+    """The run's own config: ``config`` with its seed (and torch threads) filled in.
+
+    Every other field travels unchanged (``dataclasses.replace``), so a field added to
+    :class:`~topocli.training.TrainConfig` reaches every run without a change here.
+    """
+    if threads is None:
+        return dataclasses.replace(config, seed=seed)
+    return dataclasses.replace(config, seed=seed, threads=threads)
 
 
-def config_dict(config: Any) -> dict:
-    """A JSON-ready dict of ``config`` (``TrainConfig.to_dict`` when it has one)."""
-    if hasattr(config, "to_dict"):
-        return dict(config.to_dict())
-    if dataclasses.is_dataclass(config):
-        return dataclasses.asdict(config)
-    return dict(config or {})
+def config_dict(config: TrainConfig) -> dict:
+    """A JSON-ready dict of ``config``."""
+    return dict(config.to_dict())
 
 
 def graph_fingerprint(graph: Any) -> str:
@@ -90,12 +88,12 @@ def prepare_graph(spec: GraphSpec, real: Any, params: dict | None = None) -> dic
     from topocli.metrics import graph_statistics
 
     start = time.perf_counter()
-    if spec.family == REAL:
+    if spec.generator == REAL:
         graph = real
     else:
         from topocli.nullmodels import generate
 
-        graph = generate(real, spec.family, seed=spec.seed, **(params or {}))
+        graph = generate(real, spec.generator, seed=spec.seed, **(params or {}))
     statistics = dict(graph_statistics(graph, seed=spec.statistics_seed))
     statistics.update(small_world_statistics(graph, seed=spec.statistics_seed))
     statistics.update(graph_motifs(graph))
@@ -180,7 +178,7 @@ def prepare_item(prepare_fn: Callable | None, spec: GraphSpec, real: Any,
     return result
 
 
-def run_training(spec: RunSpec, graph: Any, config: Any, threads: int | None,
+def run_training(spec: RunSpec, graph: Any, config: TrainConfig, threads: int | None,
                  train_fn: Callable | None = None) -> dict:
     """Train ``graph`` with the run's seed; never raises (failures are returned)."""
     global CURRENT_RUN

@@ -1,0 +1,154 @@
+"""Sweep statistics paired by seed: a planted seed effect must cancel, not drown the signal.
+
+Every graph of a sweep is trained with the same seeds. The synthetic runs here plant a
+large seed effect (one seed trains 10 points better than another, for every graph) on
+top of a small, consistent advantage of the real graph and of one family. Pooling runs
+as if independent (the old run-level Cohen's d / t intervals) sees nothing; treating
+seed as a block finds both, with intervals that exclude zero.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats as sps
+
+from topocli.reports import sweep_stats as ss
+
+SEED_EFFECT = np.array([0.05, -0.05, 0.03, -0.03, 0.0])
+
+
+def planted_runs(*, real_gain=0.004, family_gain=0.003, graphs=8, graph_sd=0.0007,
+                 noise_sd=0.0003, seed=1) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    rows = []
+    layout = [("real", "real", 1, 0.90 + real_gain)]
+    layout += [(f"a-{i:03d}", "a", 1, 0.90 + family_gain) for i in range(graphs)]
+    layout += [(f"b-{i:03d}", "b", 1, 0.90) for i in range(graphs)]
+    for graph_id, family, _, base in layout:
+        effect = 0.0 if family == "real" else rng.normal(0, graph_sd)
+        for s, seed_effect in enumerate(SEED_EFFECT):
+            rows.append({"run_id": f"{graph_id}-s{s}", "graph_id": graph_id,
+                         "family": family, "seed_index": s, "status": "ok",
+                         "test_acc": base + effect + seed_effect + rng.normal(0, noise_sd)})
+    return pd.DataFrame(rows)
+
+
+def test_seed_effects_are_recovered_and_removed_from_graph_means():
+    design = ss.seed_design(planted_runs())
+    assert np.allclose(design.seed_effect, SEED_EFFECT - SEED_EFFECT.mean(), atol=0.001)
+    assert design.noise_sd < 0.001  # the seed effect is not counted as noise
+    table = ss.graph_accuracy(design)
+    assert table.loc[table.graph_id == "real", "acc"].item() == pytest.approx(0.904, abs=0.001)
+
+
+def test_real_graph_beats_its_nulls_when_paired_by_seed_though_pooled_runs_do_not():
+    runs = planted_runs()
+    vs = ss.real_vs_nulls(ss.seed_design(runs), n_boot=1000, n_perm=1000, seed=0)
+    row = vs.set_index("family").loc["b"]
+    assert row["rank"] == 1 and row["of"] == 9
+    assert row["ci_low"] > 0  # paired difference and its graph-bootstrap CI exclude zero
+    assert row["p_sign"] == pytest.approx(1 / 16)  # exact sign-flip over 5 seeds: 2/32
+    assert row["p_greater"] == pytest.approx(1 / 9)
+    # the unpaired view of the same runs: a run-level Welch test sees no difference
+    real = runs.loc[runs.family == "real", "test_acc"]
+    nulls = runs.loc[runs.family == "b", "test_acc"]
+    assert sps.ttest_ind(real, nulls, equal_var=False).pvalue > 0.5
+
+
+def test_family_difference_found_by_graph_permutation_with_seed_blocks():
+    runs = planted_runs()
+    comp = ss.family_comparisons(ss.seed_design(runs), n_perm=2000, n_boot=1000, seed=0)
+    row = comp.set_index(["family_a", "family_b"]).loc[("a", "b")]
+    assert row["diff"] == pytest.approx(0.003, abs=0.001)
+    assert row["ci_low"] > 0 and row["p"] < 0.01
+    a = runs.loc[runs.family == "a", "test_acc"]
+    b = runs.loc[runs.family == "b", "test_acc"]
+    assert sps.ttest_ind(a, b, equal_var=False).pvalue > 0.5  # pooled runs: nothing
+
+
+def test_no_difference_gives_no_finding():
+    runs = planted_runs(real_gain=0.0, family_gain=0.0, seed=3)
+    design = ss.seed_design(runs)
+    comp = ss.family_comparisons(design, n_perm=2000, n_boot=1000, seed=0)
+    assert comp["p"].iloc[0] > 0.05 and comp["ci_low"].iloc[0] < 0 < comp["ci_high"].iloc[0]
+
+
+def test_family_table_resamples_graphs_not_runs():
+    design = ss.seed_design(planted_runs())
+    fam = ss.family_table(design, n_boot=1000, seed=0).set_index("family")
+    assert list(fam.index) == ["real", "a", "b"]
+    assert fam.loc["a", "n_graphs"] == 8 and fam.loc["a", "n_runs"] == 40
+    # the interval reflects the spread of graph means (~0.0007), not the 5-point seed effect
+    assert fam.loc["a", "ci_high"] - fam.loc["a", "ci_low"] < 0.002
+
+
+def test_power_summary_names_noise_spread_and_ceiling():
+    power = ss.power_summary(ss.seed_design(planted_runs()))
+    assert power["seeds"] == 5 and power["graphs"] == 17
+    assert power["noise_sd"] == pytest.approx(0.0003, rel=0.3)
+    assert power["graph_sd"] == pytest.approx(0.0007, rel=0.5)
+    assert power["spread_ratio"] > 2  # graphs differ by more than seed noise
+    assert 0 < power["mdd_family"] < power["mdd_real"]
+    assert power["min_p_real"] == pytest.approx(1 / 9)
+    assert not power["at_ceiling"]
+    high = planted_runs()
+    high["test_acc"] += 0.08
+    assert ss.power_summary(ss.seed_design(high))["at_ceiling"]
+    low = planted_runs()
+    low["test_acc"] -= 0.78  # about chance for 10 classes
+    assert ss.power_summary(ss.seed_design(low))["at_floor"]
+
+
+def test_missing_runs_are_handled_by_the_additive_fit():
+    runs = planted_runs().drop(index=[3, 12, 20])
+    design = ss.seed_design(runs)
+    assert np.isfinite(design.graph_mean).all()
+    table = ss.graph_accuracy(design).set_index("graph_id")
+    assert table.loc["real", "acc"] == pytest.approx(0.904, abs=0.001)
+
+
+def test_sweet_spot_finds_a_planted_peak_and_standardised_regression_its_terms():
+    rng = np.random.default_rng(0)  # a peak at C = 0.3, L = 2.5 inside the sampled box
+    c = rng.uniform(0, 0.6, 60)
+    length = rng.uniform(1.8, 4.0, 60)
+    acc = 0.9 - 0.4 * (c - 0.3) ** 2 - 0.02 * (length - 2.5) ** 2 + rng.normal(0, 0.004, 60)
+    table = pd.DataFrame({"C": c, "L": length, "acc": acc, "noise": rng.normal(size=60)})
+    spot = ss.sweet_spot(table, "C", "L", n_boot=200, seed=0)
+    assert spot["interior"] and spot["share_on_edge"] < 0.05
+    assert spot["x_low"] < spot["x"] < spot["x_high"] and abs(spot["x"] - 0.3) < 0.03
+    assert spot["y_low"] <= 2.5 <= spot["y_high"] and spot["x_high"] - spot["x_low"] < 0.1
+    linear = pd.DataFrame({"s1": c, "s2": length, "noise": rng.normal(size=60)})
+    linear["acc"] = 2 * linear["s1"] + rng.normal(0, 0.05, 60)
+    coef, info = ss.standardized_regression(linear, ["s1", "noise", "s2"], n_boot=300,
+                                            seed=0)
+    beta = coef.set_index("term")
+    assert beta.loc["s1", "ci_low"] > 0.9 and beta.loc["noise", "ci_low"] < 0 < \
+        beta.loc["noise", "ci_high"]
+    assert info["r2"] > 0.9
+
+
+def test_the_report_pairs_by_seed_end_to_end(tmp_path):
+    """The planted design through ``topocli report``: the page's tables find the real
+    graph's small, consistent advantage under a seed effect 25 times larger."""
+    from test_reports_data import make_sweep_folder
+
+    from topocli.reports import build_report
+
+    folder = make_sweep_folder(tmp_path / "sweep", count=6, seeds=4, failed_run=False,
+                               graph_files=False, curves=False)
+    runs = pd.read_csv(folder / "runs.csv")
+    rng = np.random.default_rng(0)
+    graph_effect = {g: (0.004 if g == "real" else rng.normal(0, 0.0007))
+                    for g in runs["graph_id"].unique()}
+    runs["test_acc"] = [0.9 + graph_effect[g] + SEED_EFFECT[s] + rng.normal(0, 0.0003)
+                        for g, s in zip(runs["graph_id"], runs["seed"])]
+    runs.to_csv(folder / "runs.csv", index=False)
+    page = build_report(folder, resamples=400).read_text()
+    vs = pd.read_csv(folder / "report" / "real_vs_families.csv").set_index("family")
+    assert (vs["rank"] == 1).all() and (vs["ci_low"] > 0).all()
+    assert vs["p_sign"].tolist() == pytest.approx([0.125] * 3)  # 4 seeds: 2 of 16 signs
+    power = pd.read_csv(folder / "report" / "power.csv").iloc[0]
+    assert power["noise_sd"] < 0.001  # the seed effect is not mistaken for noise
+    assert "paired by seed" in page and "What this sweep can and cannot tell" in page

@@ -1,0 +1,201 @@
+"""A sweep's identity and its folder: what decides the results, and refusing to mix sweeps.
+
+:func:`sweep_identity` is everything that decides a sweep's results (not how or where it
+executes); its hash, the *fingerprint*, is written to ``config.json`` and to the store.
+:func:`open_folder` creates the folder for a new sweep, or checks that an existing one
+holds this very sweep, so a resumed sweep never mixes two experiments.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import igraph as ig
+
+from topocli import __version__
+from topocli.errors import TopocliError
+from topocli.fileio import write_json_atomic, write_text_atomic
+from topocli.provenance import versions
+from topocli.sweep.store import SweepStore
+from topocli.sweep.tasks import SMALL_WORLD, config_dict, graph_fingerprint
+
+if TYPE_CHECKING:  # torch is imported only when a sweep trains
+    from topocli.training.config import TrainConfig
+
+__all__ = ["KIND", "STORE_NAME", "check_store", "fingerprint", "open_folder",
+           "reference_names", "sweep_identity", "task_name"]
+
+KIND = "sweep"
+STORE_NAME = "sweep.sqlite"
+# Execution details that may change between a sweep and its resumption (torch threads
+# do change results in the last digits, so they are part of the identity).
+_NOT_IDENTITY = ("seed", "data_dir", "checkpoint")
+
+
+def _graph_identity(real: ig.Graph, direction: dict | None) -> dict:
+    source = str(real["source"]) if "source" in real.attributes() else "graph"
+    view = real["view"] if "view" in real.attributes() else None
+    direction = direction or {"directed": real.is_directed()}
+    return {"source": source, "view": _maybe_json(view), "n": real.vcount(),
+            "m": real.ecount(), "fingerprint": graph_fingerprint(real),
+            # the reason is prose for people: in config.json's notes, not the identity
+            **{k: v for k, v in direction.items() if k not in ("dag", "reason")}}
+
+
+def sweep_identity(real: ig.Graph | dict[str, ig.Graph], families: list[str], *, count: int,
+                   seeds: int, seed: int, config: TrainConfig | None,
+                   null_params: dict | None, train_fn: Callable | None,
+                   prepare_fn: Callable | None = None, direction: dict | None = None,
+                   grid: dict | None = None) -> dict:
+    """Everything that decides the sweep's results (not how or where it executes).
+
+    ``real`` is the graph as the sweep uses it (after
+    :func:`~topocli.sweep.direction.graph_for_dag`), or a dict of them by reference name
+    for a sweep of several real graphs; ``direction`` (its ``info``, or a dict of them by
+    reference) records whether it is the source's undirected view and why. The
+    small-world settings of the per-graph statistics are recorded under ``statistics``;
+    ``grid`` (``{model: {param: values}}``) only when given, so sweeps written before
+    grids existed keep their fingerprint.
+    """
+    train = ({k: v for k, v in config_dict(config).items() if k not in _NOT_IDENTITY}
+             if config is not None else {})
+    identity: dict = {}
+    if isinstance(real, dict):
+        directions = direction if isinstance(direction, dict) else {}
+        identity["graphs"] = {ref: _graph_identity(g, directions.get(ref))
+                              for ref, g in real.items()}
+    else:
+        identity["graph"] = _graph_identity(real, direction)
+    identity.update({
+        "families": list(families), "count": count, "seeds": seeds, "seed": seed,
+        "null_params": null_params or {}, "train": _jsonable(train),
+        "task": task_name(train_fn, "topocli.training.train_graph"),
+        "prepare": task_name(prepare_fn, "topocli.sweep.tasks.prepare_graph"),
+        "statistics": {"small_world": dict(SMALL_WORLD)},
+    })
+    if grid:
+        identity["grid"] = _jsonable(grid)
+    return identity
+
+
+def fingerprint(identity: dict) -> str:
+    text = json.dumps(identity, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def open_folder(out: Path, identity: dict, *, command: str | None,
+                notes: dict | None = None) -> None:
+    """Create ``out`` for this sweep, or check it already holds this very sweep."""
+    config_path = out / "config.json"
+    expected = fingerprint(identity)
+    if config_path.exists():
+        try:
+            existing = json.loads(config_path.read_text())
+        except (ValueError, OSError):
+            existing = {}
+        if not isinstance(existing, dict):  # JSON, but not the object topocli writes
+            existing = {}
+        if existing.get("kind") != KIND:
+            raise TopocliError(f"{out} holds a {existing.get('kind', 'non-sweep')} result, not "
+                               "a sweep; choose another --out folder")
+        if existing.get("fingerprint") != expected:
+            diff = _differences(existing.get("identity", {}), identity)
+            raise TopocliError(f"{out} holds a different sweep ({diff}); rerun with the same "
+                               "options to resume it, or choose another --out folder")
+        _complete_folder(out)
+        return
+    if out.exists() and any(out.iterdir()):
+        raise TopocliError(f"{out} is not empty and holds no sweep config.json; choose a new "
+                           "or empty --out folder")
+    out.mkdir(parents=True, exist_ok=True)
+    # config.json first: once it exists the folder is this sweep's, whatever else is missing.
+    write_json_atomic(config_path, {
+        "kind": KIND, "fingerprint": expected, "identity": identity,
+        "notes": notes or {}, "command": command, "topocli_version": __version__,
+        "python": sys.version.split()[0], "versions": versions(),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    })
+    _complete_folder(out)
+
+
+def _complete_folder(out: Path) -> None:
+    (out / "graphs").mkdir(exist_ok=True)
+    if not (out / "kind.txt").exists():
+        write_text_atomic(out / "kind.txt", KIND + "\n")
+
+
+def check_store(store: SweepStore, out: Path, identity: dict) -> None:
+    """Claim a new store for this sweep, or refuse one that belongs to another."""
+    expected = fingerprint(identity)
+    stored = store.get_meta("fingerprint")
+    if stored is None:
+        store.set_meta("fingerprint", expected)
+    elif stored != expected:
+        raise TopocliError(f"{out / STORE_NAME} belongs to a different sweep than its "
+                           "config.json; choose another --out folder")
+
+
+def _differences(old: dict, new: dict, prefix: str = "") -> str:
+    diffs = []
+    for key in sorted(set(old) | set(new)):
+        a, b = old.get(key), new.get(key)
+        if isinstance(a, dict) and isinstance(b, dict):
+            inner = _differences(a, b, f"{prefix}{key}.")
+            if inner:
+                diffs.append(inner)
+        elif a != b:
+            diffs.append(f"{prefix}{key}: {_short(a)} there, {_short(b)} now")
+    return "; ".join(diffs[:3]) + ("; ..." if len(diffs) > 3 else "")
+
+
+def _short(value: object) -> str:
+    text = json.dumps(value, default=str)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def task_name(fn: Callable | None, default: str) -> str:
+    """``module.function`` of an injected task (with its bound keywords), else ``default``."""
+    if fn is None:
+        return default
+    func = getattr(fn, "func", fn)
+    name = f"{getattr(func, '__module__', '?')}.{getattr(func, '__qualname__', repr(func))}"
+    keywords = getattr(fn, "keywords", None)
+    return f"{name}({json.dumps(keywords, sort_keys=True, default=str)})" if keywords else name
+
+
+def _maybe_json(value: object) -> object:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _jsonable(value: object) -> object:
+    return json.loads(json.dumps(value, default=str))
+
+
+def reference_names(sources: Sequence[object]) -> list[str]:
+    """Short, distinct names for several real graphs (bundled name or file stem)."""
+    names = []
+    for i, source in enumerate(sources):
+        if isinstance(source, ig.Graph):
+            text = str(source["source"]) if "source" in source.attributes() else f"graph{i}"
+        else:
+            text = str(source)
+        stem = Path(text).name
+        for suffix in (".gz", ".graphml", ".gml", ".csv", ".txt", ".edges", ".json"):
+            stem = stem.removesuffix(suffix)
+        stem = "".join(c if c.isalnum() or c in "-_" else "-" for c in stem) or f"graph{i}"
+        name, k = stem, 2
+        while name in names:
+            name, k = f"{stem}-{k}", k + 1
+        names.append(name)
+    return names

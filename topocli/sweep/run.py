@@ -1,0 +1,362 @@
+"""The sweep pipeline: plan, prepare graphs, train runs, store and export.
+
+:func:`run_sweep` is the whole experiment behind ``topocli train-sweep``; the steps are
+described in :mod:`topocli.sweep`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import igraph as ig
+
+from topocli import __version__
+from topocli.errors import TopocliError
+from topocli.fileio import write_bytes_atomic
+from topocli.nullmodels.grid import GridPoint, grid_points, parse_grid
+from topocli.sweep.direction import check_dag_families, dag_method, graph_for_dag
+from topocli.sweep.execute import Progress, cpu_count, execute, format_seconds, threads_per_run
+from topocli.sweep.export import export_tables
+from topocli.sweep.folder import (
+    STORE_NAME,
+    check_store,
+    open_folder,
+    reference_names,
+    sweep_identity,
+)
+from topocli.sweep.plan import RunSpec, SweepPlan, parse_families, plan_sweep
+from topocli.sweep.store import SweepStore
+from topocli.sweep.tasks import (
+    config_for_run,
+    dag_edges_kept,
+    prepare_item,
+    run_training,
+)
+
+if TYPE_CHECKING:
+    from topocli.graphs import GraphView
+    from topocli.training.config import TrainConfig
+
+__all__ = ["DEFAULT_FAMILIES", "GraphSource", "SweepResult", "run_sweep"]
+
+log = logging.getLogger("topocli")
+
+DEFAULT_FAMILIES = ("real", "ws", "er", "ba", "degree")
+#: A real graph as a sweep takes it: a bundled name, a file, or a loaded graph.
+GraphSource = str | Path | ig.Graph
+
+
+@dataclass
+class SweepResult:
+    """What a call to :func:`run_sweep` did; ``out`` holds the tables."""
+
+    out: Path
+    plan: SweepPlan
+    ok: int = 0
+    failed: int = 0
+    ran: int = 0
+    already_done: int = 0
+    seconds: float = 0.0
+    prepare_s: float = 0.0  # wall time drawing graphs and computing statistics
+    train_s: float = 0.0  # wall time of the training phase
+    store_s: float = 0.0  # time spent committing finished runs
+    tables: dict[str, Path] = field(default_factory=dict)
+
+
+def run_sweep(
+    graph: GraphSource | Sequence[GraphSource],
+    out: str | Path,
+    *,
+    families: str | list[str] | tuple[str, ...] = DEFAULT_FAMILIES,
+    count: int = 4,
+    seeds: int = 2,
+    seed: int = 0,
+    config: TrainConfig | None = None,
+    view: GraphView | None = None,
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    retries: int = 0,
+    threads: int | None = None,
+    null_params: dict[str, dict] | None = None,
+    grid: Sequence[str] = (),
+    train_fn: Callable | None = None,
+    prepare_fn: Callable | None = None,
+    progress: Callable[..., None] | None = None,
+    echo: Callable[[str], None] | None = None,
+    command: str | None = None,
+) -> SweepResult:
+    """Run (or resume) the sweep into folder ``out``.
+
+    Parameters
+    ----------
+    graph : str, Path or igraph.Graph, or a list of them
+        The real connectome(s): sources for :func:`topocli.graphs.load_graph` (with
+        ``view``) or already loaded graphs. When ``config.dag`` ignores directions
+        (``random-order``, ``class-order``) its undirected view is what the sweep trains
+        and draws every null from; with ``feedback-arc`` it stays directed (see
+        :mod:`topocli.sweep.direction`). Several graphs each get their own matched nulls
+        (see :mod:`topocli.sweep.plan`).
+    out : path
+        The sweep folder; created if missing, resumed if it holds this same sweep,
+        refused (:class:`TopocliError`) if it holds anything else.
+    families : names
+        ``real`` and/or null models of :mod:`topocli.nullmodels` (``ws``, ``er``, ...).
+    count, seeds, seed
+        Samples per null family (and per grid point), training seeds per graph, base seed.
+    config : TrainConfig
+        The training budget shared by every run (its ``seed`` is set per run). Before a
+        fresh sweep a few steps of it are timed on the real graph for the plan's time
+        estimate (not with ``train_fn``).
+    jobs : int
+        Local worker processes (default: one per core). Ignored with ``scheduler``.
+    scheduler : str
+        Address of a running Dask scheduler (``tcp://host:port``).
+    retries : int
+        Re-run a failed run until it has been tried ``retries + 1`` times in all.
+    threads : int
+        Torch threads per run (default: ``config.threads`` or 1). Part of the sweep's
+        identity: torch's results depend on it in the last digits.
+    null_params : dict
+        Keyword arguments per null model (``{"degree": {"swaps_per_edge": 20}}``).
+    grid : list of str
+        ``MODEL.PARAM=V1,V2,...`` parameter grids (:mod:`topocli.nullmodels.grid`):
+        ``count`` graphs per point, each point a family (``ws p=0.01``); a model with a
+        grid is drawn at its points only, whether or not ``families`` lists it.
+    train_fn : callable
+        ``train_fn(graph, config) -> dict`` replacing
+        :func:`topocli.training.train_graph` (tests, benchmarks); must be importable by
+        the workers.
+    prepare_fn : callable
+        ``prepare_fn(graph_spec, real, params) -> dict`` replacing
+        :func:`topocli.sweep.tasks.prepare_graph` (draw + statistics), likewise.
+    progress : callable
+        ``progress(label, done, total, note)`` as graphs and runs finish
+        (:mod:`topocli.progress`); the CLI passes its display. None: silent.
+    echo : callable
+        Where the plan and summary lines go (default: the ``topocli`` logger at INFO).
+
+    Returns
+    -------
+    SweepResult
+
+    Raises
+    ------
+    TopocliError
+        Bad options, ``--dag feedback-arc`` with the undirected ``ws``/``ba`` families or
+        an undirected graph, or a folder holding something else.
+    """
+    started = time.monotonic()
+    say = echo or log.info
+    out = Path(out)
+    jobs = cpu_count() if not jobs or jobs < 1 else int(jobs)
+    if retries < 0:
+        raise TopocliError(f"--retries must be 0 or more (got {retries})")
+    sources = list(graph) if isinstance(graph, (list, tuple)) else [graph]
+    if not sources:
+        raise TopocliError("give at least one GRAPH")
+    loaded = [_load_real(s, view) for s in sources]
+    if config is None:
+        from topocli.training import TrainConfig
+
+        config = TrainConfig()
+    run_threads = threads_per_run(jobs, scheduler, threads or config.threads)
+    config = config_for_run(config, 0, run_threads).validate()  # seeds are set per run
+    family_list = parse_families(families, _known_models())
+    grids = parse_grid(grid)
+    points = grid_points(grids)
+    dag = dag_method(config)
+    for source in loaded:  # refused before anything is planned
+        check_dag_families(family_list + list(grids), dag, source)
+    chosen = [graph_for_dag(source, dag) for source in loaded]
+    references = reference_names(sources) if len(sources) > 1 else [""]
+    reals = {ref: g for ref, (g, _) in zip(references, chosen)}
+    directions = {ref: info for ref, (_, info) in zip(references, chosen)}
+    plan = plan_sweep(family_list, count=count, seeds=seeds, seed=seed, grid=points,
+                      references=references)
+    several = len(references) > 1
+    identity = sweep_identity(
+        reals if several else reals[""], family_list, count=count, seeds=seeds, seed=seed,
+        config=config, null_params=null_params, train_fn=train_fn, prepare_fn=prepare_fn,
+        direction=directions if several else directions[""], grid=grids)
+    open_folder(out, identity, command=command,
+                notes={"graph_form": directions[references[0]].get("reason", ""),
+                       **({"references": references} if several else {})})
+    result = SweepResult(out=out, plan=plan)
+    with SweepStore(out / STORE_NAME) as store:
+        check_store(store, out, identity)
+        try:
+            _announce(say, plan, store, retries, jobs, scheduler, run_threads,
+                      direction=directions[references[0]], graph=reals[references[0]],
+                      config=config, train_fn=train_fn, grid=points)
+            phase = time.monotonic()
+            _prepare_graphs(store, plan, reals, out, null_params or {}, jobs=jobs,
+                            scheduler=scheduler, progress=progress,
+                            prepare_fn=prepare_fn, dag=None if config.no_graph else dag)
+            result.prepare_s = time.monotonic() - phase
+            phase = time.monotonic()
+            _train_runs(store, plan, config, result, retries=retries, jobs=jobs,
+                        scheduler=scheduler, threads=run_threads, train_fn=train_fn,
+                        progress=progress, say=say)
+            result.train_s = time.monotonic() - phase
+        finally:
+            result.tables = export_tables(store, plan, out, __version__)
+        states = store.run_states()
+    result.ok = sum(1 for s, _ in states.values() if s == "ok")
+    result.failed = sum(1 for s, _ in states.values() if s == "failed")
+    result.seconds = time.monotonic() - started
+    say(f"sweep {out}: {result.ok} runs ok, {result.failed} failed "
+        f"({result.ran} run now, {result.already_done} done before) in "
+        f"{format_seconds(result.seconds)}; tables: graphs.csv, runs.csv, curves.csv")
+    return result
+
+
+# ----------------------------------------------------------------- phases
+def _announce(say, plan: SweepPlan, store: SweepStore, retries: int, jobs: int,
+              scheduler: str | None, threads: int, *, direction: dict,
+              graph: ig.Graph, config: TrainConfig, train_fn: Callable | None,
+              grid: Sequence[GridPoint] = ()) -> None:
+    pending = _pending_runs(plan, store, retries)
+    done = len(plan.runs) - len(pending)
+    where = (f"on the Dask cluster at {scheduler}" if scheduler else
+             f"on {jobs} local worker{'s' if jobs != 1 else ''}")
+    workers = 1 if scheduler else min(jobs, len(pending))
+    per_worker = " on one Dask worker thread, less on several" if scheduler else ""
+    mean = store.mean_ok_seconds()
+    if not pending:
+        eta = "nothing left to run"
+    elif mean is not None:
+        eta = f"estimated ~{format_seconds(mean * len(pending) / workers)} " \
+              f"(from the runs already done{per_worker})"
+    else:
+        eta = _pilot_estimate(graph, config, train_fn, len(pending), workers) + per_worker
+    form = f"graphs {direction['reason']}; "
+    if grid:
+        gridded = sorted({p.model for p in grid})
+        form += (f"{len(grid)} grid point{'s' if len(grid) != 1 else ''} of "
+                 f"{', '.join(gridded)} replace the default draws of that model; ")
+    say(f"sweep plan: {plan.summary()}; {form}{done} already done, {len(pending)} to run "
+        f"{where} ({threads} torch thread{'s' if threads != 1 else ''} per run); {eta}")
+
+
+def _pilot_estimate(graph: ig.Graph, config: TrainConfig, train_fn: Callable | None,
+                    runs: int, workers: int) -> str:
+    """``estimated ~5m (rough: ...)`` from a pilot of a few steps on the real graph."""
+    fallback = "time estimate after the first runs finish"
+    if train_fn is not None:
+        return fallback  # a custom task: training steps would not say what it costs
+    from topocli.sweep.estimate import PILOT_STEPS, estimate_seconds, pilot
+
+    try:
+        p = pilot(None if config.no_graph else graph, config)
+    except Exception as exc:  # noqa: BLE001 - an estimate must never stop a sweep
+        log.debug("pilot failed", exc_info=True)
+        return f"{fallback} (no pilot: {type(exc).__name__}: {exc})"
+    return (f"estimated ~{format_seconds(estimate_seconds(p, runs, workers))} (rough: "
+            f"{PILOT_STEPS} pilot steps of the real graph, {p.step_s * 1000:.0f} ms/step x "
+            f"{p.steps_per_run} steps per run, + setup and evaluation)")
+
+
+def _prepare_graphs(store: SweepStore, plan: SweepPlan, reals: dict[str, ig.Graph], out: Path,
+                    null_params: dict, *, jobs: int, scheduler: str | None,
+                    progress: Callable | None, prepare_fn: Callable | None,
+                    dag: str | None) -> None:
+    have = store.graph_ids()
+    todo = [g for g in plan.graphs if g.graph_id not in have]
+    if not todo:
+        return
+    bar = Progress(len(todo), label="graphs", report=progress)
+
+    def on_result(res: dict) -> None:
+        spec = next(g for g in todo if g.graph_id == res["graph_id"])
+        write_bytes_atomic(out / spec.file, res["graphml_gz"])
+        statistics = dict(res["statistics"])
+        if dag is not None:  # what the network is wired from, next to the graph's own m
+            # (not named dag_edges_kept: runs.csv's per-run dag_* columns have that name)
+            statistics["m_dag"] = dag_edges_kept(res["graph"], dag)
+        store.add_graph(graph_id=spec.graph_id, family=spec.family, index=spec.index,
+                        seed=spec.seed, params=res["params"], file=spec.file,
+                        graph=res["graph"], statistics=statistics,
+                        prepared_s=res["prepared_s"])
+        bar.update()
+
+    # the sweep's per-model parameters, with a grid point's own values on top
+    items = [(prepare_fn, g, reals[g.reference],
+              {**null_params.get(g.generator, {}), **dict(g.params)} or None) for g in todo]
+    execute(prepare_item, items, key=lambda item: item[1].graph_id, on_result=on_result,
+            jobs=min(jobs, len(items)), scheduler=scheduler)
+
+
+def _pending_runs(plan: SweepPlan, store: SweepStore, retries: int) -> list[RunSpec]:
+    states = store.run_states()
+    return [r for r in plan.runs
+            if r.run_id not in states
+            or (states[r.run_id][0] == "failed" and states[r.run_id][1] <= retries)]
+
+
+def _train_runs(store: SweepStore, plan: SweepPlan, config: TrainConfig, result: SweepResult, *,
+                retries: int, jobs: int, scheduler: str | None, threads: int,
+                train_fn: Callable | None, progress: Callable | None,
+                say: Callable) -> None:
+    first = _pending_runs(plan, store, retries)
+    estimate_pending = store.mean_ok_seconds() is None
+    result.already_done = len(plan.runs) - len(first)
+    graphs: dict[str, ig.Graph] = {}
+    bar = Progress(len(first), report=progress)
+    specs = {r.run_id: r for r in plan.runs}
+    retried: set[str] = set()
+    pending = first
+    while pending:
+        for run in pending:
+            if run.graph_id not in graphs:
+                graphs[run.graph_id] = store.load_graph(run.graph_id)
+
+        def on_result(res: dict) -> None:
+            spec = specs[res["run_id"]]
+            started = time.perf_counter()
+            store.record_run(run_id=spec.run_id, graph_id=spec.graph_id, family=spec.family,
+                             seed_index=spec.seed_index, seed=spec.seed, status=res["status"],
+                             error=res["error"], result=res["result"], config=res["config"],
+                             task_s=res["task_s"])
+            result.store_s += time.perf_counter() - started
+            result.ran += 1
+            nonlocal estimate_pending
+            if estimate_pending and res["status"] == "ok" and len(first) > 1:
+                estimate_pending = False
+                left = len(first) - bar.done - 1
+                workers = jobs if not scheduler else 1
+                say(f"first run took {format_seconds(res['task_s'])}: estimated "
+                    f"~{format_seconds(res['task_s'] * left / max(1, min(workers, left)))} "
+                    f"for the other {left}" + (" on one Dask worker thread, less on several"
+                                               if scheduler else ""))
+            final = res["status"] == "ok" or store.run_states()[spec.run_id][1] > retries
+            if final:
+                bar.update(failed=res["status"] != "ok")
+            elif spec.run_id not in retried:
+                retried.add(spec.run_id)
+                log.warning("run %s failed (%s); it will be retried", spec.run_id,
+                            res["error"])
+
+        items = [(r, graphs[r.graph_id], config, threads, train_fn) for r in pending]
+        execute(run_training, items, key=lambda item: item[0].run_id, on_result=on_result,
+                jobs=min(jobs, len(items)), scheduler=scheduler)
+        pending = _pending_runs(plan, store, retries)
+
+
+# ----------------------------------------------------------------- helpers
+def _load_real(graph: GraphSource, view: GraphView | None) -> ig.Graph:
+    from topocli.graphs import load_graph
+
+    if isinstance(graph, ig.Graph):
+        return graph if view is None else load_graph(graph, view)
+    return load_graph(graph, view)
+
+
+def _known_models() -> tuple[str, ...]:
+    from topocli.nullmodels import MODELS
+
+    return tuple(MODELS)
