@@ -83,9 +83,27 @@ def node_signs(graph: ig.Graph, rule: str = "auto", *, inhibitory_fraction: floa
 
 
 def spectral_radius(matrix: np.ndarray) -> float:
-    """Largest absolute eigenvalue (dense LAPACK; a few tens of ms at n = 300)."""
-    if matrix.shape[0] == 0:
+    """Largest absolute eigenvalue.
+
+    ARPACK's implicitly restarted Arnoldi on the sparse matrix (~5 ms at n = 279, 3,000
+    edges) for matrices of 64 nodes or more, checked against dense LAPACK where it does
+    not converge (a nilpotent or nearly degenerate spectrum); dense below that size.
+    """
+    n = matrix.shape[0]
+    if n == 0:
         return 0.0
+    if n >= 64:
+        from scipy.sparse import csr_matrix
+        from scipy.sparse.linalg import ArpackError, ArpackNoConvergence, eigs
+
+        try:
+            value = eigs(csr_matrix(matrix), k=1, which="LM", return_eigenvectors=False,
+                         v0=np.ones(n), tol=1e-10, maxiter=20 * n)
+            radius = float(np.abs(value[0]))
+            if radius > 1e-8:  # ARPACK is unreliable for a (near) nilpotent matrix
+                return radius
+        except (ArpackNoConvergence, ArpackError):
+            pass
     return float(np.max(np.abs(np.linalg.eigvals(matrix))))
 
 

@@ -73,13 +73,25 @@ def fit_ridge(train_x: np.ndarray, train_y: np.ndarray, val_x: np.ndarray,
     scale = max(float(eigenvalues.mean()), 1e-300)
     projected = vectors.T @ (centred.T @ (train_y2 - mean_y))  # (features, outputs)
     val_projected = (val_x - mean_x) @ vectors
+    val_centred = val_y2 - mean_y
     strengths = np.asarray(ridges, dtype=float) * scale
     errors = np.empty((len(strengths), train_y2.shape[1]))
     scores = np.empty(len(strengths))
-    for k, strength in enumerate(strengths):
-        prediction = val_projected @ (projected / (eigenvalues + strength)[:, None]) + mean_y
-        errors[k] = np.mean((prediction - val_y2) ** 2, axis=0)
-        if val_score is not None and not per_output:
+    if val_score is None:
+        # ||P a - y||^2 = a'(P'P)a - 2 a'P'y + y'y per column: one (features x features)
+        # Gram instead of a (validation samples x features) product per candidate ridge.
+        gram = val_projected.T @ val_projected
+        cross = val_projected.T @ val_centred
+        norms = np.sum(val_centred * val_centred, axis=0)
+        for k, strength in enumerate(strengths):
+            coefficients = projected / (eigenvalues + strength)[:, None]
+            errors[k] = (np.sum(coefficients * (gram @ coefficients), axis=0)
+                         - 2.0 * np.sum(coefficients * cross, axis=0) + norms) / len(val_x)
+    else:
+        for k, strength in enumerate(strengths):
+            prediction = (val_projected @ (projected / (eigenvalues + strength)[:, None])
+                          + mean_y)
+            errors[k] = np.mean((prediction - val_y2) ** 2, axis=0)
             scores[k] = val_score(prediction, val_y2)
     if per_output:
         best = np.argmin(np.nan_to_num(errors, nan=np.inf), axis=0)
