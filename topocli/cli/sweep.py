@@ -11,6 +11,7 @@ import click
 from topocli.cli import cli
 from topocli.cli.options import report_option, seed_option, view_options
 from topocli.cli.options import write_report as _write_report
+from topocli.cli.reservoir import reservoir_options
 from topocli.cli.train import train_options
 
 EPILOG = """\b
@@ -33,6 +34,17 @@ edge directions, so the real graph is the source's undirected view (a directed
 connectome's reciprocal arcs collapse to one edge) and every null is drawn from it;
 --dag feedback-arc keeps directions, so all graphs are directed and the undirected
 families ws and ba are refused. config.json and the plan line say which was used.
+
+\b
+--model reservoir scores every graph as an echo-state (or --neuron lif) reservoir
+instead of training a network (seconds for thousands of graphs; see topocli reservoir
+for the options): runs.csv gets a score_<task> column per --task, graphs.csv the fast
+statistics plus degree_cv and the adjacency spectral radius (no small-world indices or
+motifs). Graphs are the undirected view (as --dag random-order); --signs transmitter
+gives er, ws and ba nulls the real graph's transmitters in a seeded random order.
+  topocli train-sweep celegans-varshney2011 --model reservoir --families real,er,ws,ba,degree \\
+      --count 250 --seeds 3 --task memory-capacity,narma10 --out rsweep/
+  topocli report rsweep/ --metric score_memory-capacity
 """
 
 
@@ -45,7 +57,12 @@ families ws and ba are refused. config.json and the plan line say which was used
               help="Samples of each null family.")
 @click.option("--seeds", type=click.IntRange(min=1), default=2, show_default=True,
               help="Training seeds per graph (the same K seeds for every graph).")
+@click.option("--model", type=click.Choice(("randwire", "reservoir")), default="randwire",
+              show_default=True,
+              help="randwire: train the RandWire-style network; reservoir: score the graph "
+                   "as a reservoir (the reservoir options below; training options ignored).")
 @train_options
+@reservoir_options
 @seed_option
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Sweep folder: created, or resumed if it holds this same sweep.")
@@ -56,8 +73,8 @@ families ws and ba are refused. config.json and the plan line say which was used
 @click.option("--retries", type=click.IntRange(min=0), default=0, show_default=True,
               help="Re-run a failed run up to this many more times.")
 @report_option
-def train_sweep(graph, view, families, count, seeds, config, seed, out, jobs, scheduler,
-                retries, write_report):
+def train_sweep(graph, view, families, count, seeds, model, config, reservoir, seed, out, jobs,
+                scheduler, retries, write_report):
     """Train GRAPH and COUNT null samples per family, SEEDS runs each, into --out.
 
     Writes graphs.csv (one row per graph: its statistics, small-world indices, motif
@@ -71,11 +88,16 @@ def train_sweep(graph, view, families, count, seeds, config, seed, out, jobs, sc
     if jobs and scheduler:
         raise TopocliError("give either --jobs (local processes) or --scheduler (a Dask "
                            "cluster), not both")
+    tasks = {}
+    if model == "reservoir":
+        from topocli.sweep.reservoir_task import reservoir_tasks
+
+        tasks = reservoir_tasks(reservoir.replace(weighted=view.weighted).validate())
     result = run_sweep(graph, out, families=families, count=count, seeds=seeds, seed=seed,
                        config=config, view=view, jobs=jobs, scheduler=scheduler,
                        retries=retries, echo=lambda line: click.echo(f"topocli: {line}",
                                                                      err=True),
-                       command=_command_line())
+                       command=_command_line(), **tasks)
     if write_report:
         _write_report(out)
     if result.failed:

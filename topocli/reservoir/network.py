@@ -14,6 +14,7 @@ import numpy as np
 from topocli.errors import TopocliError
 
 __all__ = ["SIGN_RULES", "NODE_CHOICES", "adjacency_matrix", "node_signs", "pick_nodes",
+           "reservoir_statistics",
            "scale_to_spectral_radius", "spectral_radius"]
 
 #: ``transmitter``: GABAergic neurons inhibitory, every other node excitatory (needs the
@@ -140,3 +141,24 @@ def pick_nodes(graph: ig.Graph, choice: str, cell_class: str) -> tuple[np.ndarra
             return chosen, cell_class
     return np.arange(n), "all"
 
+
+
+def reservoir_statistics(graph: ig.Graph) -> dict[str, float]:
+    """Statistics a reservoir's score is expected to depend on (for sweep tables).
+
+    ``degree_cv`` (standard deviation over mean of the total degree: degree
+    heterogeneity), ``adjacency_spectral_radius`` (largest eigenvalue modulus of the
+    binary, unsigned adjacency matrix) and ``spectral_radius_over_mean_degree`` (1 for a
+    regular graph; large when a few hubs dominate the leading eigenvector, which is what
+    a global rescaling to one spectral radius then suppresses everywhere else).
+    """
+    degrees = np.asarray(graph.degree(), dtype=float)
+    mean = float(degrees.mean()) if degrees.size else 0.0
+    out = {"degree_cv": float(degrees.std() / mean) if mean > 0 else float("nan")}
+    try:
+        radius = spectral_radius(adjacency_matrix(graph))
+    except TopocliError:  # no edges
+        radius = float("nan")
+    out["adjacency_spectral_radius"] = radius
+    out["spectral_radius_over_mean_degree"] = radius / mean if mean > 0 else float("nan")
+    return out

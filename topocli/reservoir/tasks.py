@@ -98,14 +98,16 @@ def narma10_series(inputs: np.ndarray) -> np.ndarray:
     .. math:: y(t) = 0.3 y(t-1) + 0.05 y(t-1) \\sum_{i=1}^{10} y(t-i)
               + 1.5 u(t-1) u(t-10) + 0.1
     """
-    y = np.zeros(len(inputs))
-    for t in range(10, len(inputs)):
-        y[t] = (0.3 * y[t - 1] + 0.05 * y[t - 1] * y[t - 10:t].sum()
-                + 1.5 * inputs[t - 1] * inputs[t - 10] + 0.1)
-        if not abs(y[t]) < 1e3:  # diverging (or NaN): the caller draws another input
-            y[t:] = np.inf
-            break
-    return y
+    u = [float(v) for v in inputs]  # plain floats: this loop is scalar work
+    y = [0.0] * len(u)
+    window = 0.0  # running sum of y[t-10 .. t-1]
+    for t in range(10, len(u)):
+        window += y[t - 1] - y[t - 11] if t > 10 else sum(y[:10])
+        value = 0.3 * y[t - 1] + 0.05 * y[t - 1] * window + 1.5 * u[t - 1] * u[t - 10] + 0.1
+        if not abs(value) < 1e3:  # diverging (or NaN): the caller draws another input
+            return np.array(y[:t] + [np.inf] * (len(u) - t))
+        y[t] = value
+    return np.array(y)
 
 
 def narma10(simulate: Simulate, *, steps: int = 4000, washout: int = 200,
@@ -153,12 +155,11 @@ def mackey_glass_series(length: int, *, tau: float = 17.0, dt: float = 0.1,
     lag = int(round(tau / dt))
     per_sample = int(round(sample_every / dt))
     total = (length + transient) * per_sample
-    x = np.empty(total + lag + 1)
-    x[:lag + 1] = 1.2 + 0.05 * rng.uniform(-1.0, 1.0)
+    x = [1.2 + 0.05 * float(rng.uniform(-1.0, 1.0))] * (lag + 1)  # plain floats: scalar loop
     for t in range(lag, lag + total):
         delayed = x[t - lag]
-        x[t + 1] = x[t] + dt * (0.2 * delayed / (1.0 + delayed ** 10) - 0.1 * x[t])
-    return x[lag + 1 + transient * per_sample::per_sample][:length]
+        x.append(x[t] + dt * (0.2 * delayed / (1.0 + delayed ** 10) - 0.1 * x[t]))
+    return np.array(x[lag + 1 + transient * per_sample::per_sample][:length])
 
 
 def mackey_glass_prediction(simulate: Simulate, *, steps: int = 4000, horizon: int = 84,
