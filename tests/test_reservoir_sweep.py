@@ -69,3 +69,12 @@ def test_prepare_keeps_the_sweep_draw():
     theirs = prepare_graph(spec, real)["graph"]
     assert ours.get_edgelist() == theirs.get_edgelist()
     assert sorted(ours.vs["neurotransmitter"]) == sorted(real.vs["neurotransmitter"])
+
+
+def test_weighted_reservoir_sweep_refused(run_cli, tmp_path):
+    path = tmp_path / "g.graphml.gz"
+    write_graphml(_graph(), path)
+    res = run_cli("train-sweep", path, "--model", "reservoir", "--weighted", "--out",
+                  tmp_path / "s", *FAST)
+    assert res.exit_code == 2 and "drop --weighted" in res.stderr
+    assert not (tmp_path / "s").exists()

@@ -40,8 +40,10 @@ families ws and ba are refused. config.json and the plan line say which was used
 instead of training a network (seconds for thousands of graphs; see topocli reservoir
 for the options): runs.csv gets a score_<task> column per --task, graphs.csv the fast
 statistics plus degree_cv and the adjacency spectral radius (no small-world indices or
-motifs). Graphs are the undirected view (as --dag random-order); --signs transmitter
-gives er, ws and ba nulls the real graph's transmitters in a seeded random order.
+motifs). Graphs are the undirected view (as --dag random-order; --dag feedback-arc
+keeps directions and refuses ws and ba); --signs transmitter gives er, ws and ba nulls
+the real graph's transmitters in a seeded random order; --weighted is refused (nulls
+have no synapse counts).
   topocli train-sweep celegans-varshney2011 --model reservoir --families real,er,ws,ba,degree \\
       --count 250 --seeds 3 --task memory-capacity,narma10 --out rsweep/
   topocli report rsweep/ --metric score_memory-capacity
@@ -92,7 +94,10 @@ def train_sweep(graph, view, families, count, seeds, model, config, reservoir, s
     if model == "reservoir":
         from topocli.sweep.reservoir_task import reservoir_tasks
 
-        tasks = reservoir_tasks(reservoir.replace(weighted=view.weighted).validate())
+        if view.weighted:  # null models carry weight 1: not like for like
+            raise TopocliError("--model reservoir compares binary graphs: the null models "
+                               "have no synapse counts, so drop --weighted")
+        tasks = reservoir_tasks(reservoir.validate())
     result = run_sweep(graph, out, families=families, count=count, seeds=seeds, seed=seed,
                        config=config, view=view, jobs=jobs, scheduler=scheduler,
                        retries=retries, echo=lambda line: click.echo(f"topocli: {line}",
