@@ -17,8 +17,11 @@ from topocli.cli.options import seed_option
                    "replaced, any other non-empty folder is refused.")
 @click.option("--resamples", type=click.IntRange(min=0), default=2000, show_default=True,
               help="Bootstrap resamples and permutations per correlation.")
+@click.option("--metric", default="test_acc", show_default=True,
+              help="runs.csv column a sweep is scored by, higher is better (e.g. "
+                   "score_memory-capacity for a train-sweep --model reservoir).")
 @seed_option
-def report(directory: Path, out: Path | None, resamples: int, seed: int) -> None:
+def report(directory: Path, out: Path | None, resamples: int, metric: str, seed: int) -> None:
     """Write DIR/report/index.html (plus PNGs and CSVs) for an analyze or sweep folder.
 
     \b
@@ -39,5 +42,5 @@ def report(directory: Path, out: Path | None, resamples: int, seed: int) -> None
     """
     from topocli.reports import build_report
 
-    index = build_report(directory, out, seed=seed, resamples=resamples)
+    index = build_report(directory, out, seed=seed, resamples=resamples, metric=metric)
     click.echo(f"wrote {index}")

@@ -12,6 +12,7 @@ from topocli.cli import cli
 from topocli.cli.options import report_option, seed_option, view_options
 from topocli.cli.options import write_report as _write_report
 from topocli.cli.progress import ProgressLine
+from topocli.cli.reservoir import reservoir_options
 from topocli.cli.train import train_options
 
 EPILOG = """\b
@@ -37,6 +38,19 @@ edge directions, so the real graph is the source's undirected view (a directed
 connectome's reciprocal arcs collapse to one edge) and every null is drawn from it;
 --dag feedback-arc keeps directions, so all graphs are directed and the undirected
 families ws and ba are refused. config.json and the plan line say which was used.
+
+\b
+--model reservoir scores every graph as an echo-state (or --neuron lif) reservoir
+instead of training a network (seconds for thousands of graphs; see topocli reservoir
+for the options): runs.csv gets a score_<task> column per --task, graphs.csv the fast
+statistics plus degree_cv and the adjacency spectral radius (no small-world indices or
+motifs). Graphs are the undirected view (as --dag random-order; --dag feedback-arc
+keeps directions and refuses ws and ba); --signs transmitter gives er, ws and ba nulls
+the real graph's transmitters in a seeded random order; --weighted is refused (nulls
+have no synapse counts).
+  topocli train-sweep celegans-varshney2011 --model reservoir --families real,er,ws,ba,degree \\
+      --count 250 --seeds 3 --task memory-capacity,narma10 --out rsweep/
+  topocli report rsweep/ --metric score_memory-capacity
 """
 
 
@@ -53,7 +67,12 @@ families ws and ba are refused. config.json and the plan line say which was used
               help="Samples of each null family (and of each grid point).")
 @click.option("--seeds", type=click.IntRange(min=1), default=2, show_default=True,
               help="Training seeds per graph (the same K seeds for every graph).")
+@click.option("--model", type=click.Choice(("randwire", "reservoir")), default="randwire",
+              show_default=True,
+              help="randwire: train the RandWire-style network; reservoir: score the graph "
+                   "as a reservoir (the reservoir options below; training options ignored).")
 @train_options
+@reservoir_options
 @seed_option
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Sweep folder: created, or resumed if it holds this same sweep.")
@@ -64,8 +83,8 @@ families ws and ba are refused. config.json and the plan line say which was used
 @click.option("--retries", type=click.IntRange(min=0), default=0, show_default=True,
               help="Re-run a failed run up to this many more times.")
 @report_option
-def train_sweep(graphs, view, families, grid, count, seeds, config, seed, out, jobs,
-                scheduler, retries, write_report):
+def train_sweep(graphs, view, families, grid, count, seeds, model, config, reservoir, seed,
+                out, jobs, scheduler, retries, write_report):
     """Train GRAPH and COUNT null samples per family, SEEDS runs each, into --out.
 
     Several GRAPHs (e.g. celegans-varshney2011 celegans-white1986) each get their own
@@ -83,11 +102,19 @@ def train_sweep(graphs, view, families, grid, count, seeds, config, seed, out, j
     if jobs and scheduler:
         raise TopocliError("give either --jobs (local processes) or --scheduler (a Dask "
                            "cluster), not both")
+    tasks = {}
+    if model == "reservoir":
+        from topocli.sweep.reservoir_task import reservoir_tasks
+
+        if view.weighted:  # null models carry weight 1: not like for like
+            raise TopocliError("--model reservoir compares binary graphs: the null models "
+                               "have no synapse counts, so drop --weighted")
+        tasks = reservoir_tasks(reservoir.validate())
     result = run_sweep(list(graphs), out, families=families, count=count, seeds=seeds,
                        seed=seed, grid=grid, config=config, view=view, jobs=jobs,
                        scheduler=scheduler, retries=retries,
                        echo=lambda line: click.echo(f"topocli: {line}", err=True),
-                       progress=ProgressLine(), command=_command_line())
+                       progress=ProgressLine(), command=_command_line(), **tasks)
     if write_report:
         _write_report(out)
     if result.failed:

@@ -47,7 +47,7 @@ def _check_out(out: Path) -> None:
 
 
 def build_report(directory: str | Path, out: str | Path | None = None, *, seed: int = 0,
-                 resamples: int = 2000) -> Path:
+                 resamples: int = 2000, metric: str = "test_acc") -> Path:
     """Write the HTML report of an analyze or sweep folder; return the index.html path.
 
     Parameters
@@ -62,6 +62,10 @@ def build_report(directory: str | Path, out: str | Path | None = None, *, seed: 
         Seed of the bootstrap/permutation draws and of the community detection.
     resamples : int
         Bootstrap resamples and permutations per correlation.
+    metric : str
+        The runs.csv column a sweep is scored by, higher is better (``test_acc``; a
+        ``--model reservoir`` sweep: ``score_memory-capacity`` or another
+        ``score_<task>`` column).
 
     Returns
     -------
@@ -82,7 +86,8 @@ def build_report(directory: str | Path, out: str | Path | None = None, *, seed: 
         if folder.kind == "analyze":
             page = pages.analyze_page(folder, tmp, seed=seed)
         else:
-            page = sweep_page.sweep_page(folder, tmp, seed=seed, resamples=resamples)
+            page = sweep_page.sweep_page(folder, tmp, seed=seed, resamples=resamples,
+                                         metric=metric)
         text = html.render(page.title, page.summary, page.sections, meta=page.meta,
                            notes=page.notes)
         (tmp / "index.html").write_text(text, encoding="utf-8")

@@ -71,6 +71,10 @@ def runs_frames(store: SweepStore, order: dict[str, int],
         record = {c: row.get(c) for c in ("run_id", "graph_id", "family", "seed", "status",
                                           "error")}
         record.update({f: result.get(f) for f in _RESULT_FIELDS})
+        # --model reservoir: one column per task score (and LIF synaptic events)
+        record.update({f"score_{k}": v for k, v in (result.get("scores") or {}).items()})
+        record.update({f"events_{k}": v for k, v in
+                       (result.get("synaptic_events_per_sample") or {}).items()})
         record["attempts"] = row["attempts"]
         record["config"] = row["config"]
         record["seed_index"] = row["seed_index"]
