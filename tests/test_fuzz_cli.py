@@ -94,6 +94,8 @@ def _base(command: str, root: Path, out: Path) -> list[str]:
         "train-sweep": ["train-sweep", graph, "--families", "real", "--count", "1",
                         "--seeds", "1", *budget, "--out", str(out)],
         "report": ["report", str(out)],
+        "reservoir": ["reservoir", graph, "--steps", "300", "--washout", "50",
+                      "--out", str(out / "reservoir.json")],
     }[command]
 
 
