@@ -6,8 +6,9 @@
 # degree-preserving nulls, 2 Watts-Strogatz graphs at each of p = 0.02, 0.2, 1 and 2
 # landscape graphs at each of two target transitivities; 2 seeds each) on scikit-learn's
 # bundled digits at a budget where accuracy is not at the ceiling (2 epochs at lr 0.03:
-# about 0.87 for the real graph, against 0.99 at the default 5 epochs), each with its HTML
-# report. The sweep page says what 13 graphs x 2 seeds can and cannot tell. Results go to
+# 0.93-0.97 by family, the real graph 0.95, against 0.99 at the default 5 epochs), each
+# with its HTML report. The sweep page says what 13 graphs x 2 seeds can and cannot tell.
+# Results go to
 # results/ (or $1).
 # Idempotent: a second run reuses .venv, keeps the analysis and resumes the sweep.
 set -euo pipefail
