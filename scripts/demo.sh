@@ -8,8 +8,7 @@
 # bundled digits at a budget where accuracy is not at the ceiling (2 epochs at lr 0.03:
 # 0.93-0.97 by family, the real graph 0.95, against 0.99 at the default 5 epochs), each
 # with its HTML report. The sweep page says what 13 graphs x 2 seeds can and cannot tell.
-# Results go to
-# results/ (or $1).
+# Results go to results/ (or $1).
 # Idempotent: a second run reuses .venv, keeps the analysis and resumes the sweep.
 set -euo pipefail
 cd "$(dirname "$0")/.."
