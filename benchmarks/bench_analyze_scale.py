@@ -14,7 +14,7 @@ import time
 import igraph as ig
 import numpy as np
 
-from topocli.metrics import analyze
+from topocli.analysis import analyze
 
 
 def main(n: int = 100_000, m: int = 1_000_000) -> None:

@@ -19,7 +19,11 @@ import time
 import numpy as np
 
 from topocli.graphs import load_graph
-from topocli.metrics import analyze
+
+try:
+    from topocli.analysis import analyze
+except ImportError:  # the code before issue 11 (run with PYTHONPATH at 6dce08e)
+    from topocli.metrics.analyze import analyze
 
 STATISTICS = ("sigma", "omega", "modularity", "clustering_avg_zero", "transitivity",
               "path_length", "path_length_undirected", "reciprocity")

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import argparse
 
+from topocli.analysis import analyze, graph_statistics
 from topocli.graphs import GraphView, load_graph
-from topocli.metrics import analyze, graph_statistics
 
 
 def main(nulls: int) -> None:

@@ -1,7 +1,7 @@
 """Topology statistics: pure functions ``f(graph, *, ...) -> float | dict``, one module per
 family. A graph against a null ensemble (:func:`analyze`) and the fast flat summary
-(:func:`graph_statistics`) live in :mod:`topocli.analysis`; the names are still importable
-from here.
+(:func:`graph_statistics`) live in :mod:`topocli.analysis`, which builds on this package
+(never the other way round).
 
 igraph computes (in C); networkx is the reference the tests compare with. Conventions that
 published tables differ on are in the names (``clustering_avg_zero`` vs
@@ -35,26 +35,13 @@ from topocli.metrics.paths import diameter, distance_summary, global_efficiency,
 from topocli.metrics.richclub import rich_club
 from topocli.metrics.smallworld import omega, propensity, sigma, small_world
 
-__all__ = ["Analysis", "Limits", "analyze", "class_assortativity", "class_matrix",
+__all__ = ["class_assortativity", "class_matrix",
            "class_modularity", "clustering_avg_nan", "clustering_avg_zero",
            "clustering_directed", "components", "degree_assortativities",
            "degree_assortativity", "degree_summary", "density", "diameter",
-           "distance_summary", "empirical_p", "global_efficiency", "graph_statistics",
+           "distance_summary", "empirical_p", "global_efficiency",
            "homophily_fraction", "leiden_modularity", "local_clustering_directed",
            "motifs3_directed", "motifs3_undirected", "motifs4_undirected", "normal_p",
            "nulls_for_holm", "omega",
            "path_length", "propensity", "reciprocity", "rich_club", "sigma",
-           "significance_profile", "small_world", "summarise", "transitivity",
-           "write_analyses", "zscore"]
-
-_ANALYSIS_NAMES = ("Analysis", "Limits", "analyze", "graph_statistics", "write_analyses")
-
-
-def __getattr__(name: str):
-    # The orchestration moved to topocli.analysis (which imports this package), so it is
-    # re-exported lazily rather than imported at the top.
-    if name in _ANALYSIS_NAMES:
-        import topocli.analysis
-
-        return getattr(topocli.analysis, name)
-    raise AttributeError(f"module 'topocli.metrics' has no attribute {name!r}")
+           "significance_profile", "small_world", "summarise", "transitivity", "zscore"]

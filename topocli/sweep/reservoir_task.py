@@ -5,7 +5,7 @@ this module supplies its two task functions, both picklable for the workers.
 
 - :func:`prepare_reservoir_graph` replaces :func:`topocli.sweep.tasks.prepare_graph`:
   it draws the graph the same way (same seeds) and computes the fast flat statistics
-  (:func:`topocli.metrics.graph_statistics`) plus :func:`reservoir_statistics`, but not
+  (:func:`topocli.analysis.graph_statistics`) plus :func:`reservoir_statistics`, but not
   the small-world indices and motif census (about 1.5 s a graph, which would dominate
   a sweep of thousands of reservoirs). Null families that do not keep node attributes
   (``er``, ``ws``, ``ba``) get the real graph's neurotransmitters in a seeded random
@@ -43,7 +43,7 @@ def reservoir_tasks(reservoir: Any) -> dict:
 
 def prepare_reservoir_graph(spec: GraphSpec, real: Any, params: dict | None = None) -> dict:
     """Draw graph ``spec`` (as the sweep always does) and compute its reservoir row."""
-    from topocli.metrics import graph_statistics
+    from topocli.analysis import graph_statistics
 
     start = time.perf_counter()
     if spec.family == REAL:

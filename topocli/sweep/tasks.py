@@ -79,13 +79,13 @@ _SMALL_WORLD_KEYS = ("sigma", "omega", "propensity", "C_r_transitivity", "C_r_av
 def prepare_graph(spec: GraphSpec, real: Any, params: dict | None = None) -> dict:
     """Draw graph ``spec`` from the real graph and compute its statistics.
 
-    Statistics: :func:`topocli.metrics.graph_statistics`, the small-world indices
+    Statistics: :func:`topocli.analysis.graph_statistics`, the small-world indices
     ``sigma``, ``omega``, ``propensity`` with their reference values
     (:func:`topocli.metrics.small_world` with the settings :data:`SMALL_WORLD`, references
     seeded from ``derive_seed(spec.statistics_seed, "small_world")``) and the motif
     census (:func:`graph_motifs`).
     """
-    from topocli.metrics import graph_statistics
+    from topocli.analysis import graph_statistics
 
     start = time.perf_counter()
     if spec.generator == REAL:
@@ -124,9 +124,10 @@ def graph_motifs(graph: Any) -> dict[str, float]:
 
     3-node: the 13 connected directed classes (MAN codes) of a directed graph, open triads
     and triangles of an undirected one; 4-node: the 6 connected undirected classes of the
-    undirected version. A census above :class:`topocli.metrics.Limits`' budget is left out.
+    undirected version. A census above :class:`topocli.analysis.Limits`' budget is left out.
     """
-    from topocli.metrics import Limits, motifs3_directed, motifs3_undirected, motifs4_undirected
+    from topocli.analysis import Limits
+    from topocli.metrics import motifs3_directed, motifs3_undirected, motifs4_undirected
     from topocli.metrics.motifs import motif4_work
 
     limits, out = Limits(), {}
