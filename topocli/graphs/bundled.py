@@ -208,6 +208,9 @@ def regenerate(out_dir: str | Path = DATA_DIR, cect_dir: str | Path | None = Non
         file_name = f"{src.name}.graphml.gz"
         write_graphml(graph, out_dir / file_name)
         new_index[src.name] = {**provenance, "file": file_name, "counts": counts(graph)}
+    for name, info in old.items():          # graphs not from cect (mouse-v1-bock2011)
+        if name not in new_index and "cect_reader" not in info:
+            new_index[name] = info
     (out_dir / "index.json").write_text(json.dumps(new_index, indent=1) + "\n")
     index.cache_clear()
     return new_index
