@@ -1,14 +1,15 @@
 """The RandWire-style network every graph becomes, with level-batched execution.
 
 Architecture (Xie et al. 2019, "Exploring Randomly Wired Neural Networks"; Roberts et
-al. 2019, "Deep Connectomics Networks"): stem conv 3x3 -> BN -> ReLU, one or more DAG
-stages of ``C`` channels, ReLU, global average pool, linear classifier. A DAG node sums
-its inputs with learnable weights passed through a sigmoid, then ReLU -> 3x3 depthwise
-conv -> 1x1 pointwise conv (a depthwise-separable conv) -> BN. Nodes without inputs read
-the stage input (with stride 2 in every stage after the first); nodes without outputs
-are averaged into the stage output. ``frozen`` fixes every DAG-stage weight at its
-initial value (DCN's frozen variant; BN still normalises with batch statistics).
-``dag=None`` gives DCN's baseline: stem and classifier only.
+al. 2019, "Deep Connectomics Networks"): a stem (one or two conv 3x3 -> BN -> ReLU), one
+or more DAG stages, and a head (``pool``, ``flatten`` or ``randwire``: see
+:class:`RandWireNet`). A DAG node sums its inputs with learnable weights passed through a
+sigmoid, then ReLU -> 3x3 depthwise conv -> 1x1 pointwise conv (a depthwise-separable
+conv) -> BN. Nodes without inputs read the stage input (at the stage's stride, and with
+the stage's input width: stages may grow C, 2C, 4C); nodes without outputs are averaged
+into the stage output. ``frozen`` fixes every DAG-stage weight at its initial value
+(DCN's frozen variant; BN still normalises with batch statistics). ``dag=None`` gives
+DCN's baseline: the stem and the same head.
 
 Execution. :meth:`DagStage.forward` runs the stage as one autograd function
 (:class:`_StageFunction`) that walks the topological levels. All nodes of a level (or a
