@@ -428,3 +428,12 @@ def test_generator_order_keeps_the_ring():
     assert ws.vcount() == 32 and ws.ecount() == 64 and ws.is_connected()
     with pytest.raises(TopocliError, match="even k"):
         ring_watts_strogatz(10, 3, 0.1)
+
+
+def test_every_ranking_dag_method_is_directionless_for_sweeps():
+    """A sweep collapses directions for every method that orients by a node order
+    (generator-order included), and keeps them only for feedback-arc."""
+    from topocli.sweep.direction import DIRECTIONLESS_DAGS
+    from topocli.training import DAG_METHODS
+
+    assert set(DIRECTIONLESS_DAGS) == set(DAG_METHODS) - {"feedback-arc"}
