@@ -428,6 +428,12 @@ def test_generator_order_keeps_the_ring():
     assert ws.vcount() == 32 and ws.ecount() == 64 and ws.is_connected()
     with pytest.raises(TopocliError, match="even k"):
         ring_watts_strogatz(10, 3, 0.1)
+    # A matched WS null keeps the ring order too (what topocli rewire writes).
+    from topocli.nullmodels import generate
+
+    null = generate(small_graph(n=20, m=40, directed=False), "ws", seed=0, p=0.0)
+    chain = build_dag(null, "generator-order")
+    assert chain.stats["depth"] == 20 and chain.names[:3] == ("n0", "n1", "n2")
 
 
 def test_every_ranking_dag_method_is_directionless_for_sweeps():
