@@ -19,9 +19,11 @@ differ only in what the arm changes.
 
 Resumable: one folder per run under ``OUT/runs/<head>/<arm>/seed<s>/`` (config.json,
 per-epoch checkpoint.pt, result.json); finished runs are skipped, an interrupted one
-continues from its last epoch. Runs go seed by seed (every arm of seed 0, then seed 1, ...)
-so a partial table is balanced. After each run ``OUT/runs.csv`` (one row per finished run)
-is rewritten. The table: ``benchmarks/analyze_dcn_table2.py OUT``.
+continues from its last epoch. Runs go head by head (the paper's flatten reading first)
+and within a head seed by seed (every arm of seed 0, then seed 1, ...), so a partial
+table is balanced and the first head gets its intervals early. After each run
+``OUT/runs.csv`` (one row per finished run folder) is rewritten. The table:
+``benchmarks/analyze_dcn_table2.py OUT``.
 
     nice -n 5 .venv/bin/python benchmarks/bench_dcn_table2.py --out benchmarks/dcn-table2 \
         --seeds 5 --epochs 2 --channels 8
@@ -64,8 +66,8 @@ def arm_graph(arm: str, seed: int):
                                                       largest_component=False))
 
 
-def run_one(out: Path, head: str, arm: str, seed: int, args) -> dict:
-    """Train one run (resuming its folder) and return its row."""
+def run_one(out: Path, head: str, arm: str, seed: int, args) -> None:
+    """Train one run unless finished (an interrupted one resumes from its checkpoint)."""
     from topocli.training import train_graph
     from topocli.training.config import config_from_preset
 
@@ -80,7 +82,6 @@ def run_one(out: Path, head: str, arm: str, seed: int, args) -> dict:
         t0 = time.perf_counter()
         train_graph(arm_graph(arm, seed), config, out_dir=folder)
         print(f"{head:8} {arm:17} seed {seed}: {time.perf_counter() - t0:.0f} s", flush=True)
-    return row_of(head, arm, seed, json.loads(done.read_text()))
 
 
 def row_of(head: str, arm: str, seed: int, r: dict) -> dict:
@@ -95,9 +96,15 @@ def row_of(head: str, arm: str, seed: int, r: dict) -> dict:
             "threads": r["threads"]}
 
 
-def write_table(out: Path, rows: list[dict]) -> None:
+def write_table(out: Path) -> None:
+    """Rewrite ``out/runs.csv`` from every finished run folder under ``out/runs``."""
     from topocli.fileio import write_text_atomic
 
+    rows = []
+    for done in sorted((out / "runs").glob("*/*/seed*/result.json")):
+        head, arm, seed = done.parts[-4], done.parts[-3], int(done.parts[-2][4:])
+        if head in HEADS and arm in ARMS:
+            rows.append(row_of(head, arm, seed, json.loads(done.read_text())))
     text = io.StringIO()
     writer = csv.DictWriter(text, fieldnames=FIELDS, lineterminator="\n")
     writer.writeheader()
@@ -130,13 +137,12 @@ def main() -> None:
          "epochs": args.epochs, "channels": args.channels, "threads": args.threads,
          "heads": heads, "arms": arms, "data_dir": str(args.data_dir),
          "max_train": args.max_train, "preset": "dcn"}, indent=2))
-    rows = []
-    for seed in range(args.seeds):
-        for head in heads:
+    for head in heads:
+        for seed in range(args.seeds):
             for arm in arms:
-                rows.append(run_one(args.out, head, arm, seed, args))
-                write_table(args.out, rows)
-    print(f"done: {len(rows)} runs in {args.out / 'runs.csv'}")
+                run_one(args.out, head, arm, seed, args)
+                write_table(args.out)
+    print(f"done: {len(heads) * len(arms) * args.seeds} runs in {args.out / 'runs.csv'}")
 
 
 if __name__ == "__main__":
