@@ -412,7 +412,7 @@ def test_randwire_small_preset_trains_and_says_what_it_dropped(caplog):
     with caplog.at_level("WARNING", logger="topocli"):
         result = train_graph(small_graph(), config)
     assert result["model"]["dropped_reductions"] and "dropped" in caplog.text
-    assert result["model"]["head"] == "randwire" and result["model"]["final_size"] >= 1
+    assert result["model"]["head"] == "randwire" and min(result["model"]["final_size"]) >= 1
     assert result["config"]["preset"] == "randwire-small"
 
 

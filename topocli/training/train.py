@@ -32,7 +32,7 @@ from topocli.seeding import derive_seed
 from topocli.training.config import TrainConfig
 from topocli.training.dag import Dag, build_dag
 from topocli.training.data import Splits, load_dataset
-from topocli.training.model import RandWireNet, complexity
+from topocli.training.model import RandWireNet, complexity, feature_size
 
 __all__ = ["plan_strides", "setup_env", "setup_model", "test_epoch", "train_epoch", "train_graph",
            "train_model", "versions"]
@@ -86,16 +86,9 @@ def plan_strides(size: int, stem: list[int], stages: list[int], *, drop: bool
     names = [f"stem conv {i + 1}" for i in range(len(stem))] + \
         [f"stage {i + 1}" for i in range(len(stages))]
     strides, dropped = stem + stages, []
-
-    def final(strides):
-        out = size
-        for s in strides:
-            out = (out - 1) // s + 1
-        return out
-
     target = min(MIN_FINAL_SIZE, size)
     for i in reversed(range(len(strides))):
-        if not drop or final(strides) >= target:
+        if not drop or feature_size((size, size), strides)[0] >= target:
             break
         if strides[i] > 1:
             strides[i] = 1
@@ -121,9 +114,6 @@ def setup_model(graph, config: TrainConfig, data: Splits) -> tuple[RandWireNet, 
     if dropped:
         log.warning("a %dx%d input is too small for every stride-2 reduction of --preset "
                     "%s; dropped: %s", h, w, config.preset, ", ".join(dropped))
-    min_size = min(h, w)
-    for s in stem + stages:
-        min_size = (min_size - 1) // s + 1
     if min(h, w) // 2 ** sum(s == 2 for s in stem + stages) < 1:
         raise TopocliError(f"{config.stages} stages need inputs larger than {h}x{w}; "
                            "use fewer --stages or --stage-stride 1")
@@ -134,7 +124,8 @@ def setup_model(graph, config: TrainConfig, data: Splits) -> tuple[RandWireNet, 
                         input_size=(h, w), frozen=config.frozen)
     cx = complexity(model, data.input_shape)
     cx.update(stem_stride=stem_stride, stem_strides=stem, stage_strides=stages,
-              dropped_reductions=dropped, final_size=min_size)
+              dropped_reductions=dropped,
+              final_size=list(feature_size((h, w), stem + stages)))
     log.info("model: %s params (%s trainable), %.1f M MACs per image", cx["params"],
              cx["trainable_params"], cx["macs"] / 1e6)
     return model, dag, cx
