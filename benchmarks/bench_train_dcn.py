@@ -9,6 +9,11 @@ split for every run; 10% of the 8,000 for validation). A CPU budget: the compari
 the record. Runs go to ``--jobs`` processes, one torch thread each.
 
     .venv/bin/python benchmarks/bench_train_dcn.py [--seeds 3] [--epochs 2] [--channels 8]
+        [--head pool|flatten|randwire]
+
+The default ``pool`` head reproduces RESULTS-training.md section 3 (a comparison of that
+head, not of DCN's protocol). DCN's own protocol (``--preset dcn``, both of its heads,
+WS(32, 4, 0.75), the mouse visual cortex, 5 paired seeds) is ``bench_dcn_table2.py``.
 """
 
 from __future__ import annotations
@@ -49,6 +54,7 @@ def main() -> None:
     ap.add_argument("--lr", type=float, default=0.01)
     ap.add_argument("--max-train", type=int, default=None)
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--head", choices=("pool", "flatten", "randwire"), default="pool")
     args = ap.parse_args()
 
     from joblib import Parallel, delayed
@@ -56,12 +62,13 @@ def main() -> None:
     from topocli.training import TrainConfig
 
     base = TrainConfig(dataset="mnist", data_dir=args.data_dir, epochs=args.epochs,
-                       lr=args.lr, channels=args.channels, threads=1,
+                       lr=args.lr, channels=args.channels, threads=1, head=args.head,
                        max_train=args.max_train, checkpoint=False).to_dict()
     arms = [("C. elegans", False), ("C. elegans", True), ("WS", False), ("WS", True),
             ("no graph", False)]
     print(f"# MNIST t10k 8,000/2,000 split (val 10% of train), C={args.channels}, "
-          f"epochs={args.epochs}, Adam lr {args.lr} cosine, batch 64, 1 thread per run, "
+          f"epochs={args.epochs}, {args.head} head, Adam lr {args.lr} cosine, batch 64, "
+          "1 thread per run, "
           f"{args.jobs} runs at a time, random-order DAG; WS = topocli.nullmodels ws "
           "matched to the undirected Varshney graph (seed 0)")
     t0 = time.perf_counter()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -22,16 +23,21 @@ PUBLISHED = {
 }
 
 
+CECT_NAMES = [name for name, info in bundled.index().items() if "cect_reader" in info]
+
+
 def test_every_bundled_file_matches_its_recorded_counts():
     for name, info in bundled.index().items():
         raw = load_raw(name)
         assert counts(raw) == info["counts"], name
-        for key in ("paper", "doi", "cect_version", "converted", "cect_reader"):
+        converter = ("cect_version", "cect_reader") if name in CECT_NAMES else \
+            ("converter", "converted_from")
+        for key in ("paper", "doi", "converted", *converter):
             assert info[key], (name, key)
             assert raw[key] == info[key]
 
 
-@pytest.mark.parametrize("name", list(bundled.index()))
+@pytest.mark.parametrize("name", CECT_NAMES)
 def test_bundled_files_equal_cect_data(name):
     info = bundled.index()[name]
     ours, theirs = load_raw(name), raw_from_cect(info["cect_reader"])
@@ -275,3 +281,70 @@ def test_regenerate_rebuilds_identical_files(tmp_path):
     b = load_raw("celegans-varshney2011")
     assert a.vs["name"] == b.vs["name"] and sorted(a.get_edgelist()) == sorted(b.get_edgelist())
     assert np.isclose(sum(a.es["weight"]), sum(b.es["weight"]))
+
+
+MOUSE_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "mouse-v1-bock2011"
+
+
+def test_mouse_bock2011_reproduces_dcn_table1():
+    """DCN Table 1's mouse visual cortex: 195 / 214, 3 components, APL 4.271, diameter 8,
+    clustering 0.124 (igraph's mean over degree >= 2 nodes)."""
+    view = GraphView(directed=False, largest_component=False, keep_isolated=True)
+    g = load_graph("mouse-v1-bock2011", view)
+    assert (g.vcount(), g.ecount()) == (195, 214)
+    assert len(g.connected_components()) == 3
+    giant = g.connected_components().giant()
+    assert round(giant.average_path_length(), 3) == 4.271 and giant.diameter() == 8
+    assert round(g.transitivity_avglocal_undirected(mode="nan"), 3) == 0.124
+    raw = load_raw("mouse-v1-bock2011")
+    assert raw.is_directed() and sum(raw.es["weight"]) == 247
+    assert raw.vs["name"][:3] == ["1", "2", "3"]          # cells in the figure's order
+    default = load_graph("mouse-v1-bock2011", GraphView())
+    assert default.vcount() == 193                         # largest component
+
+
+def _tiny_bock(folder, rows):
+    folder.mkdir()
+    (folder / "edges.csv").write_text("source,target,synapses\n" + rows)
+    nodes = "".join(f'<node id="{i}"/>' for i in range(1, 5))
+    (folder / "mouse_v1_bock2011.graphml").write_text(
+        '<?xml version="1.0"?><graphml xmlns="http://graphml.graphdrawing.org/xmlns">'
+        f'<graph edgedefault="directed">{nodes}<edge source="1" target="2"/></graph>'
+        "</graphml>")
+    return folder
+
+
+def test_regenerate_bock2011_from_its_files(tmp_path, run_cli):
+    src = _tiny_bock(tmp_path / "src", "1,2,3\n2,3,1\n")
+    entry = bundled.regenerate_bock2011(src, tmp_path / "out")
+    assert entry["counts"]["nodes"] == 4 and entry["counts"]["chemical_synapses"] == 4
+    g = read_graph_file(tmp_path / "out" / entry["file"])
+    assert g.vs["name"] == ["1", "2", "3", "4"] and g["doi"] == "10.1038/nature09802"
+    if MOUSE_DIR.is_dir():        # the real files rebuild the bundled one exactly
+        real = bundled.regenerate_bock2011(MOUSE_DIR, tmp_path / "real")
+        assert real["counts"] == bundled.index()["mouse-v1-bock2011"]["counts"]
+    bad = _tiny_bock(tmp_path / "bad", "1,9,3\n")
+    res = run_cli("graphs", "regenerate", "--bock2011-dir", bad, "--out", tmp_path / "o2")
+    assert res.exit_code == 2 and "9" in res.stderr and "Traceback" not in res.output
+
+
+def test_graphs_make_ws(tmp_path, run_cli):
+    out = tmp_path / "ws.graphml"
+    res = run_cli("graphs", "make", "ws", "--n", "32", "--k", "4", "--p", "0.75",
+                  "--seed", "0", "--out", out)
+    assert res.exit_code == 0, res.output
+    g = load_graph(out, GraphView(directed=False))
+    assert (g.vcount(), g.ecount()) == (32, 64) and g.is_connected()
+    assert g.vs["name"] == [str(i) for i in range(32)]    # ring order kept
+    ring = tmp_path / "ring.graphml"
+    assert run_cli("graphs", "make", "ws", "--n", "32", "--k", "4", "--p", "0",
+                   "--out", ring).exit_code == 0
+    r = load_graph(ring, GraphView(directed=False))
+    assert round(r.average_path_length(), 3) == 4.387 and r.diameter() == 8
+    assert round(r.transitivity_avglocal_undirected(), 3) == 0.5
+    for args, text in ((["--k", "3"], "even k"), (["--p", "1.5"], "[0, 1]")):
+        res = run_cli("graphs", "make", "ws", "--n", "32", "--k", "4", "--p", "0.1",
+                      *args, "--out", tmp_path / "x.graphml")
+        assert res.exit_code == 2 and text in res.stderr, res.stderr
+    res = run_cli("graphs", "make", "ws", "--n", "32", "--k", "4", "--p", "0", "--out", ring)
+    assert res.exit_code == 2 and "exists" in res.stderr

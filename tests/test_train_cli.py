@@ -97,3 +97,33 @@ def test_cli_choices_match_library():
     from topocli.training import DAG_METHODS, DATASETS
 
     assert cli_train.DAG_METHODS == DAG_METHODS and cli_train.DATASETS == DATASETS
+
+
+def test_preset_fills_in_and_explicit_options_override(run_cli, tmp_path):
+    out = tmp_path / "dcn"
+    res = run_cli("train", "--no-graph", "--preset", "dcn", "--channels", "4", "--epochs",
+                  "1", "--max-train", "64", "--threads", "1", "--lr", "0.002", "--out", out)
+    assert res.exit_code == 0, res.output
+    config = json.loads((out / "config.json").read_text())["config"]
+    assert config["preset"] == "dcn" and config["head"] == "flatten"
+    assert config["batch_size"] == 32 and config["weight_decay"] == 0.0   # from the preset
+    assert config["channels"] == 4 and config["lr"] == 0.002             # explicit
+    assert config["stem_stride"] == 2 and config["stage_stride"] == 1
+    result = json.loads((out / "result.json").read_text())
+    assert result["model"]["head"] == "flatten" and result["dag"] is None
+    plain = run_cli("train", "--no-graph", "--head", "randwire", *FAST, "--json")
+    assert plain.exit_code == 0, plain.output
+    cfg = json.loads(plain.stdout)["config"]
+    assert cfg["preset"] is None and cfg["head"] == "randwire" and cfg["lr"] == 0.01
+
+
+def test_cli_head_and_preset_choices_match_library():
+    from topocli.cli import train as cli_train
+    from topocli.training.config import HEADS, PRESETS
+    from topocli.training.model import HEADS as MODEL_HEADS
+
+    assert cli_train.HEADS == HEADS == MODEL_HEADS
+    assert cli_train.PRESETS == tuple(PRESETS)
+    fields = set(__import__("topocli.training", fromlist=["TrainConfig"]).TrainConfig
+                 .__dataclass_fields__)
+    assert set(cli_train._CONFIG_OPTIONS) <= fields

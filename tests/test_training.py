@@ -87,6 +87,21 @@ def _randomise(model: RandWireNet, seed=0):
                 p.add_(torch.randn(p.shape, generator=gen) * 0.5)
 
 
+def _compare_grads(fast, ref, *, atol: float, rtol: float) -> int:
+    """Assert equal gradients parameter by parameter; return how many were compared.
+    A parameter without a gradient in the reference (frozen, or an empty edge-weight
+    tensor of an input level) must have none in the fast path either."""
+    checked = 0
+    for (name, p), q in zip(fast.named_parameters(), ref.parameters()):
+        if q.grad is None or not p.requires_grad:
+            assert q.grad is None and (p.grad is None or p.numel() == 0), name
+            continue
+        torch.testing.assert_close(p.grad, q.grad, atol=atol, rtol=rtol,
+                                   msg=lambda m, name=name: f"{name}: {m}")
+        checked += 1
+    return checked
+
+
 @pytest.mark.parametrize("method", ["random-order", "class-order", "feedback-arc"])
 @pytest.mark.parametrize("frozen", [False, True])
 @pytest.mark.parametrize("graph_seed,chunk_bytes", [(1, None), (2, 1), (3, 5000)])
@@ -104,14 +119,7 @@ def test_fast_path_matches_per_node_reference(method, frozen, graph_seed, chunk_
     torch.testing.assert_close(out_fast, out_ref, atol=1e-5, rtol=1e-5)
     (out_fast ** 2).sum().backward()
     (out_ref ** 2).sum().backward()
-    checked = 0
-    for (name, p), q in zip(fast.named_parameters(), ref.parameters()):
-        if q.grad is None:
-            assert p.grad is None or p.numel() == 0 or not p.requires_grad, name
-            continue
-        torch.testing.assert_close(p.grad, q.grad, atol=1e-5, rtol=1e-5,
-                                   msg=lambda m, name=name: f"{name}: {m}")
-        checked += 1
+    checked = _compare_grads(fast, ref, atol=1e-5, rtol=1e-5)
     assert checked >= (4 if frozen else 10)
     for a, b in zip(fast.buffers(), ref.buffers()):   # BN running stats updated once
         torch.testing.assert_close(a, b, atol=1e-6, rtol=1e-5)
@@ -286,3 +294,181 @@ def test_bad_configs():
         train_graph(g, TINY.replace(channels=0))
     with pytest.raises(TopocliError, match="stages"):
         train_graph(g, TINY.replace(stages=5))
+
+
+# ---------------------------------------------------------------- heads, strides, presets
+# (stem strides, stage strides, channel growth): DCN's stride-1 stage, Xie's two-conv stem
+# with stride-2 stages growing C -> 2C, and a single-conv stem with a stride-2 first stage.
+ARCHITECTURES = [((1,), (1,), 1), ((1, 1), (2, 2), 2), ((2,), (2, 1), 2)]
+
+
+@pytest.mark.parametrize("head", ["pool", "flatten", "randwire"])
+@pytest.mark.parametrize("stem,stage_strides,growth", ARCHITECTURES)
+@pytest.mark.parametrize("frozen", [False, True])
+def test_heads_and_strides_match_per_node_reference(head, stem, stage_strides, growth,
+                                                    frozen):
+    """Every head, stride and channel growth: the level-batched stages equal the per-node
+    loop in outputs, every gradient and the BN running statistics."""
+    torch.manual_seed(7)
+    dag = build_dag(small_graph(n=14, m=30, seed=5), "random-order", seed=1)
+    fast = RandWireNet(dag, in_channels=2, num_classes=3, channels=4,
+                       stages=len(stage_strides), stem_strides=stem,
+                       stage_strides=stage_strides, channel_growth=growth, head=head,
+                       input_size=(11, 11), head_width=6, frozen=frozen)
+    fast.double()                          # float64: compare to 1e-9, not float32 noise
+    for stage in fast.stages:
+        stage.chunk_bytes = 4000           # several node chunks per level
+    assert fast.stages[-1].channels == 4 * growth ** (len(stage_strides) - 1)
+    _randomise(fast)
+    ref = copy.deepcopy(fast)
+    x = torch.randn(3, 2, 11, 11, dtype=torch.float64)
+    out_fast, out_ref = fast(x), ref(x, reference=True)
+    torch.testing.assert_close(out_fast, out_ref, atol=1e-9, rtol=1e-9)
+    (out_fast ** 2).sum().backward()
+    (out_ref ** 2).sum().backward()
+    checked = _compare_grads(fast, ref, atol=1e-9, rtol=1e-8)
+    expected = [n for n, p in fast.named_parameters()
+                if p.numel() and not (frozen and n.startswith("stages"))]
+    assert checked == len(expected)
+    for a, b in zip(fast.buffers(), ref.buffers()):
+        torch.testing.assert_close(a, b, atol=1e-9, rtol=1e-9)
+
+
+@pytest.mark.parametrize("head", ["pool", "flatten", "randwire"])
+def test_no_graph_keeps_stem_and_head(head):
+    """The baseline and a frozen stage train the same parameters under every head (the
+    DCN comparison); the flatten head's width follows the stage's stride."""
+    dag = build_dag(small_graph(), "random-order", seed=0)
+    kwargs = dict(in_channels=1, num_classes=10, channels=4, stem_stride=2, head=head,
+                  input_size=(12, 12), head_width=8)
+    frozen = complexity(RandWireNet(dag, frozen=True, **kwargs), (1, 12, 12))
+    base = complexity(RandWireNet(None, **kwargs), (1, 12, 12))
+    assert frozen["trainable_params"] == base["params"] == base["trainable_params"]
+    assert frozen["params"] > base["params"]
+    flat = RandWireNet(dag, stage_strides=(2,), **{**kwargs, "head": "flatten"})
+    assert flat.classifier.in_features == 4 * 3 * 3          # 12 -> 6 (stem) -> 3 (stage)
+
+
+def test_frozen_stage_weights_unchanged_after_training(tmp_path):
+    """Training a frozen run leaves every DAG-stage weight at its initial value (and
+    changes the stem and head); an unfrozen run changes the stage."""
+    import topocli.training.train as trainer
+
+    g = small_graph()
+    config = TINY.replace(frozen=True, head="flatten", weight_decay=1e-3)
+    train_graph(g, config, out_dir=tmp_path / "frozen")
+    train_graph(g, config.replace(frozen=False), out_dir=tmp_path / "trained")
+    data = load_dataset("digits", max_train=96)
+    with trainer.setup_env(config, None):
+        initial, _, _ = trainer.setup_model(g, config, data)
+    init = initial.state_dict()
+    for run, stage_changes in (("frozen", False), ("trained", True)):
+        state = torch.load(tmp_path / run / "checkpoint.pt", weights_only=True)["model"]
+        stage_keys = [k for k, _ in initial.named_parameters() if k.startswith("stages")]
+        other_keys = [k for k, _ in initial.named_parameters()
+                      if not k.startswith("stages")]
+        assert stage_keys and other_keys
+        changed = [k for k in stage_keys if not torch.equal(state[k], init[k])]
+        assert bool(changed) == stage_changes, (run, changed[:3])
+        assert all(not torch.equal(state[k], init[k]) for k in other_keys), run
+
+
+def test_presets_and_explicit_overrides():
+    from topocli.training.config import PRESETS, config_from_preset
+
+    dcn = config_from_preset("dcn")
+    assert (dcn.head, dcn.channels, dcn.lr, dcn.weight_decay, dcn.batch_size,
+            dcn.stem_stride, dcn.stage_stride, dcn.optimizer, dcn.preset) == \
+        ("flatten", 78, 1e-3, 0.0, 32, 2, 1, "adam", "dcn")
+    cheap = config_from_preset("dcn", channels=8, head="randwire")
+    assert cheap.channels == 8 and cheap.head == "randwire" and cheap.lr == 1e-3
+    small = config_from_preset("randwire-small").validate()
+    assert (small.stem_convs, small.stages, small.channel_growth, small.head,
+            small.label_smoothing) == (2, 3, 2, "randwire", 0.1)
+    assert config_from_preset(None) == TrainConfig()
+    assert set(PRESETS) == {"dcn", "randwire-small"}
+    with pytest.raises(TopocliError, match="unknown --preset"):
+        config_from_preset("dnc")
+    with pytest.raises(TopocliError, match="head"):
+        TrainConfig(head="mlp").validate()
+
+
+def test_plan_strides_drops_trailing_reductions_for_small_inputs():
+    from topocli.training.train import plan_strides
+
+    # Xie et al.'s small regime on ImageNet: 224 -> 112 -> 56 -> 28 -> 14 -> 7, kept.
+    assert plan_strides(224, [2, 2], [2, 2, 2], drop=True) == ([2, 2], [2, 2, 2], [])
+    # MNIST: 28 -> 14 -> 7 -> 4; stages 2 and 3 stay at 4 px.
+    assert plan_strides(28, [2, 2], [2, 2, 2], drop=True) == \
+        ([2, 2], [2, 1, 1], ["stage 2", "stage 3"])
+    stem, stages, dropped = plan_strides(8, [2, 2], [2, 2, 2], drop=True)
+    assert (stem, stages) == ([2, 1], [1, 1, 1]) and dropped[0] == "stem conv 2"
+    assert plan_strides(28, [2, 2], [2, 2, 2], drop=False)[2] == []
+
+
+def test_randwire_small_preset_trains_and_says_what_it_dropped(caplog):
+    from topocli.training.config import config_from_preset
+
+    config = config_from_preset("randwire-small", channels=4, epochs=1, max_train=64,
+                                threads=1, stages=2)
+    with caplog.at_level("WARNING", logger="topocli"):
+        result = train_graph(small_graph(), config)
+    assert result["model"]["dropped_reductions"] and "dropped" in caplog.text
+    assert result["model"]["head"] == "randwire" and min(result["model"]["final_size"]) >= 1
+    assert result["config"]["preset"] == "randwire-small"
+
+
+def test_generator_order_keeps_the_ring():
+    from topocli.nullmodels.smallworld import ring_watts_strogatz
+
+    ring = ring_watts_strogatz(12, 4, 0.0, seed=0)
+    dag = build_dag(ring, "generator-order", seed=123)
+    assert dag.names == tuple(str(i) for i in range(12))    # clockwise, no shuffling
+    assert dag.stats["n_inputs"] == 1 and dag.stats["depth"] == 12
+    assert np.array_equal(dag.edges, build_dag(ring, "generator-order", seed=9).edges)
+    ws = ring_watts_strogatz(32, 4, 0.75, seed=0)
+    assert ws.vcount() == 32 and ws.ecount() == 64 and ws.is_connected()
+    with pytest.raises(TopocliError, match="even k"):
+        ring_watts_strogatz(10, 3, 0.1)
+    # A matched WS null keeps the ring order too (what topocli rewire writes).
+    from topocli.nullmodels import generate
+
+    null = generate(small_graph(n=20, m=40, directed=False), "ws", seed=0, p=0.0)
+    chain = build_dag(null, "generator-order")
+    assert chain.stats["depth"] == 20 and chain.names[:3] == ("n0", "n1", "n2")
+
+
+def test_every_ranking_dag_method_is_directionless_for_sweeps():
+    """A sweep collapses directions for every method that orients by a node order
+    (generator-order included), and keeps them only for feedback-arc."""
+    from topocli.sweep.direction import DIRECTIONLESS_DAGS
+    from topocli.training import DAG_METHODS
+
+    assert set(DIRECTIONLESS_DAGS) == set(DAG_METHODS) - {"feedback-arc"}
+
+
+@pytest.mark.parametrize("preset", ["dcn", "randwire-small"])
+def test_preset_networks_match_per_node_reference(preset):
+    """The networks the presets build (on a 32-px input, where randwire-small keeps the
+    first stage's reduction and drops two) compute the same outputs and gradients
+    level-batched as per node."""
+    import topocli.training.train as trainer
+    from topocli.training.config import config_from_preset
+    from topocli.training.data import Splits
+
+    x = torch.randn(4, 1, 32, 32, dtype=torch.float64)
+    y = torch.arange(4) % 3
+    data = Splits(x.float(), y, x.float(), y, x.float(), y, num_classes=3,
+                  description="random 32 px")
+    config = config_from_preset(preset, channels=4, seed=2)
+    with trainer.setup_env(config, None):
+        fast, _, cx = trainer.setup_model(small_graph(n=12, m=24, seed=3), config, data)
+    assert cx["stage_strides"] == ([1] if preset == "dcn" else [2, 1, 1])
+    fast.double()
+    _randomise(fast)
+    ref = copy.deepcopy(fast)
+    torch.testing.assert_close(fast(x), ref(x, reference=True), atol=1e-9, rtol=1e-9)
+    (fast(x) ** 2).sum().backward()
+    (ref(x, reference=True) ** 2).sum().backward()
+    assert _compare_grads(fast, ref, atol=1e-9, rtol=1e-8) == \
+        sum(1 for p in fast.parameters() if p.numel())

@@ -25,6 +25,7 @@ def graphs(ctx: click.Context) -> None:
       topocli graphs
       topocli graphs show celegans-white1986 --layer chemical --min-synapses 5
       topocli graphs export celegans-varshney2011 varshney.graphml.gz
+      topocli graphs make ws --n 32 --k 4 --p 0.75 --seed 0 --out ws.graphml
     """
     if ctx.invoked_subcommand is None:
         click.echo(bundled_table().to_string(index=False))
@@ -90,10 +91,53 @@ def export(graph: str, out: Path, raw: bool, force: bool, view: tg.GraphView) ->
 @graphs.command("regenerate")
 @click.option("--cect-dir", type=click.Path(exists=True, file_okay=False),
               help="An unpacked cect wheel (default: the installed cect package).")
+@click.option("--bock2011-dir", type=click.Path(exists=True, file_okay=False),
+              help="Instead of cect: rebuild mouse-v1-bock2011 from this folder "
+                   "(edges.csv and mouse_v1_bock2011.graphml).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               default=bundled.DATA_DIR, show_default=True, help="Folder to write into.")
-def regenerate(cect_dir: str | None, out: Path) -> None:
+def regenerate(cect_dir: str | None, bock2011_dir: str | None, out: Path) -> None:
     """Rebuild the bundled connectome files from cect (pip install 'topocli[cect]')."""
-    index = bundled.regenerate(out, cect_dir)
+    if bock2011_dir is not None:
+        index = {"mouse-v1-bock2011": bundled.regenerate_bock2011(bock2011_dir, out)}
+    else:
+        index = bundled.regenerate(out, cect_dir)
     for name, info in index.items():
         click.echo(f"{name}: {info['counts']['nodes']} nodes -> {out / info['file']}")
+
+
+@graphs.group("make")
+def make() -> None:
+    """Make a model graph (written as GraphML, nodes in the generator's order)."""
+
+
+@make.command("ws")
+@click.option("--n", "n", type=int, required=True, help="Nodes on the ring.")
+@click.option("--k", "k", type=int, required=True, help="Ring neighbours (even).")
+@click.option("--p", "p", type=float, required=True,
+              help="Rewiring probability (0: the unrewired ring).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--allow-disconnected", is_flag=True,
+              help="Keep the first draw even if disconnected (default: redraw until "
+                   "connected, as networkx's connected_watts_strogatz_graph).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="GraphML file to write (.graphml or .graphml.gz).")
+@click.option("--force", is_flag=True, help="Overwrite OUT if it exists.")
+def make_ws(n: int, k: int, p: float, seed: int, allow_disconnected: bool, out: Path,
+            force: bool) -> None:
+    """A Watts-Strogatz graph WS(n, k, p), nodes numbered clockwise around the ring.
+
+    \b
+    Examples (Deep Connectomics Networks, Table 1 and the authors' code):
+      topocli graphs make ws --n 32 --k 4 --p 0 --out ring.graphml
+      topocli graphs make ws --n 32 --k 4 --p 0.75 --seed 0 --out ws.graphml
+    """
+    from topocli.nullmodels.smallworld import ring_watts_strogatz
+
+    if out.exists() and not force:
+        raise TopocliError(f"{out} exists; pass --force to overwrite it")
+    if not out.name.endswith((".graphml", ".graphml.gz")):
+        raise TopocliError(f"{out}: make writes GraphML; name it .graphml or .graphml.gz")
+    g = ring_watts_strogatz(n, k, p, seed=seed, connected=not allow_disconnected)
+    tg.write_graphml(g, out)
+    click.echo(f"wrote {out} ({g.vcount()} nodes, {g.ecount()} edges, {g['source']})")

@@ -1,12 +1,14 @@
-"""The connectomes shipped inside topocli, and how to rebuild them from cect.
+"""The connectomes shipped inside topocli, and how to rebuild them.
 
-Each dataset is a gzipped GraphML file in ``topocli/graphs/data`` converted from the
-OpenWorm C. elegans Connectome Toolbox (``cect``, MIT licence). ``data/index.json``
-records, for every file, the source paper and DOI, the cect version and reader, the
-conversion date and the counts the tests check the file against.
+Each dataset is a gzipped GraphML file in ``topocli/graphs/data``. The C. elegans ones are
+converted from the OpenWorm C. elegans Connectome Toolbox (``cect``, MIT licence);
+``mouse-v1-bock2011`` from the edge table of Bock et al. 2011, Fig. 5b (the "mouse visual
+cortex" of Deep Connectomics Networks, Roberts et al. 2019). ``data/index.json`` records,
+for every file, the source paper and DOI, the converter and its input, the conversion date
+and the counts the tests check the file against.
 
 Rebuild with ``topocli graphs regenerate`` (needs ``pip install 'topocli[cect]'``, or
-``--cect-dir`` pointing at an unpacked cect wheel).
+``--cect-dir`` pointing at an unpacked cect wheel; ``--bock2011-dir`` for the mouse graph).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from topocli.errors import TopocliError
+from topocli.fileio import write_text_atomic
 from topocli.graphs import classes
 from topocli.graphs.io import build_raw, read_graph_file, write_graphml
 
@@ -205,6 +208,80 @@ def regenerate(out_dir: str | Path = DATA_DIR, cect_dir: str | Path | None = Non
         file_name = f"{src.name}.graphml.gz"
         write_graphml(graph, out_dir / file_name)
         new_index[src.name] = {**provenance, "file": file_name, "counts": counts(graph)}
+    for name, info in old.items():          # graphs not from cect (mouse-v1-bock2011)
+        if name not in new_index and "cect_reader" not in info:
+            new_index[name] = info
     (out_dir / "index.json").write_text(json.dumps(new_index, indent=1) + "\n")
     index.cache_clear()
     return new_index
+
+
+# --------------------------------------------------------------------------- Bock 2011
+BOCK2011 = Source("mouse-v1-bock2011", "bock2011-edges-csv",
+                  "Mouse primary visual cortex, EM reconstruction (Fig. 5b; DCN's "
+                  "'mouse visual cortex')",
+                  "Bock, Lee, Kerlin, Andermann, Hood, Wetzel, Yurgenson, Soucy, Kim & Reid "
+                  "(2011) Network anatomy and in vivo physiology of visual cortical neurons. "
+                  "Nature 471:177-182", "10.1038/nature09802")
+
+
+def raw_from_bock2011(folder: str | Path) -> ig.Graph:
+    """Bock et al. 2011's Fig. 5b graph from ``folder`` (``edges.csv`` and
+    ``mouse_v1_bock2011.graphml``) in the raw form.
+
+    Every cell of the GraphML (195, numbered as in the figure, two without connections)
+    becomes a node of class ``unknown`` (the figure does not type them all), in that
+    order; every row ``source,target,synapses`` of ``edges.csv`` one directed
+    ``chemical`` edge weighted by its synapse count. Raises :class:`TopocliError` when a
+    file is missing, or when an edge names a cell the GraphML does not list.
+    """
+    folder = Path(folder)
+    edges_csv, cells_file = folder / "edges.csv", folder / "mouse_v1_bock2011.graphml"
+    for path in (edges_csv, cells_file):
+        if not path.is_file():
+            raise TopocliError(f"{path}: no such file; --bock2011-dir must hold edges.csv and "
+                               "mouse_v1_bock2011.graphml")
+    cells = read_graph_file(cells_file).vs["name"]
+    try:
+        table = pd.read_csv(edges_csv, dtype=str)
+        table = table[["source", "target", "synapses"]]
+    except (KeyError, ValueError, pd.errors.ParserError) as exc:
+        raise TopocliError(f"{edges_csv}: expected columns source,target,synapses ({exc})"
+                           ) from None
+    unknown = sorted(set(table["source"]).union(table["target"]) - set(cells))
+    if unknown:
+        raise TopocliError(f"{edges_csv}: cells {', '.join(unknown[:5])} are not in "
+                           f"{cells_file.name}")
+    nodes = pd.DataFrame({"name": cells, "cell_class": classes.UNKNOWN,
+                          "neurotransmitter": ""})
+    edges = pd.DataFrame({"source": table["source"], "target": table["target"],
+                          "weight": pd.to_numeric(table["synapses"], errors="coerce"),
+                          "synapse_type": "chemical"})
+    return build_raw(nodes, edges, directed=True, label=edges_csv.name)
+
+
+def regenerate_bock2011(source_dir: str | Path, out_dir: str | Path = DATA_DIR) -> dict:
+    """Convert Bock et al. 2011 from ``source_dir`` into ``out_dir`` and add it to the
+    ``index.json`` there; returns its index entry."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    graph = raw_from_bock2011(source_dir)
+    src = BOCK2011
+    provenance = {"name": src.name, "title": src.title, "paper": src.paper, "doi": src.doi,
+                  "converter": "topocli.graphs.bundled.raw_from_bock2011",
+                  "converted_from": "edges.csv (214 directed connections with synapse counts) "
+                                    "and mouse_v1_bock2011.graphml (195 cells), as "
+                                    "distributed by neurodata.io (mouse_visual.cortex_2)",
+                  "converted": _dt.date.today().isoformat(),
+                  "licence": "data from the cited paper"}
+    for key, value in provenance.items():
+        graph[key] = value
+    file_name = f"{src.name}.graphml.gz"
+    write_graphml(graph, out_dir / file_name)
+    entry = {**provenance, "file": file_name, "counts": counts(graph)}
+    index_path = out_dir / "index.json"
+    old = json.loads(index_path.read_text()) if index_path.exists() else {}
+    old[src.name] = entry
+    write_text_atomic(index_path, json.dumps(old, indent=1) + "\n")
+    index.cache_clear()
+    return entry

@@ -15,6 +15,8 @@ undirected view.
 
 from __future__ import annotations
 
+import json
+
 import igraph as ig
 import numpy as np
 
@@ -28,7 +30,8 @@ from topocli.nullmodels._common import (
 )
 from topocli.seeding import as_rng
 
-__all__ = ["source_clustering", "watts_strogatz", "ws_k_for", "ws_p_for_clustering"]
+__all__ = ["ring_watts_strogatz", "source_clustering", "watts_strogatz", "ws_k_for",
+           "ws_p_for_clustering"]
 
 _TRIES = 100
 
@@ -83,6 +86,19 @@ def _ws_edges(n: int, k: int, p: float, rng: np.random.Generator) -> list[tuple[
             adj[u].add(w)
             adj[w].add(u)
     return [(u, v) for u in range(n) for v in adj[u] if u < v]
+
+
+def _connected_ws_edges(n: int, k: int, p: float, rng: np.random.Generator,
+                        connected: bool) -> list[tuple[int, int]]:
+    """:func:`_ws_edges`, redrawn from the same stream until connected (``connected``)."""
+    for _attempt in range(_TRIES if connected else 1):
+        edges = _ws_edges(n, k, p, rng)
+        if not connected or ig.Graph(n=n, edges=edges).is_connected():
+            break
+    else:
+        raise TopocliError(f"no connected Watts-Strogatz graph with n={n}, k={k}, p={p} in "
+                           f"{_TRIES} draws; lower p or raise k")
+    return edges
 
 
 def watts_strogatz(
@@ -145,13 +161,7 @@ def watts_strogatz(
     if graph.is_directed():
         params["directed_source"] = "undirected view (WS is an undirected model)"
     rng = as_rng(seed)
-    for _attempt in range(_TRIES if connected else 1):
-        edges = _ws_edges(n, k, p, rng)
-        if not connected or ig.Graph(n=n, edges=edges).is_connected():
-            break
-    else:
-        raise TopocliError(f"no connected Watts-Strogatz graph with n={n}, k={k}, p={p} in "
-                           f"{_TRIES} draws; lower p or raise k")
+    edges = _connected_ws_edges(n, k, p, rng, connected)
     if match_m is None:
         match_m = k_given is None
     params["match_m"] = bool(match_m)
@@ -161,3 +171,36 @@ def watts_strogatz(
         edges = match_edge_count(n, edges, target, rng, connected=connected)
     return build_null(graph, np.array(edges), directed=False, model="ws", params=params,
                       seed=seed, keep_nodes=False)
+
+
+def ring_watts_strogatz(n: int, k: int, p: float, *,
+                        seed: int | np.random.Generator | None = None,
+                        connected: bool = True) -> ig.Graph:
+    """WS(n, k, p) on its own (no source graph), nodes in ring order.
+
+    Watts & Strogatz (1998): a ring of ``n`` nodes each joined to its ``k`` nearest
+    neighbours, every edge's far end rewired with probability ``p`` (networkx's
+    procedure, as :func:`watts_strogatz`); ``connected`` redraws up to 100 times as
+    networkx's ``connected_watts_strogatz_graph`` (the RandWire and DCN code). Node ``i``
+    is the ``i``-th node clockwise around the ring (what ``--dag generator-order`` reads,
+    Xie et al. 2019); p = 0 gives the unrewired ring of DCN's Table 1.
+
+    Returns
+    -------
+    igraph.Graph
+        Undirected, ``n * k / 2`` edges, vertex names ``"0"`` .. ``"n-1"``; graph
+        attributes ``source`` (``ws(n=..., k=..., p=..., seed=...)``) and ``null_params``.
+    """
+    if n < 3 or k % 2 or not 2 <= k < n:
+        raise TopocliError(f"WS needs n >= 3 and an even k with 2 <= k < n, not n={n}, k={k}")
+    if not 0.0 <= p <= 1.0:
+        raise TopocliError(f"WS rewiring probability p must be in [0, 1], not {p}")
+    seed = resolve_seed(seed)
+    rng = as_rng(seed)
+    edges = _connected_ws_edges(n, k, p, rng, connected)
+    graph = ig.Graph(n=n, edges=edges)
+    graph.vs["name"] = [str(i) for i in range(n)]
+    graph["source"] = f"ws(n={n}, k={k}, p={p:g}, seed={seed})"
+    graph["null_params"] = json.dumps({"model": "ws", "n": n, "k": k, "p": p, "seed": seed,
+                                       "connected": connected, "node_order": "ring"})
+    return graph

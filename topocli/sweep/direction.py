@@ -27,7 +27,7 @@ __all__ = ["DIRECTIONLESS_DAGS", "UNDIRECTED_FAMILIES", "check_dag_families", "d
            "graph_for_dag"]
 
 #: DAG methods that orient edges by a node ranking and so ignore the graph's directions.
-DIRECTIONLESS_DAGS = ("random-order", "class-order")
+DIRECTIONLESS_DAGS = ("random-order", "generator-order", "class-order")
 #: Null families that are undirected models whatever the source (topocli.nullmodels).
 UNDIRECTED_FAMILIES = ("ws", "ba", "landscape")
 _DEFAULT_DAG = "random-order"  # TrainConfig's default

@@ -7,9 +7,31 @@ from dataclasses import dataclass
 
 from topocli.errors import TopocliError
 
-__all__ = ["OPTIMIZERS", "TrainConfig"]
+__all__ = ["HEADS", "OPTIMIZERS", "PRESETS", "TrainConfig", "config_from_preset"]
 
 OPTIMIZERS = ("adam", "sgd")
+HEADS = ("pool", "flatten", "randwire")   # literal copy of model.HEADS (no torch import)
+
+#: Named sets of options (``--preset``); explicit options override them.
+PRESETS: dict[str, dict] = {
+    # Roberts et al. 2019 (Deep Connectomics Networks) and the authors' code: one stem conv
+    # 3x3 stride 2 + BN + ReLU, one DAG stage whose input nodes keep the stem's resolution
+    # (a frozen stage then leaves the head's input and the trainable parameters equal to
+    # the baseline's), flatten head, C = 78, Adam 1e-3 without weight decay, batch 32,
+    # half-period cosine, random-order DAG. A smaller --channels is the cheap option.
+    "dcn": {"stem_convs": 1, "stem_stride": 2, "stages": 1, "stage_stride": 1,
+            "channel_growth": 1, "head": "flatten", "channels": 78, "optimizer": "adam",
+            "lr": 1e-3, "weight_decay": 0.0, "batch_size": 32, "label_smoothing": 0.0,
+            "dag": "random-order"},
+    # Xie et al. 2019's small regime: stem convs C/2 and C at stride 2, three stages C,
+    # 2C, 4C whose input nodes have stride 2, the 1x1-conv-to-1,280 head, C = 78, SGD
+    # (momentum 0.9) lr 0.1, weight decay 5e-5, label smoothing 0.1, cosine. On small
+    # inputs the trailing stride-2 reductions are dropped (see training.train.plan_strides).
+    "randwire-small": {"stem_convs": 2, "stem_stride": 2, "stages": 3, "stage_stride": 2,
+                       "channel_growth": 2, "head": "randwire", "channels": 78,
+                       "optimizer": "sgd", "lr": 0.1, "momentum": 0.9,
+                       "weight_decay": 5e-5, "label_smoothing": 0.1},
+}
 
 
 @dataclass(frozen=True)
@@ -20,7 +42,7 @@ class TrainConfig:
     in about a minute on 2 cores (see ``benchmarks/RESULTS-training.md``).
     """
 
-    dag: str = "random-order"           #: random-order | class-order | feedback-arc
+    dag: str = "random-order"           #: random-order | generator-order | class-order | ...
     dataset: str = "digits"             #: digits | mnist | fashion-mnist | kmnist | cifar10
     data_dir: str | None = None
     epochs: int = 5
@@ -33,6 +55,11 @@ class TrainConfig:
     channels: int = 16                  #: C: channels of the stem and of every node
     stages: int = 1
     stem_stride: int | None = None      #: None: 2 for inputs >= 16 px, else 1
+    stem_convs: int = 1                 #: 1 (C) or 2 (C/2 then C, Xie's small regime)
+    stage_stride: int = 1               #: stride of the first stage's input nodes
+    channel_growth: int = 1             #: channels x this per stage (Xie: 2)
+    head: str = "pool"                  #: pool | flatten | randwire
+    preset: str | None = None           #: the --preset these values started from
     frozen: bool = False                #: keep DAG-stage weights at their init (DCN)
     no_graph: bool = False              #: stem + classifier only (DCN baseline)
     seed: int = 0                       #: init, data order and DAG order
@@ -77,9 +104,28 @@ class TrainConfig:
             (0 <= self.val_fraction < 1, "--val-fraction must be in [0, 1)"),
             (self.threads is None or self.threads >= 1, "--threads must be at least 1"),
             (self.stem_stride in (None, 1, 2), "stem_stride must be 1, 2 or None"),
+            (self.stem_convs in (1, 2), "--stem-convs must be 1 or 2"),
+            (self.stage_stride in (1, 2), "--stage-stride must be 1 or 2"),
+            (self.channel_growth in (1, 2), "--channel-growth must be 1 or 2"),
+            (self.head in HEADS, f"unknown --head {self.head!r}; choose one of "
+                                 f"{', '.join(HEADS)}"),
+            (self.preset is None or self.preset in PRESETS,
+             f"unknown --preset {self.preset!r}; choose one of {', '.join(PRESETS)}"),
             (self.max_train is None or self.max_train >= 2, "--max-train must be >= 2"),
         ]
         for ok, message in checks:
             if not ok:
                 raise TopocliError(message)
         return self
+
+
+def config_from_preset(preset: str | None, **explicit) -> TrainConfig:
+    """The :class:`TrainConfig` of ``preset`` (None: the defaults) with ``explicit``
+    values on top; ``preset`` itself is recorded in the config.
+
+    Raises :class:`TopocliError` for an unknown preset.
+    """
+    if preset is not None and preset not in PRESETS:
+        raise TopocliError(f"unknown --preset {preset!r}; choose one of {', '.join(PRESETS)}")
+    values = {**PRESETS.get(preset, {}), **explicit, "preset": preset}
+    return TrainConfig(**values)

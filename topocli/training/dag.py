@@ -1,9 +1,13 @@
 """Turn a graph into the DAG a RandWire-style stage computes.
 
-Three ways to orient a connectome (``--dag``):
+Four ways to orient a connectome (``--dag``):
 
 - ``random-order``: a random node order from the seed; every edge points from the node
-  that comes first to the one that comes later (Xie et al. 2019; Roberts et al. 2019).
+  that comes first to the one that comes later (Roberts et al. 2019; Xie et al. 2019 for
+  ER graphs).
+- ``generator-order``: the nodes' order in the graph as given (its file, or the generator
+  that made it); Xie et al. 2019, appendix: WS nodes numbered clockwise around the ring,
+  BA nodes in order of arrival. No randomness.
 - ``class-order``: sensory neurons, then interneurons, then motor neurons
   (:data:`topocli.graphs.classes.FLOW_ORDER`; Elegans-AI's sensors -> latent -> motors),
   random order within a class; edges against that flow are reversed.
@@ -31,7 +35,7 @@ from topocli.seeding import as_rng
 
 __all__ = ["DAG_METHODS", "Dag", "build_dag", "dag_from_edges"]
 
-DAG_METHODS = ("random-order", "class-order", "feedback-arc")
+DAG_METHODS = ("random-order", "generator-order", "class-order", "feedback-arc")
 
 
 @dataclass(frozen=True)
@@ -144,9 +148,10 @@ def build_dag(graph: ig.Graph, method: str = "random-order", *, seed=None) -> Da
         From :func:`topocli.graphs.load_graph`; ``class-order`` uses the vertex attribute
         ``cell_class`` (missing classes count as interneuron-level), ``feedback-arc`` needs
         a directed graph.
-    method : {"random-order", "class-order", "feedback-arc"}
+    method : {"random-order", "generator-order", "class-order", "feedback-arc"}
     seed : int, numpy Generator or None
-        Fixes the random node order (``feedback-arc`` is deterministic).
+        Fixes the random node order (``generator-order`` and ``feedback-arc`` are
+        deterministic).
 
     Returns
     -------
@@ -166,6 +171,8 @@ def build_dag(graph: ig.Graph, method: str = "random-order", *, seed=None) -> Da
         rank = np.empty(n, dtype=np.int64)
         rank[rng.permutation(n)] = np.arange(n)
         return _orient_by_rank(graph, rank, method)
+    if method == "generator-order":
+        return _orient_by_rank(graph, np.arange(n), method)
     if method == "class-order":
         classes = graph.vs["cell_class"] if "cell_class" in graph.vs.attributes() else [None] * n
         flow = np.array([FLOW_ORDER.get(c, 1) for c in classes], dtype=np.int64)

@@ -1,14 +1,15 @@
 """The RandWire-style network every graph becomes, with level-batched execution.
 
 Architecture (Xie et al. 2019, "Exploring Randomly Wired Neural Networks"; Roberts et
-al. 2019, "Deep Connectomics Networks"): stem conv 3x3 -> BN -> ReLU, one or more DAG
-stages of ``C`` channels, ReLU, global average pool, linear classifier. A DAG node sums
-its inputs with learnable weights passed through a sigmoid, then ReLU -> 3x3 depthwise
-conv -> 1x1 pointwise conv (a depthwise-separable conv) -> BN. Nodes without inputs read
-the stage input (with stride 2 in every stage after the first); nodes without outputs
-are averaged into the stage output. ``frozen`` fixes every DAG-stage weight at its
-initial value (DCN's frozen variant; BN still normalises with batch statistics).
-``dag=None`` gives DCN's baseline: stem and classifier only.
+al. 2019, "Deep Connectomics Networks"): a stem (one or two conv 3x3 -> BN -> ReLU), one
+or more DAG stages, and a head (``pool``, ``flatten`` or ``randwire``: see
+:class:`RandWireNet`). A DAG node sums its inputs with learnable weights passed through a
+sigmoid, then ReLU -> 3x3 depthwise conv -> 1x1 pointwise conv (a depthwise-separable
+conv) -> BN. Nodes without inputs read the stage input (at the stage's stride, and with
+the stage's input width: stages may grow C, 2C, 4C); nodes without outputs are averaged
+into the stage output. ``frozen`` fixes every DAG-stage weight at its initial value
+(DCN's frozen variant; BN still normalises with batch statistics). ``dag=None`` gives
+DCN's baseline: the stem and the same head.
 
 Execution. :meth:`DagStage.forward` runs the stage as one autograd function
 (:class:`_StageFunction`) that walks the topological levels. All nodes of a level (or a
@@ -41,7 +42,7 @@ from torch import nn
 
 from topocli.training.dag import Dag
 
-__all__ = ["DagStage", "RandWireNet", "complexity"]
+__all__ = ["HEADS", "DagStage", "RandWireNet", "complexity", "feature_size"]
 
 BN_MOMENTUM = 0.1
 BN_EPS = 1e-5
@@ -141,8 +142,8 @@ def _level_backward(training, lv, p, values, invstd, r, d, buf, grad_buf, grad_x
     depthwise output ``d``: accumulates the sources' gradient rows (or ``grad_x``) and
     returns (edge, dw, pw, gamma, beta) gradient slices."""
     _, dw, pw, gamma, beta = p
-    n, c = j1 - j0, lv.channels
-    ch = slice(j0 * c, j1 * c)
+    n, c, c_in = j1 - j0, lv.channels, lv.in_channels
+    ch, ch_in = slice(j0 * c, j1 * c), slice(j0 * c_in, j1 * c_in)
     gamma, beta, invstd = gamma[ch], beta[ch], invstd[ch]
     rows = slice(lv.first + j0, lv.first + j1)
     # BN backward from the output: xhat = (out - beta) / gamma.
@@ -164,10 +165,10 @@ def _level_backward(training, lv, p, values, invstd, r, d, buf, grad_buf, grad_x
     conv_bwd = torch.ops.aten.convolution_backward
     grad_d, grad_pw, _ = conv_bwd(grad_p, d, pw[ch], None, [1, 1], [0, 0], [1, 1], False,
                                   [0, 0], n, [True, True, False])
-    grad_r, grad_dw, _ = conv_bwd(grad_d, r, dw[ch], None, [lv.stride] * 2, [1, 1], [1, 1],
-                                  False, [0, 0], n * c, [True, True, False])
+    grad_r, grad_dw, _ = conv_bwd(grad_d, r, dw[ch_in], None, [lv.stride] * 2, [1, 1],
+                                  [1, 1], False, [0, 0], n * c_in, [True, True, False])
     grad_a = torch.ops.aten.threshold_backward(grad_r, r, 0).permute(0, 2, 3, 1).reshape(
-        b, ha, wa, n, c)
+        b, ha, wa, n, c_in)
     if lv.is_input:
         if grad_x is not None:
             grad_x += grad_a.sum(3).permute(0, 3, 1, 2)
@@ -190,16 +191,22 @@ def _chunks(seq, size):
 
 
 class _Level(nn.Module):
-    """The parameters and wiring of one topological level of a stage."""
+    """The parameters and wiring of one topological level of a stage.
+
+    Nodes of the input level read the stage input (``in_channels``, which may differ from
+    ``channels`` where a stage widens, as Xie et al.'s C, 2C, 4C); every other node reads
+    ``channels``."""
 
     def __init__(self, nodes: np.ndarray, preds: list[np.ndarray], channels: int,
-                 stride: int):
+                 stride: int, in_channels: int | None = None):
         super().__init__()
         n, c = len(nodes), channels
         self.n, self.channels, self.stride = n, c, stride
         self.first = int(nodes[0])
         sources = np.unique(np.concatenate([preds[v] for v in nodes] + [np.zeros(0, int)]))
         self.is_input = len(sources) == 0
+        c_in = in_channels if self.is_input and in_channels is not None else c
+        self.in_channels = c_in
         edges = sorted((j, int(u)) for j, v in enumerate(nodes) for u in preds[v])
         rows = torch.as_tensor([j for j, _ in edges], dtype=torch.long)
         cols = torch.as_tensor([u for _, u in edges], dtype=torch.long)
@@ -211,8 +218,8 @@ class _Level(nn.Module):
         self.edge_pairs = list(zip(rows.tolist(), cols.tolist()))
         self.edge_sources = src_global           # for the per-node reference
         self.edge_weight = nn.Parameter(torch.zeros(len(rows)))   # sigmoid(0) = 0.5
-        self.dw_weight = nn.Parameter(torch.empty(n * c, 1, 3, 3))
-        self.pw_weight = nn.Parameter(torch.empty(n * c, c, 1, 1))
+        self.dw_weight = nn.Parameter(torch.empty(n * c_in, 1, 3, 3))
+        self.pw_weight = nn.Parameter(torch.empty(n * c, c_in, 1, 1))
         self.bn_weight = nn.Parameter(torch.ones(n * c))
         self.bn_bias = nn.Parameter(torch.zeros(n * c))
         self.register_buffer("running_mean", torch.zeros(n * c))
@@ -237,8 +244,8 @@ class _Level(nn.Module):
         """
         n, c = j1 - j0, self.channels
         if self.is_input:
-            b, _, h, w = x.shape
-            return x.permute(0, 2, 3, 1).unsqueeze(3).expand(b, h, w, n, c).contiguous()
+            b, c_in, h, w = x.shape
+            return x.permute(0, 2, 3, 1).unsqueeze(3).expand(b, h, w, n, c_in).contiguous()
         _, b, h, w, _ = buf.shape
         flat = buf.view(buf.shape[0], -1)
         a = flat.new_zeros(n, flat.shape[1])
@@ -258,11 +265,12 @@ class _Level(nn.Module):
         backward measured ~5x slower).
         """
         _, dw, pw, gamma, beta = p
-        b, h, w, n, c = a.shape
-        ch = slice(j0 * c, j1 * c)
+        b, h, w, n, c_in = a.shape
+        c = self.channels
+        ch, ch_in = slice(j0 * c, j1 * c), slice(j0 * c_in, j1 * c_in)
         rm, rv = self.running_mean[ch], self.running_var[ch]
-        r = F.relu(a.reshape(b, h, w, n * c).permute(0, 3, 1, 2))
-        d = F.conv2d(r, dw[ch], stride=self.stride, padding=1, groups=n * c)
+        r = F.relu(a.reshape(b, h, w, n * c_in).permute(0, 3, 1, 2))
+        d = F.conv2d(r, dw[ch_in], stride=self.stride, padding=1, groups=n * c_in)
         a = F.conv2d(d, pw[ch], groups=n)
         if self.training:
             a, _, invstd = torch.native_batch_norm(a, gamma[ch], beta[ch], rm, rv, True,
@@ -285,15 +293,20 @@ class _Level(nn.Module):
 
 
 class DagStage(nn.Module):
-    """One DAG stage: ``(B, C, H, W) -> (B, C, H', W')`` computed level by level."""
+    """One DAG stage: ``(B, C_in, H, W) -> (B, C, H', W')`` computed level by level.
+
+    ``stride`` is that of the input nodes' depthwise conv (2 halves the resolution);
+    ``in_channels`` (default ``channels``) is the width of the stage input.
+    """
 
     def __init__(self, dag: Dag, channels: int, *, stride: int = 1,
-                 chunk_bytes: int | None = CHUNK_BYTES):
+                 in_channels: int | None = None, chunk_bytes: int | None = CHUNK_BYTES):
         super().__init__()
         self.dag, self.channels, self.chunk_bytes = dag, channels, chunk_bytes
+        self.in_channels = in_channels or channels
         preds = dag.predecessors()
         self.levels = nn.ModuleList(
-            _Level(nodes, preds, channels, stride if k == 0 else 1)
+            _Level(nodes, preds, channels, stride if k == 0 else 1, self.in_channels)
             for k, nodes in enumerate(dag.levels()))
         self.register_buffer("output_index", torch.as_tensor(dag.output_nodes()),
                              persistent=False)
@@ -303,7 +316,8 @@ class DagStage(nn.Module):
         node chunk's intermediates stay in cache (``None``: whole levels)."""
         if self.chunk_bytes is None:
             return self.dag.n
-        per_node = x.shape[0] * x.shape[2] * x.shape[3] * self.channels * x.element_size()
+        per_node = (x.shape[0] * x.shape[2] * x.shape[3] * max(self.channels, self.in_channels)
+                    * x.element_size())
         return max(1, self.chunk_bytes // per_node)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -335,45 +349,109 @@ class DagStage(nn.Module):
                         term = torch.sigmoid(lv.edge_weight[e]) * node_out[u]
                         a = term if a is None else a + term
                 sl = slice(j * c, (j + 1) * c)
+                c_in = lv.in_channels
                 a = F.relu(a)
-                a = F.conv2d(a, lv.dw_weight[sl], stride=lv.stride, padding=1, groups=c)
+                a = F.conv2d(a, lv.dw_weight[j * c_in:(j + 1) * c_in], stride=lv.stride,
+                             padding=1, groups=c_in)
                 a = F.conv2d(a, lv.pw_weight[sl])
                 node_out[lv.first + j] = lv._bn(a, lv.bn_weight[sl], lv.bn_bias[sl], True, sl)
         outs = [node_out[int(v)] for v in self.dag.output_nodes()]
         return torch.stack(outs).mean(0)
 
 
+HEADS = ("pool", "flatten", "randwire")
+#: Width of Xie et al.'s head: a 1x1 conv to 1,280 channels before global pooling.
+RANDWIRE_HEAD_WIDTH = 1280
+
+
 class RandWireNet(nn.Module):
-    """Stem -> DAG stage(s) -> ReLU -> global average pool -> linear.
+    """Stem -> DAG stage(s) -> head.
+
+    Stem: one conv 3x3 + BN + ReLU (``stem_strides=(s,)``, DCN) or two, ``C/2`` then
+    ``C`` channels (``(2, 2)``: Xie et al. 2019's small regime). Stage ``s`` has
+    ``C * channel_growth**s`` channels; its input nodes run at ``stage_strides[s]``.
+    Heads (``head``):
+
+    - ``pool``: ReLU, global average pool, linear (``C`` numbers reach the classifier);
+    - ``flatten``: ReLU, flatten, linear (the DCN paper's "one conv block and a fully
+      connected layer" reading of its baseline, Roberts et al. 2019);
+    - ``randwire``: ReLU, 1x1 conv to 1,280 channels, BN, ReLU, global average pool,
+      linear (Xie et al. 2019, Table 1; kept by the DCN authors' code).
 
     Parameters
     ----------
     dag : Dag or None
-        ``None`` gives the no-graph baseline (stem and classifier only).
+        ``None`` gives the no-graph baseline: stem and the same head, so a frozen stage
+        and the baseline train the same parameters (Roberts et al. 2019).
     in_channels, num_classes : int
     channels : int
-        Channels ``C`` of the stem and of every DAG node.
+        Channels ``C`` of the stem and of the first stage's nodes.
     stages : int
-        Number of DAG stages (same DAG); every stage after the first halves the size.
+        Number of DAG stages (same DAG).
     stem_stride : int
-        Stride of the stem conv (2 halves the resolution the DAG runs at).
+        Stride of a one-conv stem (used when ``stem_strides`` is None).
     frozen : bool
         Keep every DAG-stage parameter at its initial value.
+    head : {"pool", "flatten", "randwire"}
+    input_size : (H, W)
+        Needed by the ``flatten`` head (its linear layer's width).
+    stem_strides : tuple of int, optional
+        One stride per stem conv (length 1 or 2).
+    stage_strides : tuple of int, optional
+        Stride of each stage's input nodes; default 1 for the first stage, 2 after.
+    channel_growth : int
+        Channel multiplier from one stage to the next (Xie et al.: 2).
+    head_width : int
+        Channels of the ``randwire`` head's 1x1 conv.
     """
 
     def __init__(self, dag: Dag | None, *, in_channels: int, num_classes: int,
-                 channels: int, stages: int = 1, stem_stride: int = 1, frozen: bool = False):
+                 channels: int, stages: int = 1, stem_stride: int = 1, frozen: bool = False,
+                 head: str = "pool", input_size: tuple[int, int] | None = None,
+                 stem_strides: tuple[int, ...] | None = None,
+                 stage_strides: tuple[int, ...] | None = None, channel_growth: int = 1,
+                 head_width: int = RANDWIRE_HEAD_WIDTH):
         super().__init__()
-        self.stem = nn.Sequential(
-            nn.Conv2d(in_channels, channels, 3, stride=stem_stride, padding=1, bias=False),
-            nn.BatchNorm2d(channels, eps=BN_EPS, momentum=BN_MOMENTUM), nn.ReLU())
-        self.stages = nn.ModuleList(
-            DagStage(dag, channels, stride=1 if s == 0 else 2) for s in range(stages)
-        ) if dag is not None else nn.ModuleList()
-        self.classifier = nn.Linear(channels, num_classes)
+        if head not in HEADS:
+            raise ValueError(f"unknown head {head!r}; choose one of {', '.join(HEADS)}")
+        stem_strides = tuple(stem_strides or (stem_stride,))
+        stage_strides = tuple(stage_strides or (1,) + (2,) * (stages - 1))
+        self.head_kind = head
+        widths = [max(1, channels // 2), channels] if len(stem_strides) == 2 else [channels]
+        layers, c_prev = [], in_channels
+        for width, stride in zip(widths, stem_strides):
+            layers += [nn.Conv2d(c_prev, width, 3, stride=stride, padding=1, bias=False),
+                       nn.BatchNorm2d(width, eps=BN_EPS, momentum=BN_MOMENTUM), nn.ReLU()]
+            c_prev = width
+        self.stem = nn.Sequential(*layers)
+        self.stem_strides, self.stage_strides = stem_strides, stage_strides
+        stage_list = []
+        if dag is not None:
+            for s in range(stages):
+                width = channels * channel_growth ** s
+                stage_list.append(DagStage(dag, width, stride=stage_strides[s],
+                                           in_channels=c_prev))
+                c_prev = width
+        self.stages = nn.ModuleList(stage_list)
+        self.head_conv = None
+        if head == "randwire":
+            self.head_conv = nn.Sequential(
+                nn.Conv2d(c_prev, head_width, 1, bias=False),
+                nn.BatchNorm2d(head_width, eps=BN_EPS, momentum=BN_MOMENTUM), nn.ReLU())
+            c_prev = head_width
+        if head == "flatten":
+            if input_size is None:
+                raise ValueError("the flatten head needs input_size")
+            h, w = feature_size(input_size, self.reductions())
+            c_prev = c_prev * h * w
+        self.classifier = nn.Linear(c_prev, num_classes)
         if frozen:
             for p in self.stages.parameters():
                 p.requires_grad_(False)
+
+    def reductions(self) -> tuple[int, ...]:
+        """Strides in order: stem convs, then each stage's input nodes."""
+        return self.stem_strides + tuple(stage.levels[0].stride for stage in self.stages)
 
     def forward(self, x: torch.Tensor, *, reference: bool = False,
                 channels_last: bool = False) -> torch.Tensor:
@@ -384,31 +462,49 @@ class RandWireNet(nn.Module):
         for stage in self.stages:
             x = stage.forward_reference(x, channels_last=channels_last) if reference \
                 else stage(x)
-        return self.classifier(F.relu(x).mean((2, 3)))
+        x = F.relu(x)
+        if self.head_kind == "flatten":
+            return self.classifier(x.flatten(1))
+        if self.head_conv is not None:
+            x = self.head_conv(x)
+        return self.classifier(x.mean((2, 3)))
 
 
 def _conv_out(size: int, stride: int) -> int:
     return (size + 2 - 3) // stride + 1
 
 
+def feature_size(size: tuple[int, int], strides) -> tuple[int, int]:
+    """Height and width after 3x3 convs (padding 1) with ``strides``, in order."""
+    h, w = size
+    for stride in strides:
+        h, w = _conv_out(h, stride), _conv_out(w, stride)
+    return h, w
+
+
 def complexity(model: RandWireNet, input_shape: tuple[int, int, int]) -> dict[str, int]:
     """Parameters and multiply-accumulates per image of ``model`` on ``(C, H, W)`` input.
 
-    MACs count convolutions, the classifier and the weighted input sums (one MAC per
+    MACs count convolutions, the head and the weighted input sums (one MAC per
     element per DAG edge: what the architecture needs, not the zero entries the batched
     execution multiplies). BN, ReLU, pooling and the output average are not counted.
     """
-    c_in, h, w = input_shape
-    conv = model.stem[0]
-    c = conv.out_channels
-    h, w = _conv_out(h, conv.stride[0]), _conv_out(w, conv.stride[0])
-    macs = c_in * c * 9 * h * w
+    _, h, w = input_shape
+    macs = 0
+    for conv in model.stem:
+        if isinstance(conv, nn.Conv2d):
+            h, w = _conv_out(h, conv.stride[0]), _conv_out(w, conv.stride[0])
+            macs += conv.in_channels * conv.out_channels * 9 * h * w
     for stage in model.stages:
+        c = stage.channels
         for lv in stage.levels:
             if lv.stride != 1:
                 h, w = _conv_out(h, lv.stride), _conv_out(w, lv.stride)
             macs += len(lv.rows) * c * h * w          # weighted sums (before the conv)
-            macs += lv.n * (9 * c + c * c) * h * w    # depthwise + pointwise
+            macs += lv.n * (9 * lv.in_channels + lv.in_channels * c) * h * w   # dw + pw
+    if model.head_conv is not None:
+        conv = model.head_conv[0]
+        macs += conv.in_channels * conv.out_channels * h * w
     macs += model.classifier.in_features * model.classifier.out_features
     params = sum(p.numel() for p in model.parameters())
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)

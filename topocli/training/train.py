@@ -30,9 +30,9 @@ from topocli.seeding import derive_seed
 from topocli.training.config import TrainConfig
 from topocli.training.dag import Dag, build_dag
 from topocli.training.data import Splits, load_dataset
-from topocli.training.model import RandWireNet, complexity
+from topocli.training.model import RandWireNet, complexity, feature_size
 
-__all__ = ["setup_env", "setup_model", "test_epoch", "train_epoch", "train_graph",
+__all__ = ["plan_strides", "setup_env", "setup_model", "test_epoch", "train_epoch", "train_graph",
            "train_model", "versions"]
 
 log = logging.getLogger("topocli")
@@ -67,26 +67,63 @@ def setup_env(config: TrainConfig, out_dir: str | Path | None):
         torch.set_num_threads(old_threads)
 
 
+#: Smallest feature map a preset's stride-2 reductions may leave for the last stage.
+MIN_FINAL_SIZE = 4
+
+
+def plan_strides(size: int, stem: list[int], stages: list[int], *, drop: bool
+                 ) -> tuple[list[int], list[int], list[str]]:
+    """Strides of the stem convs and the stages' input nodes for a ``size``-pixel input.
+
+    With ``drop`` (``--preset randwire-small``), stride-2 reductions are dropped from the
+    last one backwards until the last stage sees at least ``min(MIN_FINAL_SIZE, size)``
+    pixels: Xie et al.'s five reductions take 224 px to 7, but a 28-px input to 1.
+    Returns the stem strides, the stage strides and the names of dropped reductions.
+    """
+    stem, stages = list(stem), list(stages)
+    names = [f"stem conv {i + 1}" for i in range(len(stem))] + \
+        [f"stage {i + 1}" for i in range(len(stages))]
+    strides, dropped = stem + stages, []
+    target = min(MIN_FINAL_SIZE, size)
+    for i in reversed(range(len(strides))):
+        if not drop or feature_size((size, size), strides)[0] >= target:
+            break
+        if strides[i] > 1:
+            strides[i] = 1
+            dropped.append(names[i])
+    return strides[:len(stem)], strides[len(stem):], dropped[::-1]
+
+
 def setup_model(graph, config: TrainConfig, data: Splits) -> tuple[RandWireNet, Dag | None,
                                                                       dict]:
     """Graph -> DAG -> network; returns the model, the DAG (None without a graph) and its
-    complexity (params, trainable_params, macs per image)."""
+    complexity (params, trainable_params, macs per image) with the strides used."""
     dag = None
     if not config.no_graph:
         if graph is None:
             raise TopocliError("no graph given; pass a graph or use --no-graph")
         dag = build_dag(graph, config.dag, seed=derive_seed(config.seed, "dag"))
     c, h, w = data.input_shape
-    stride = config.stem_stride or (2 if min(h, w) >= 16 else 1)
-    min_size = min(h, w) // stride // 2 ** (config.stages - 1)
-    if min_size < 1:
+    stem_stride = config.stem_stride or (2 if min(h, w) >= 16 else 1)
+    stem, stages, dropped = plan_strides(
+        min(h, w), [stem_stride] * config.stem_convs,
+        [config.stage_stride] + [2] * (config.stages - 1),
+        drop=config.preset == "randwire-small")
+    if dropped:
+        log.warning("a %dx%d input is too small for every stride-2 reduction of --preset "
+                    "%s; dropped: %s", h, w, config.preset, ", ".join(dropped))
+    if min(h, w) // 2 ** sum(s == 2 for s in stem + stages) < 1:
         raise TopocliError(f"{config.stages} stages need inputs larger than {h}x{w}; "
-                           "use fewer --stages")
+                           "use fewer --stages or --stage-stride 1")
     model = RandWireNet(dag, in_channels=c, num_classes=data.num_classes,
-                        channels=config.channels, stages=config.stages, stem_stride=stride,
-                        frozen=config.frozen)
+                        channels=config.channels, stages=config.stages,
+                        stem_strides=tuple(stem), stage_strides=tuple(stages),
+                        channel_growth=config.channel_growth, head=config.head,
+                        input_size=(h, w), frozen=config.frozen)
     cx = complexity(model, data.input_shape)
-    cx["stem_stride"] = stride
+    cx.update(stem_stride=stem_stride, stem_strides=stem, stage_strides=stages,
+              dropped_reductions=dropped,
+              final_size=list(feature_size((h, w), stem + stages)))
     log.info("model: %s params (%s trainable), %.1f M MACs per image", cx["params"],
              cx["trainable_params"], cx["macs"] / 1e6)
     return model, dag, cx
@@ -201,7 +238,11 @@ def train_model(graph, config: TrainConfig, *, out_dir=None,
             "wall_time_s": train_time, "images_per_s": images / max(train_time, 1e-9),
             "epochs_run": len(curve),
             "dag": dict(dag.stats) if dag is not None else None,
-            "model": {"stem_stride": cx["stem_stride"], "input_shape": list(data.input_shape),
+            "model": {"stem_stride": cx["stem_stride"], "stem_strides": cx["stem_strides"],
+                      "stage_strides": cx["stage_strides"], "head": config.head,
+                      "dropped_reductions": cx["dropped_reductions"],
+                      "final_size": cx["final_size"],
+                      "input_shape": list(data.input_shape),
                       "num_classes": data.num_classes},
             "data": {"description": data.description, **data.sizes()},
             "graph": _graph_info(graph) if not config.no_graph else None,
