@@ -47,10 +47,13 @@ def train_options(func):
                   help="Use only this many training images.")
     @click.option("--threads", type=int, default=None,
                   help="Cap torch's CPU threads (default: torch's choice).")
+    @click.option("--device", default="auto", show_default=True,
+                  help="auto (a CUDA GPU, then Apple MPS, then the CPU), cpu, cuda, cuda:N "
+                       "or mps; a device that is not there is an error, never a fall-back.")
     @functools.wraps(func)
     def wrapper(*args, dag, dataset, data_dir, epochs, batch_size, lr, optimizer, momentum,
                 weight_decay, label_smoothing, channels, stages, frozen, no_graph,
-                val_fraction, max_train, threads, **kwargs):
+                val_fraction, max_train, threads, device, **kwargs):
         from topocli.training.config import TrainConfig
 
         config = TrainConfig(
@@ -58,7 +61,7 @@ def train_options(func):
             batch_size=batch_size, lr=lr, optimizer=optimizer, momentum=momentum,
             weight_decay=weight_decay, label_smoothing=label_smoothing, channels=channels,
             stages=stages, frozen=frozen, no_graph=no_graph, val_fraction=val_fraction,
-            max_train=max_train, threads=threads)
+            max_train=max_train, threads=threads, device=device)
         return func(*args, config=config, **kwargs)
 
     return wrapper

@@ -65,7 +65,7 @@ KIND = "sweep"
 STORE_NAME = "sweep.sqlite"
 # Execution details that may change between a sweep and its resumption (torch threads
 # do change results in the last digits, so they are part of the identity).
-_NOT_IDENTITY = ("seed", "data_dir", "checkpoint")
+_NOT_IDENTITY = ("seed", "data_dir", "checkpoint", "device")
 
 
 @dataclass
