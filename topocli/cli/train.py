@@ -22,7 +22,7 @@ PRESETS = ("dcn", "randwire-small")
 _CONFIG_OPTIONS = ("dag", "dataset", "data_dir", "epochs", "batch_size", "lr", "optimizer",
                    "momentum", "weight_decay", "label_smoothing", "channels", "stages",
                    "stem_stride", "stem_convs", "stage_stride", "channel_growth", "head",
-                   "frozen", "no_graph", "val_fraction", "max_train", "threads")
+                   "frozen", "no_graph", "val_fraction", "max_train", "threads", "device")
 
 
 def train_options(func):
@@ -80,6 +80,9 @@ def train_options(func):
                   help="Use only this many training images.")
     @click.option("--threads", type=int, default=None,
                   help="Cap torch's CPU threads (default: torch's choice).")
+    @click.option("--device", default="auto", show_default=True,
+                  help="auto (a CUDA GPU, then Apple MPS, then the CPU), cpu, cuda, cuda:N "
+                       "or mps; a device that is not there is an error, never a fall-back.")
     @functools.wraps(func)
     def wrapper(*args, preset, **kwargs):
         from topocli.training.config import config_from_preset

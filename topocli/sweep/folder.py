@@ -24,6 +24,7 @@ from topocli.fileio import write_json_atomic, write_text_atomic
 from topocli.provenance import versions
 from topocli.sweep.store import SweepStore
 from topocli.sweep.tasks import SMALL_WORLD, config_dict, graph_fingerprint
+from topocli.training.config import EXECUTION_FIELDS
 
 if TYPE_CHECKING:  # torch is imported only when a sweep trains
     from topocli.training.config import TrainConfig
@@ -33,9 +34,10 @@ __all__ = ["KIND", "STORE_NAME", "check_store", "fingerprint", "open_folder",
 
 KIND = "sweep"
 STORE_NAME = "sweep.sqlite"
-# Execution details that may change between a sweep and its resumption (torch threads
-# do change results in the last digits, so they are part of the identity).
-_NOT_IDENTITY = ("seed", "data_dir", "checkpoint")
+# Execution details that may change between a sweep and its resumption (the data folder,
+# checkpoints, the device); torch threads do change results in the last digits, so they
+# are part of the identity. The per-run seed is set per run.
+_NOT_IDENTITY = ("seed", *EXECUTION_FIELDS)
 
 
 def _graph_identity(real: ig.Graph, direction: dict | None) -> dict:

@@ -7,9 +7,13 @@ from dataclasses import dataclass
 
 from topocli.errors import TopocliError
 
-__all__ = ["HEADS", "OPTIMIZERS", "PRESETS", "TrainConfig", "config_from_preset"]
+__all__ = ["EXECUTION_FIELDS", "HEADS", "OPTIMIZERS", "PRESETS", "TrainConfig",
+           "config_from_preset"]
 
 OPTIMIZERS = ("adam", "sgd")
+#: Where and how a run executes, not what it computes: a run may be resumed with other
+#: values (on another machine, from another data folder, on another device).
+EXECUTION_FIELDS = ("data_dir", "checkpoint", "device")
 HEADS = ("pool", "flatten", "randwire")   # literal copy of model.HEADS (no torch import)
 
 #: Named sets of options (``--preset``); explicit options override them.
@@ -65,6 +69,7 @@ class TrainConfig:
     seed: int = 0                       #: init, data order and DAG order
     split_seed: int = 0                 #: train/val/test split (same for every run)
     threads: int | None = None          #: torch threads (None: leave torch's default)
+    device: str = "auto"                #: auto | cpu | cuda | cuda:N | mps (see device.py)
     val_fraction: float = 0.1
     max_train: int | None = None        #: use only this many training images
     checkpoint: bool = True             #: save/resume ``checkpoint.pt`` in the out dir
@@ -76,6 +81,10 @@ class TrainConfig:
     def from_dict(cls, data: dict) -> TrainConfig:
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
+
+    def experiment(self) -> dict:
+        """The fields that decide the result (all but :data:`EXECUTION_FIELDS`)."""
+        return {k: v for k, v in self.to_dict().items() if k not in EXECUTION_FIELDS}
 
     def replace(self, **changes) -> TrainConfig:
         return dataclasses.replace(self, **changes)
@@ -111,6 +120,8 @@ class TrainConfig:
                                  f"{', '.join(HEADS)}"),
             (self.preset is None or self.preset in PRESETS,
              f"unknown --preset {self.preset!r}; choose one of {', '.join(PRESETS)}"),
+            (_is_device_name(self.device),
+             f"unknown --device {self.device!r}; choose auto, cpu, cuda, cuda:N or mps"),
             (self.max_train is None or self.max_train >= 2, "--max-train must be >= 2"),
         ]
         for ok, message in checks:
@@ -129,3 +140,13 @@ def config_from_preset(preset: str | None, **explicit) -> TrainConfig:
         raise TopocliError(f"unknown --preset {preset!r}; choose one of {', '.join(PRESETS)}")
     values = {**PRESETS.get(preset, {}), **explicit, "preset": preset}
     return TrainConfig(**values)
+
+
+def _is_device_name(name: str) -> bool:
+    from topocli.training.device import check_device_name
+
+    try:
+        check_device_name(name)
+    except TopocliError:
+        return False
+    return True

@@ -15,6 +15,7 @@ normalised with the per-channel mean and sd of the training split.
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +53,13 @@ class Splits:
 
     def sizes(self) -> dict[str, int]:
         return {"train": len(self.y_train), "val": len(self.y_val), "test": len(self.y_test)}
+
+    def to(self, device: torch.device | str) -> Splits:
+        """The same splits with every tensor on ``device`` (moved once per run, so the
+        training loop indexes batches on the device with no host round trip)."""
+        return dataclasses.replace(self, **{
+            f.name: getattr(self, f.name).to(device) for f in dataclasses.fields(self)
+            if isinstance(getattr(self, f.name), torch.Tensor)})
 
 
 def read_idx(path: str | Path) -> np.ndarray:

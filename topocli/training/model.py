@@ -175,7 +175,7 @@ def _level_backward(training, lv, p, values, invstd, r, d, buf, grad_buf, grad_x
         grad_edges = None
     else:
         grad_a = grad_a.permute(3, 0, 1, 2, 4).reshape(n, -1)
-        e0, e1 = int(lv.crow[j0]), int(lv.crow[j1])
+        e0, e1 = lv.crow_host[j0], lv.crow_host[j1]
         src = buf.view(buf.shape[0], -1)[:lv.first]
         grad_edges = torch.sparse.sampled_addmm(
             _csr(lv.crow[j0:j1 + 1] - e0, lv.col[e0:e1], values.new_zeros(e1 - e0),
@@ -213,8 +213,13 @@ class _Level(nn.Module):
         src_global = cols.tolist()
         self.register_buffer("rows", rows, persistent=False)
         # CSR pattern of the (n, first) aggregation matrix (for the weights' gradient) and
-        # the same edges as (target row, source node) pairs for the axpy passes.
-        self.crow, self.col = _crow(rows, n), cols
+        # the same edges as (target row, source node) pairs for the axpy passes. The
+        # pattern follows the module to its device; its row offsets are also kept as
+        # Python ints, so slicing a chunk's edges never waits on the device.
+        crow = _crow(rows, n)
+        self.register_buffer("crow", crow, persistent=False)
+        self.register_buffer("col", cols, persistent=False)
+        self.crow_host = crow.tolist()
         self.edge_pairs = list(zip(rows.tolist(), cols.tolist()))
         self.edge_sources = src_global           # for the per-node reference
         self.edge_weight = nn.Parameter(torch.zeros(len(rows)))   # sigmoid(0) = 0.5
@@ -249,7 +254,7 @@ class _Level(nn.Module):
         _, b, h, w, _ = buf.shape
         flat = buf.view(buf.shape[0], -1)
         a = flat.new_zeros(n, flat.shape[1])
-        e0, e1 = int(self.crow[j0]), int(self.crow[j1])
+        e0, e1 = self.crow_host[j0], self.crow_host[j1]
         for (j, u), weight in zip(self.edge_pairs[e0:e1], values[e0:e1].tolist()):
             a[j - j0].add_(flat[u], alpha=weight)
         return a.view(n, b, h, w, c).permute(1, 2, 3, 0, 4)

@@ -30,6 +30,7 @@ from topocli.seeding import derive_seed
 from topocli.training.config import TrainConfig
 from topocli.training.dag import Dag, build_dag
 from topocli.training.data import Splits, load_dataset
+from topocli.training.device import resolve_device
 from topocli.training.model import RandWireNet, complexity, feature_size
 
 __all__ = ["plan_strides", "setup_env", "setup_model", "test_epoch", "train_epoch", "train_graph",
@@ -49,8 +50,8 @@ def setup_env(config: TrainConfig, out_dir: str | Path | None):
         out.mkdir(parents=True, exist_ok=True)
         cfg_path = out / "config.json"
         if cfg_path.exists():
-            old = json.loads(cfg_path.read_text()).get("config")
-            if old != config.to_dict():
+            old = TrainConfig.from_dict(json.loads(cfg_path.read_text()).get("config") or {})
+            if old.experiment() != config.experiment():
                 raise TopocliError(f"{out} already holds a run with another configuration; "
                                    "use a new --out folder (results are never overwritten)")
         else:
@@ -143,8 +144,9 @@ def train_epoch(model, optimizer, data: Splits, config: TrainConfig, epoch: int,
     """
     model.train()
     n, bs = len(data.y_train), config.batch_size
+    # The order is drawn on the CPU (the same on every device), then moved once.
     order = torch.randperm(n, generator=torch.Generator().manual_seed(
-        derive_seed(config.seed, "order", epoch) % 2**63))
+        derive_seed(config.seed, "order", epoch) % 2**63)).to(data.y_train.device)
     steps = n // bs + (n % bs >= 2)   # a last batch of one image cannot be batch-normed
     total_loss, correct, seen = 0.0, 0, 0
     for step in range(steps):
@@ -194,18 +196,21 @@ def _make_optimizer(model, config: TrainConfig):
 def train_model(graph, config: TrainConfig, *, out_dir=None,
                 progress: ProgressFn | None = None) -> dict:
     """Train ``graph``'s network under ``config``; see :func:`train_graph`."""
+    device = resolve_device(config.device)   # an absent device fails before any file
     with setup_env(config, out_dir) as out:
         data = load_dataset(config.dataset, config.data_dir, val_fraction=config.val_fraction,
                             split_seed=config.split_seed, max_train=config.max_train)
+        data = data.to(device)
         if config.batch_size > len(data.y_train):
             raise TopocliError(f"--batch-size {config.batch_size} is larger than the "
                                f"{len(data.y_train)} training images; use a smaller one")
         model, dag, cx = setup_model(graph, config, data)
+        model.to(device)   # initialised on the CPU, so the weights are the same everywhere
         optimizer = _make_optimizer(model, config)
         ckpt = out / "checkpoint.pt" if out is not None and config.checkpoint else None
         curve, start, train_time, images = [], 1, 0.0, 0
         if ckpt is not None and ckpt.exists():
-            state = torch.load(ckpt, weights_only=True)
+            state = torch.load(ckpt, weights_only=True, map_location=device)
             model.load_state_dict(state["model"])
             optimizer.load_state_dict(state["optimizer"])
             curve, train_time, images = state["curve"], state["train_time"], state["images"]
@@ -247,7 +252,7 @@ def train_model(graph, config: TrainConfig, *, out_dir=None,
             "data": {"description": data.description, **data.sizes()},
             "graph": _graph_info(graph) if not config.no_graph else None,
             "curve": curve, "config": config.to_dict(), "versions": versions(),
-            "threads": torch.get_num_threads(),
+            "threads": torch.get_num_threads(), "device": str(device),
         }
         if out is not None:
             write_text_atomic(out / "result.json", json.dumps(result, indent=2))
