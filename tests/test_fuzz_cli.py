@@ -87,6 +87,8 @@ def _base(command: str, root: Path, out: Path) -> list[str]:
     return {
         "graphs show": ["graphs", "show", graph],
         "graphs export": ["graphs", "export", graph, str(out / "g.graphml")],
+        "graphs make ws": ["graphs", "make", "ws", "--n", "12", "--k", "4", "--p", "0.5",
+                           "--out", str(out / "ws.graphml")],
         "analyze": ["analyze", graph, "--nulls", "2", "--lattice-nulls", "1", "--out",
                     str(out)],
         "rewire": ["rewire", graph, "--model", "er", "-n", "1", "--out", str(out)],
