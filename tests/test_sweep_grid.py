@@ -20,7 +20,8 @@ from topocli.nullmodels.grid import (
     parse_grid,
     parse_value,
 )
-from topocli.sweep import plan_sweep, run_sweep, stand_in_train
+from topocli.sweep import plan_sweep, run_sweep
+from topocli.sweep._stand_ins import stand_in_train
 
 
 def test_parse_grid_multiplies_axes_of_one_model():
