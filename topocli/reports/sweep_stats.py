@@ -316,7 +316,7 @@ def real_vs_nulls(design: SeedDesign, *, n_boot: int = 2000, n_perm: int = 2000,
                          "p_sign": _sign_flip_p(d, rng, n_perm),
                          "z": diff / sd if sd and np.isfinite(sd) and sd > 0 else math.nan,
                          "rank": rank, "of": of,
-                         "p_greater": empirical_p(real_acc, means)})
+                         "p_greater": empirical_p(real_acc, means, sidedness="greater")})
     return pd.DataFrame(rows, columns=cols)
 
 
