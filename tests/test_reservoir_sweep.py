@@ -71,6 +71,21 @@ def test_prepare_keeps_the_sweep_draw():
     assert sorted(ours.vs["neurotransmitter"]) == sorted(real.vs["neurotransmitter"])
 
 
+def test_reservoir_sweep_over_a_grid(run_cli, tmp_path):
+    """Grid points (a model's draw at given parameters) are drawn as in a training sweep."""
+    path = tmp_path / "g.graphml.gz"
+    write_graphml(_graph(), path)
+    out = tmp_path / "grid"
+    res = run_cli("train-sweep", path, "--model", "reservoir", "--families", "real",
+                  "--grid", "ws.p=0,1", "--count", "1", "--seeds", "1", "--out", out, *FAST)
+    assert res.exit_code == 0, res.output
+    graphs = pd.read_csv(out / "graphs.csv").set_index("family")
+    assert list(graphs.index) == ["real", "ws p=0", "ws p=1"]
+    assert graphs.loc["ws p=0", "p"] == 0 and graphs.loc["ws p=1", "p"] == 1
+    assert graphs.loc["ws p=0", "transitivity"] > graphs.loc["ws p=1", "transitivity"]
+    assert pd.read_csv(out / "runs.csv")["score_memory-capacity"].notna().all()
+
+
 def test_weighted_reservoir_sweep_refused(run_cli, tmp_path):
     path = tmp_path / "g.graphml.gz"
     write_graphml(_graph(), path)

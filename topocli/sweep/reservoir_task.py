@@ -27,6 +27,7 @@ import numpy as np
 from topocli.reservoir.network import reservoir_statistics
 from topocli.seeding import derive_seed
 from topocli.sweep.plan import REAL, GraphSpec
+from topocli.sweep.tasks import draw_graph
 
 __all__ = ["prepare_reservoir_graph", "reservoir_tasks", "score_reservoir_run"]
 
@@ -46,12 +47,8 @@ def prepare_reservoir_graph(spec: GraphSpec, real: Any, params: dict | None = No
     from topocli.analysis import graph_statistics
 
     start = time.perf_counter()
-    if spec.family == REAL:
-        graph = real
-    else:
-        from topocli.nullmodels import generate
-
-        graph = generate(real, spec.family, seed=spec.seed, **(params or {}))
+    graph = draw_graph(spec, real, params)
+    if spec.generator != REAL:
         _carry_transmitters(graph, real, seed=derive_seed(spec.seed, "neurotransmitter"))
     statistics = dict(graph_statistics(graph, seed=spec.statistics_seed))
     statistics.update(reservoir_statistics(graph))

@@ -29,7 +29,7 @@ from topocli.sweep.plan import REAL, GraphSpec, RunSpec
 if TYPE_CHECKING:  # torch is imported only when a sweep trains
     from topocli.training.config import TrainConfig
 
-__all__ = ["SMALL_WORLD", "config_dict", "config_for_run", "dag_edges_kept",
+__all__ = ["SMALL_WORLD", "config_dict", "config_for_run", "dag_edges_kept", "draw_graph",
            "graph_fingerprint", "graph_motifs", "prepare_graph", "prepare_item", "run_training",
            "small_world_statistics"]
 
@@ -76,6 +76,16 @@ _SMALL_WORLD_KEYS = ("sigma", "omega", "propensity", "C_r_transitivity", "C_r_av
                      "L_r", "C_l", "L_l")
 
 
+def draw_graph(spec: GraphSpec, real: Any, params: dict | None = None) -> Any:
+    """Graph ``spec`` of a sweep: the real graph itself, or a draw of its generator (a null
+    family or a grid point's model) with the spec's seed and ``params``."""
+    if spec.generator == REAL:
+        return real
+    from topocli.nullmodels import generate
+
+    return generate(real, spec.generator, seed=spec.seed, **(params or {}))
+
+
 def prepare_graph(spec: GraphSpec, real: Any, params: dict | None = None) -> dict:
     """Draw graph ``spec`` from the real graph and compute its statistics.
 
@@ -88,12 +98,7 @@ def prepare_graph(spec: GraphSpec, real: Any, params: dict | None = None) -> dic
     from topocli.analysis import graph_statistics
 
     start = time.perf_counter()
-    if spec.generator == REAL:
-        graph = real
-    else:
-        from topocli.nullmodels import generate
-
-        graph = generate(real, spec.generator, seed=spec.seed, **(params or {}))
+    graph = draw_graph(spec, real, params)
     statistics = dict(graph_statistics(graph, seed=spec.statistics_seed))
     statistics.update(small_world_statistics(graph, seed=spec.statistics_seed))
     statistics.update(graph_motifs(graph))
