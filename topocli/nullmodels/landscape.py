@@ -41,6 +41,7 @@ import numpy as np
 
 from topocli.errors import TopocliError
 from topocli.nullmodels._common import build_null, check_graph, resolve_seed, undirected_pairs
+from topocli.nullmodels.smallworld import move_far_end
 from topocli.seeding import as_rng
 
 __all__ = ["clustering_landscape", "plane_area", "ring_lattice_edges"]
@@ -75,13 +76,7 @@ def _rewire_far_ends(adj: list[set[int]], edges: list[tuple[int, int]], p: float
     for (u, v), draw in zip(edges, rng.random(len(edges))):
         if draw >= p or len(adj[u]) >= n - 1 or v not in adj[u]:
             continue
-        w = int(rng.integers(n))
-        while w == u or w in adj[u]:
-            w = int(rng.integers(n))
-        adj[u].discard(v)
-        adj[v].discard(u)
-        adj[u].add(w)
-        adj[w].add(u)
+        move_far_end(adj, u, v, rng)
 
 
 def _random_swaps(adj: list[set[int]], count: int, rng: np.random.Generator) -> None:

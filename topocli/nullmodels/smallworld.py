@@ -78,14 +78,21 @@ def _ws_edges(n: int, k: int, p: float, rng: np.random.Generator) -> list[tuple[
             v = (u + j) % n
             if draws[u] >= p or v not in adj[u] or len(adj[u]) >= n - 1:
                 continue
-            w = int(rng.integers(n))
-            while w == u or w in adj[u]:
-                w = int(rng.integers(n))
-            adj[u].discard(v)
-            adj[v].discard(u)
-            adj[u].add(w)
-            adj[w].add(u)
+            move_far_end(adj, u, v, rng)
     return [(u, v) for u in range(n) for v in adj[u] if u < v]
+
+
+def move_far_end(adj: list[set[int]], u: int, v: int, rng: np.random.Generator) -> None:
+    """The Watts-Strogatz move: edge (u, v) becomes (u, w), w uniform among the nodes
+    that are neither u nor already u's neighbours (u must have a free neighbour slot)."""
+    n = len(adj)
+    w = int(rng.integers(n))
+    while w == u or w in adj[u]:
+        w = int(rng.integers(n))
+    adj[u].discard(v)
+    adj[v].discard(u)
+    adj[u].add(w)
+    adj[w].add(u)
 
 
 def _connected_ws_edges(n: int, k: int, p: float, rng: np.random.Generator,
