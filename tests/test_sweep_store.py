@@ -119,13 +119,15 @@ def test_truncated_store_in_the_cli_is_exit_2_and_keeps_the_tables(tmp_path, run
     assert (out / "runs.csv").read_bytes() == runs_before
 
 
+# 6 runs x 1.5 s: the first sweep must still hold the folder while the second starts up
+# (imports take seconds on a loaded machine; at 0.4 s a run the first could finish first).
 _SWEEP_PROCESS = """
 import sys
 sys.path.insert(0, {tests!r})
 from topocli.errors import TopocliError
 from test_sweep import sweep
 try:
-    sweep({out!r}, jobs=1, count=1, sleep=0.4, log_dir={log!r})
+    sweep({out!r}, jobs=1, count=1, sleep=1.5, log_dir={log!r})
 except TopocliError as exc:
     print(f"topocli: error: {{exc}}", file=sys.stderr)
     sys.exit(2)
