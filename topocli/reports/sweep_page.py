@@ -17,7 +17,7 @@ import pandas as pd
 from topocli.reports import figures as fg
 from topocli.reports.folders import ResultFolder
 from topocli.reports.html import Section
-from topocli.reports.pages import Page, figure, meta_line, versions_section
+from topocli.reports.page_parts import Page, figure, meta_line, versions_section
 from topocli.reports.sweep_stats import CEILING, FLOOR
 from topocli.reports.sweep_tables import SweepTables, sweep_tables
 
