@@ -4,8 +4,9 @@
 ``topocli train-sweep --out`` into ``DIR/report/index.html`` with its PNGs (and the
 statistics as CSV) beside it. The page opens from disk with no network.
 
-Modules: :mod:`~topocli.reports.stats` (pure statistics shared by both pages),
+Modules: :mod:`~topocli.reports.stats` (pure statistics both pages use),
 :mod:`~topocli.reports.sweep_stats` (the sweep's, paired by seed),
+:mod:`~topocli.reports.sweep_correlations` (the sweep's statistics against accuracy),
 :mod:`~topocli.reports.analyze_tables` and :mod:`~topocli.reports.sweep_tables` (each
 page's numbers, computed once, no figures or HTML),
 :mod:`~topocli.reports.figures` (one PNG per function), :mod:`~topocli.reports.html` (the
