@@ -144,10 +144,11 @@ def analyze_tables(folder: ResultFolder) -> AnalyzeTables:
         metrics = metrics.assign(graph=folder.path.name)
         graphs = [folder.path.name]
     label = null_label(folder.config, nulls)
+    metrics = _with_holm_and_percentile(metrics, nulls)
     return AnalyzeTables(
-        graphs=tuple(graphs), metrics=_with_holm_and_percentile(metrics, nulls),
-        nulls=nulls, null_label=label, motifs=folder.table("motifs"),
-        class_matrix=folder.table("class_matrix"), rich_club=folder.table("rich_club"),
+        graphs=tuple(graphs), metrics=metrics, nulls=nulls, null_label=label,
+        motifs=folder.table("motifs"), class_matrix=folder.table("class_matrix"),
+        rich_club=folder.table("rich_club"),
         summary=_summary(metrics, nulls, label, folder.table("fidelity")))
 
 
@@ -222,11 +223,11 @@ def null_label(config: dict, nulls: pd.DataFrame | None) -> str:
 # ----------------------------------------------------------------------- headline
 def _summary(metrics: pd.DataFrame | None, nulls: pd.DataFrame | None, label: str,
              fidelity: pd.DataFrame | None) -> AnalyzeSummary | None:
+    """The headline facts of the first graph (``metrics`` has its ``p_holm`` already)."""
     if metrics is None or metrics.empty:
         return None
     g = metrics["graph"].iloc[0]
-    rows = metrics[metrics["graph"] == g].copy()
-    rows["p_holm"] = holm_by_graph(rows)
+    rows = metrics[metrics["graph"] == g]
     lookup = {r["statistic"]: _num(r["value"]) for _, r in rows.iterrows()}
     n_nulls = None
     if nulls is not None:
