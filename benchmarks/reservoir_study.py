@@ -7,7 +7,8 @@ family's graphs (in the task's direction: memory capacity higher is better, NRMS
 and the statistics of graphs.csv that correlate most with the per-graph score (Spearman
 over all graphs, bootstrap 95 % CI; and within the degree-preserving family alone, where
 the degree sequence is fixed). The statistics functions are the report's
-(:mod:`topocli.reports.stats`).
+(:mod:`topocli.reports.stats`, :mod:`~topocli.reports.sweep_correlations`,
+:mod:`~topocli.reports.sweep_stats`).
 
     .venv/bin/python benchmarks/reservoir_study.py SWEEP [SWEEP ...]
 """
@@ -22,6 +23,8 @@ import numpy as np
 import pandas as pd
 
 from topocli.reports import stats as st
+from topocli.reports import sweep_correlations as sc
+from topocli.reports import sweep_stats as ss
 
 LOWER_IS_BETTER = ("narma10", "mackey-glass")
 SHOWN = 6  # statistics listed per correlation table
@@ -63,7 +66,7 @@ def study(folder: Path) -> None:
             if family == "real":
                 rank = share = ""
             else:
-                r, of = st.rank_among(real, sub["acc"], higher_is_better=higher)
+                r, of = ss.rank_among(real, sub["acc"], higher_is_better=higher)
                 rank = f"{r} of {of}"
                 beats = (sub["acc"] < real) if higher else (sub["acc"] > real)
                 share = f"{100 * float(beats.mean()):.1f} %"
@@ -75,7 +78,7 @@ def study(folder: Path) -> None:
                                table[table["family"] == "degree"])):
             usable = [s for s in statistics
                       if pd.to_numeric(subset[s], errors="coerce").nunique() > 2]
-            corr = st.correlation_table(subset, usable, outcome="acc", controls=("m",),
+            corr = sc.correlation_table(subset, usable, outcome="acc", controls=("m",),
                                         n_boot=300, n_perm=300, seed=0)
             print(f"Spearman rho of the per-graph {task} with each statistic, {label} "
                   f"(n = {len(subset)}; top {SHOWN} by |rho|; partial: controlling m):\n")

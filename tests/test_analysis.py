@@ -168,8 +168,9 @@ def test_one_empirical_p_named_sidedness_and_holm_bound():
 
 
 def _summary(n_nulls: int, k: int) -> str:
+    from topocli.reports.analyze_page import summary_text
+    from topocli.reports.analyze_tables import analyze_tables
     from topocli.reports.folders import ResultFolder
-    from topocli.reports.pages import _analyze_summary
 
     metrics = pd.DataFrame({"graph": "g", "statistic": [f"s{i}" for i in range(k)],
                             "value": 1.0, "null_mean": 0.0, "null_sd": 0.1, "z": 10.0,
@@ -180,7 +181,7 @@ def _summary(n_nulls: int, k: int) -> str:
                              "null_max": 1.0, "held": [True, False], "note": ""})
     folder = ResultFolder(path=Path("x"), kind="analyze",
                           tables={"metrics": metrics, "nulls": nulls, "fidelity": fidelity})
-    return _analyze_summary(folder, metrics, nulls)
+    return summary_text(analyze_tables(folder).summary, folder.path.name)
 
 
 def test_page_headline_and_warning_use_two_over_n_plus_one():

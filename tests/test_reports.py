@@ -14,6 +14,8 @@ from test_reports_data import make_analyze_folder, make_sweep_folder
 
 from topocli.errors import TopocliError
 from topocli.reports import build_report, stats
+from topocli.reports import sweep_correlations as sc
+from topocli.reports import sweep_stats as ss
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
@@ -24,20 +26,20 @@ def test_point_estimates_match_scipy():
     x = rng.normal(size=30)
     y = x + rng.normal(size=30)
     y[4] = y[7]  # a tie
-    assert stats.correlation(x, y) == pytest.approx(sps.spearmanr(x, y)[0], abs=1e-12)
-    assert stats.correlation(x, y, method="pearson") == pytest.approx(
+    assert sc.correlation(x, y) == pytest.approx(sps.spearmanr(x, y)[0], abs=1e-12)
+    assert sc.correlation(x, y, method="pearson") == pytest.approx(
         sps.pearsonr(x, y)[0], abs=1e-12)
 
 
 def test_monotone_relation_gives_rho_one_and_small_p():
     x = np.arange(20.0)
     y = np.exp(x / 5)  # monotone, not linear
-    res = stats.bootstrap_correlation(x, y, n_boot=500, n_perm=999, seed=1)
+    res = sc.bootstrap_correlation(x, y, n_boot=500, n_perm=999, seed=1)
     assert res.estimate == pytest.approx(1.0)
     assert res.p == pytest.approx(1 / 1000)  # no permutation reaches ρ = 1
     assert res.ci_low == pytest.approx(1.0) and res.ci_high == pytest.approx(1.0)
     assert res.n == 20
-    r = stats.bootstrap_correlation(x, y, method="pearson", n_boot=500, n_perm=999, seed=1)
+    r = sc.bootstrap_correlation(x, y, method="pearson", n_boot=500, n_perm=999, seed=1)
     assert 0.8 < r.estimate < 1.0 and r.p <= 0.002
 
 
@@ -46,7 +48,7 @@ def test_independent_data_ci_covers_zero_in_most_seeds():
     for seed in range(20):
         rng = np.random.default_rng(seed)
         x, y = rng.normal(size=30), rng.normal(size=30)
-        res = stats.bootstrap_correlation(x, y, n_boot=400, n_perm=0, seed=seed)
+        res = sc.bootstrap_correlation(x, y, n_boot=400, n_perm=0, seed=seed)
         assert math.isnan(res.p)
         covered += res.ci_low <= 0 <= res.ci_high
     assert covered >= 16
@@ -56,7 +58,7 @@ def test_bootstrap_and_permutation_agree_with_scipy():
     rng = np.random.default_rng(5)
     x = rng.normal(size=25)
     y = 0.4 * x + rng.normal(size=25)
-    ours = stats.bootstrap_correlation(x, y, n_boot=4000, n_perm=4000, seed=0)
+    ours = sc.bootstrap_correlation(x, y, n_boot=4000, n_perm=4000, seed=0)
 
     def rho(a, b):
         return sps.spearmanr(a, b)[0]
@@ -93,24 +95,24 @@ def test_partial_correlation_matches_regression_residuals():
     z = rng.normal(size=(40, 2))
     x = z[:, 0] + 0.5 * rng.normal(size=40)
     y = z[:, 0] - z[:, 1] + 0.5 * rng.normal(size=40)
-    pearson = stats.partial_correlation(x, y, z, method="pearson")
+    pearson = sc.partial_correlation(x, y, z, method="pearson")
     assert pearson == pytest.approx(_residual_corr(x, y, z), abs=1e-10)
     ranks = np.column_stack([sps.rankdata(z[:, 0]), sps.rankdata(z[:, 1])])
-    spearman = stats.partial_correlation(x, y, z)
+    spearman = sc.partial_correlation(x, y, z)
     assert spearman == pytest.approx(
         _residual_corr(sps.rankdata(x), sps.rankdata(y), ranks), abs=1e-10)
     # x and y only share z: the raw correlation is large, the partial one is not
-    assert stats.correlation(x, y) > 0.4 and abs(spearman) < 0.3
+    assert sc.correlation(x, y) > 0.4 and abs(spearman) < 0.3
     # a constant covariate is dropped, not a singular matrix
     with_const = np.column_stack([z, np.ones(40)])
-    assert stats.partial_correlation(x, y, with_const) == pytest.approx(spearman)
-    boot = stats.bootstrap_correlation(x, y, covariates=z, n_boot=300, n_perm=300, seed=0)
+    assert sc.partial_correlation(x, y, with_const) == pytest.approx(spearman)
+    boot = sc.bootstrap_correlation(x, y, covariates=z, n_boot=300, n_perm=300, seed=0)
     assert boot.estimate == pytest.approx(spearman)
     assert boot.ci_low <= spearman <= boot.ci_high and 0 < boot.p <= 1
 
 
 def test_rank_percentile_and_empirical_p():
-    assert stats.rank_among(0.9, [0.95, 0.8, 0.7, 0.99]) == (3, 5)
+    assert ss.rank_among(0.9, [0.95, 0.8, 0.7, 0.99]) == (3, 5)
     assert stats.percentile_of(2.0, [1, 2, 3, 4]) == pytest.approx(37.5)
     assert stats.empirical_p(5.0, [1, 2, 6], sidedness="greater") == pytest.approx(2 / 4)
     assert stats.empirical_p(0.0, [1, 2, 6], sidedness="less") == pytest.approx(1 / 4)
@@ -124,15 +126,15 @@ def test_correlation_table_orders_and_adjusts():
     table = pd.DataFrame({"m": rng.integers(100, 120, n), "n_params": np.full(n, 5.0),
                           "noise": rng.normal(size=n), "clustering": rng.uniform(size=n)})
     table["acc"] = table["clustering"] + 0.05 * rng.normal(size=n)
-    out = stats.correlation_table(table, ["noise", "clustering", "m"], n_boot=200,
-                                  n_perm=200, seed=0)
+    out = sc.correlation_table(table, ["noise", "clustering", "m"], n_boot=200,
+                               n_perm=200, seed=0)
     assert out["statistic"].iloc[0] == "clustering"
     top = out.iloc[0]
     assert top["rho"] == pytest.approx(sps.spearmanr(table["clustering"], table["acc"])[0])
     assert top["rho_p_holm"] == pytest.approx(min(1.0, 3 * top["rho_p"]))
     assert top["controls_used"] == "m"  # n_params is constant: not a control
     assert top["partial_rho"] == pytest.approx(
-        stats.partial_correlation(table["clustering"], table["acc"], table[["m"]]))
+        sc.partial_correlation(table["clustering"], table["acc"], table[["m"]]))
     assert out.set_index("statistic").loc["m", "controls_used"] == ""
 
 
@@ -295,8 +297,8 @@ def test_partial_correlation_controls_for_dag_edges(tmp_path):
     assert corr.loc["clustering_avg_zero", "controls_used"] == "dag_edges_kept,n_params"
     table = pd.read_csv(out / "per_graph.csv")
     assert corr.loc["clustering_avg_zero", "partial_rho"] == pytest.approx(
-        stats.partial_correlation(table["clustering_avg_zero"], table["acc"],
-                                  table[["dag_edges_kept", "n_params"]]))
+        sc.partial_correlation(table["clustering_avg_zero"], table["acc"],
+                               table[["dag_edges_kept", "n_params"]]))
     fam = pd.read_csv(out / "family_accuracy.csv").set_index("family")
     ok = runs[runs["status"] == "ok"]
     per_graph = ok.groupby("graph_id").agg(family=("family", "first"),

@@ -4,13 +4,15 @@
 ``topocli train-sweep --out`` into ``DIR/report/index.html`` with its PNGs (and the
 statistics as CSV) beside it. The page opens from disk with no network.
 
-Modules: :mod:`~topocli.reports.stats` (pure statistics shared by both pages),
+Modules: :mod:`~topocli.reports.stats` (pure statistics both pages use),
 :mod:`~topocli.reports.sweep_stats` (the sweep's, paired by seed),
-:mod:`~topocli.reports.sweep_tables` (the sweep page's numbers, computed once),
+:mod:`~topocli.reports.sweep_correlations` (the sweep's statistics against accuracy),
+:mod:`~topocli.reports.analyze_tables` and :mod:`~topocli.reports.sweep_tables` (each
+page's numbers, computed once, no figures or HTML),
 :mod:`~topocli.reports.figures` (one PNG per function), :mod:`~topocli.reports.html` (the
 page), :mod:`~topocli.reports.folders` (reading result folders),
-:mod:`~topocli.reports.pages` (the shared page parts and the analyze page) and
-:mod:`~topocli.reports.sweep_page` (the sweep page).
+:mod:`~topocli.reports.page_parts` (what every page shares) and
+:mod:`~topocli.reports.analyze_page` and :mod:`~topocli.reports.sweep_page` (the pages).
 """
 
 from __future__ import annotations
@@ -72,7 +74,7 @@ def build_report(directory: str | Path, out: str | Path | None = None, *, seed: 
     Path
         ``out/index.html``.
     """
-    from topocli.reports import html, pages, sweep_page
+    from topocli.reports import analyze_page, html, sweep_page
 
     directory = Path(directory)
     folder = load_folder(directory)
@@ -84,7 +86,7 @@ def build_report(directory: str | Path, out: str | Path | None = None, *, seed: 
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
         if folder.kind == "analyze":
-            page = pages.analyze_page(folder, tmp, seed=seed)
+            page = analyze_page.analyze_page(folder, tmp, seed=seed)
         else:
             page = sweep_page.sweep_page(folder, tmp, seed=seed, resamples=resamples,
                                          metric=metric)

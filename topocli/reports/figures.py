@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import EngFormatter, MaxNLocator
 
 from topocli.reports import stats as st
+from topocli.reports import sweep_correlations as sc
 
 REAL_COLOR = "#d62728"
 _PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
@@ -435,7 +436,7 @@ def accuracy_vs_cost(per_graph: pd.DataFrame, path: Path) -> Path | None:
                        color=colors.get(fam, _PALETTE[0]), label=fam,
                        edgecolor="black" if fam == "real" else "none",
                        zorder=3 if fam == "real" else 2)
-        rho = st.correlation(x, per_graph["acc"])
+        rho = sc.correlation(x, per_graph["acc"])
         ax.set_xlabel("parameters" if col == "n_params" else "MACs per image")
         ax.set_ylabel("accuracy (mean over seeds)")
         ax.set_title(f"Accuracy vs {'parameters' if col == 'n_params' else 'MACs'}"

@@ -15,9 +15,10 @@ import numpy as np
 import pandas as pd
 
 from topocli.reports import figures as fg
+from topocli.reports import sweep_stats as ss
 from topocli.reports.folders import ResultFolder
 from topocli.reports.html import Section
-from topocli.reports.pages import Page, figure, meta_line, versions_section
+from topocli.reports.page_parts import Page, figure, meta_line, versions_section
 from topocli.reports.sweep_stats import CEILING, FLOOR
 from topocli.reports.sweep_tables import SweepTables, sweep_tables
 
@@ -383,9 +384,7 @@ def _summary(t: SweepTables) -> str:
     reals = table[table["family"] == "real"]
     if len(reals) == 1 and vs is not None and len(vs):
         acc = float(reals["acc"].iloc[0])
-        from topocli.reports.stats import rank_among
-
-        rank, of = rank_among(acc, table.loc[table["family"] != "real", "acc"])
+        rank, of = ss.rank_among(acc, table.loc[table["family"] != "real", "acc"])
         n_seeds = int(reals["n_seeds"].iloc[0])
         text = (f"The real connectome ranks {_ordinal(rank)} of {of} graphs by {label} "
                 f"({acc:.3f}, mean over {n_seeds} seed{'s' if n_seeds != 1 else ''})")

@@ -43,8 +43,8 @@ from scipy import stats as sps
 from topocli.seeding import as_rng
 
 __all__ = ["CEILING", "FLOOR", "SeedDesign", "family_comparisons", "family_table", "graph_accuracy",
-           "power_summary", "real_vs_nulls", "seed_design", "standardized_regression",
-           "sweet_spot"]
+           "power_summary", "rank_among", "real_vs_nulls", "seed_design",
+           "standardized_regression", "sweet_spot"]
 
 #: Accuracy from which a sweep is called "at the ceiling": graphs differ by a few test
 #: images at most, and the differences between them are mostly seed noise.
@@ -257,6 +257,14 @@ def _sign_flip_p(d: np.ndarray, rng: np.random.Generator, n_perm: int) -> float:
     return float((1 + hits) / (1 + n_perm))
 
 
+def rank_among(value: float, others, *, higher_is_better: bool = True) -> tuple[int, int]:
+    """Competition rank of ``value`` among ``others`` plus itself (1 = best): (rank, of)."""
+    o = np.asarray(others, dtype=float)
+    o = o[np.isfinite(o)]
+    better = np.sum(o > value) if higher_is_better else np.sum(o < value)
+    return int(better) + 1, len(o) + 1
+
+
 def real_vs_nulls(design: SeedDesign, *, n_boot: int = 2000, n_perm: int = 2000,
                   seed=0) -> pd.DataFrame:
     """Each real graph against each null family of its own reference, paired by seed.
@@ -272,7 +280,7 @@ def real_vs_nulls(design: SeedDesign, *, n_boot: int = 2000, n_perm: int = 2000,
     Columns reference, family, n_graphs, n_seeds, real_acc, family_mean, diff, ci_low,
     ci_high, p_sign, z, rank, of, p_greater.
     """
-    from topocli.reports.stats import empirical_p, rank_among
+    from topocli.reports.stats import empirical_p
 
     rng = as_rng(seed)
     cols = ["reference", "family", "n_graphs", "n_seeds", "real_acc", "family_mean", "diff",

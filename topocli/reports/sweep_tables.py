@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from topocli.reports import stats as st
+from topocli.reports import sweep_correlations as sc
 from topocli.reports import sweep_stats as ss
 
 __all__ = ["CLUSTERING", "EDGE_COLUMNS", "PATH_LENGTH", "SweepTables", "edge_column",
@@ -221,7 +222,7 @@ def sweep_tables(graphs: pd.DataFrame | None, runs: pd.DataFrame | None, *,
     usable = [s for s in out.statistics if s in table]
     controls = _controls(table, out.edge_col)
     if usable and len(table) >= 4:
-        out.correlations = st.correlation_table(table, usable, controls=controls,
+        out.correlations = sc.correlation_table(table, usable, controls=controls,
                                                 n_boot=resamples, n_perm=resamples,
                                                 seed=draw())
         ranked = [s for s in out.correlations["statistic"]

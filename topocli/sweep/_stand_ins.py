@@ -13,17 +13,22 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from topocli.seeding import derive_seed
 from topocli.sweep import tasks
 from topocli.sweep.plan import REAL, GraphSpec
 from topocli.sweep.tasks import config_dict, graph_fingerprint
 
+if TYPE_CHECKING:
+    import igraph as ig
+
+    from topocli.training.config import TrainConfig
+
 __all__: list[str] = []  # private: import the names explicitly
 
 
-def stand_in_prepare(spec: GraphSpec, real: Any, params: dict | None = None) -> dict:
+def stand_in_prepare(spec: GraphSpec, real: ig.Graph, params: dict | None = None) -> dict:
     """A fast stand-in for :func:`prepare_graph`: a random relabelling of the real graph and
     three cheap statistics (for tests of the machinery, not for science)."""
     import numpy as np
@@ -47,7 +52,7 @@ def stand_in_prepare(spec: GraphSpec, real: Any, params: dict | None = None) -> 
 
 
 
-def stand_in_train(graph: Any, config: Any, *, sleep: float = 0.0, epochs: int = 2,
+def stand_in_train(graph: ig.Graph, config: TrainConfig, *, sleep: float = 0.0, epochs: int = 2,
                    fail_runs: tuple[str, ...] = (), fail_once_dir: str | None = None,
                    log_dir: str | None = None) -> dict:
     """A deterministic fake of ``train_graph``: numbers from the graph and the seed only.
@@ -57,7 +62,7 @@ def stand_in_train(graph: Any, config: Any, *, sleep: float = 0.0, epochs: int =
     ``log_dir`` gets one file per execution named ``<run_id>.<pid>.<ns>`` (tests count
     executions and find worker pids there).
     """
-    seed = config["seed"] if isinstance(config, dict) else config.seed
+    seed = config.seed
     run_id = tasks.CURRENT_RUN or "unknown"
     if log_dir:
         Path(log_dir, f"{run_id}.{os.getpid()}.{time.time_ns()}").touch()

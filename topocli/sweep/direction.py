@@ -15,16 +15,18 @@ cannot be, so that combination is refused before anything is planned.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict
 
 from topocli.errors import TopocliError
 from topocli.graphs import undirected_view
 
 if TYPE_CHECKING:
+    import igraph as ig
+
     from topocli.training.config import TrainConfig
 
-__all__ = ["DIRECTIONLESS_DAGS", "UNDIRECTED_FAMILIES", "check_dag_families", "dag_method",
-           "graph_for_dag"]
+__all__ = ["DIRECTIONLESS_DAGS", "UNDIRECTED_FAMILIES", "DagForm", "check_dag_families",
+           "dag_method", "graph_for_dag"]
 
 #: DAG methods that orient edges by a node ranking and so ignore the graph's directions.
 DIRECTIONLESS_DAGS = ("random-order", "generator-order", "class-order")
@@ -33,12 +35,23 @@ UNDIRECTED_FAMILIES = ("ws", "ba", "landscape")
 _DEFAULT_DAG = "random-order"  # TrainConfig's default
 
 
+class DagForm(TypedDict):
+    """Which form of the source a sweep trains, and why (:func:`graph_for_dag`; in
+    config.json, the reason among the notes and the rest in the identity)."""
+
+    directed: bool          # the graph the sweep uses
+    dag: str
+    source_directed: bool
+    source_m: int           # edges (arcs) of the source as loaded
+    reason: str             # one sentence, for config.json and the plan line
+
+
 def dag_method(config: TrainConfig) -> str:
     """The ``--dag`` method of ``config``, default random-order."""
     return str(config.dag) if config.dag else _DEFAULT_DAG
 
 
-def check_dag_families(families: list[str], dag: str, graph: Any) -> None:
+def check_dag_families(families: list[str], dag: str, graph: ig.Graph) -> None:
     """Refuse a sweep whose runs could not all work with ``dag`` (before planning).
 
     Raises
@@ -62,14 +75,14 @@ def check_dag_families(families: list[str], dag: str, graph: Any) -> None:
                            "--dag random-order")
 
 
-def graph_for_dag(graph: Any, dag: str) -> tuple[Any, dict]:
+def graph_for_dag(graph: ig.Graph, dag: str) -> tuple[ig.Graph, DagForm]:
     """The real graph the sweep trains and draws its nulls from, and how it was chosen.
 
     Returns
     -------
     graph : igraph.Graph
         The undirected view of ``graph`` when ``dag`` ignores directions, else ``graph``.
-    info : dict
+    info : DagForm
         ``directed`` (of the returned graph), ``dag``, ``source_directed``, ``source_m``
         and ``reason`` (one sentence, for config.json and the plan line).
     """

@@ -20,11 +20,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING
 
 from topocli.errors import TopocliError
 from topocli.progress import ProgressFn, format_seconds, report
 from topocli.system import cpu_count
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 __all__ = ["Progress", "cpu_count", "dask_client", "execute", "format_seconds",
            "threads_per_run"]
@@ -50,7 +53,7 @@ def threads_per_run(jobs: int, scheduler: str | None, requested: int | None) -> 
 
 
 @contextmanager
-def dask_client(address: str) -> Iterator[Any]:
+def dask_client(address: str) -> Iterator[Client]:
     """A ``distributed.Client`` on ``address``; a one-line error if it cannot connect."""
     try:
         from distributed import Client

@@ -27,6 +27,7 @@ from topocli.sweep.tasks import SMALL_WORLD, config_dict, graph_fingerprint
 from topocli.training.config import EXECUTION_FIELDS
 
 if TYPE_CHECKING:  # torch is imported only when a sweep trains
+    from topocli.sweep.direction import DagForm
     from topocli.training.config import TrainConfig
 
 __all__ = ["KIND", "STORE_NAME", "check_store", "fingerprint", "open_folder",
@@ -40,7 +41,7 @@ STORE_NAME = "sweep.sqlite"
 _NOT_IDENTITY = ("seed", *EXECUTION_FIELDS)
 
 
-def _graph_identity(real: ig.Graph, direction: dict | None) -> dict:
+def _graph_identity(real: ig.Graph, direction: DagForm | None) -> dict:
     source = str(real["source"]) if "source" in real.attributes() else "graph"
     view = real["view"] if "view" in real.attributes() else None
     direction = direction or {"directed": real.is_directed()}
@@ -53,8 +54,9 @@ def _graph_identity(real: ig.Graph, direction: dict | None) -> dict:
 def sweep_identity(real: ig.Graph | dict[str, ig.Graph], families: list[str], *, count: int,
                    seeds: int, seed: int, config: TrainConfig | None,
                    null_params: dict | None, train_fn: Callable | None,
-                   prepare_fn: Callable | None = None, direction: dict | None = None,
-                   grid: dict | None = None) -> dict:
+                   prepare_fn: Callable | None = None,
+                   direction: DagForm | dict[str, DagForm] | None = None,
+                   grid: dict[str, dict[str, tuple[object, ...]]] | None = None) -> dict:
     """Everything that decides the sweep's results (not how or where it executes).
 
     ``real`` is the graph as the sweep uses it (after

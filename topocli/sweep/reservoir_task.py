@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -29,10 +29,16 @@ from topocli.seeding import derive_seed
 from topocli.sweep.plan import REAL, GraphSpec
 from topocli.sweep.tasks import draw_graph
 
+if TYPE_CHECKING:
+    import igraph as ig
+
+    from topocli.reservoir import ReservoirConfig
+    from topocli.training.config import TrainConfig
+
 __all__ = ["prepare_reservoir_graph", "reservoir_tasks", "score_reservoir_run"]
 
 
-def reservoir_tasks(reservoir: Any) -> dict:
+def reservoir_tasks(reservoir: ReservoirConfig) -> dict:
     """``run_sweep`` keyword arguments that make a sweep score reservoirs under the
     :class:`~topocli.reservoir.ReservoirConfig` ``reservoir`` (its seed is the run's)."""
     from functools import partial
@@ -42,7 +48,8 @@ def reservoir_tasks(reservoir: Any) -> dict:
             "prepare_fn": prepare_reservoir_graph}
 
 
-def prepare_reservoir_graph(spec: GraphSpec, real: Any, params: dict | None = None) -> dict:
+def prepare_reservoir_graph(spec: GraphSpec, real: ig.Graph,
+                            params: dict | None = None) -> dict:
     """Draw graph ``spec`` (as the sweep always does) and compute its reservoir row."""
     from topocli.analysis import graph_statistics
 
@@ -61,7 +68,7 @@ def prepare_reservoir_graph(spec: GraphSpec, real: Any, params: dict | None = No
             "prepared_s": time.perf_counter() - start}
 
 
-def _carry_transmitters(graph: Any, real: Any, *, seed: int) -> None:
+def _carry_transmitters(graph: ig.Graph, real: ig.Graph, *, seed: int) -> None:
     """Give a null without transmitter data the real graph's, in a seeded random order."""
     if "neurotransmitter" in graph.vs.attributes() or \
             "neurotransmitter" not in real.vs.attributes() or graph.vcount() != real.vcount():
@@ -71,7 +78,7 @@ def _carry_transmitters(graph: Any, real: Any, *, seed: int) -> None:
     graph.vs["neurotransmitter"] = [source[i] for i in order]
 
 
-def score_reservoir_run(graph: Any, config: Any, **reservoir: Any) -> dict:
+def score_reservoir_run(graph: ig.Graph, config: TrainConfig, **reservoir: object) -> dict:
     """Score ``graph`` as a reservoir with the run's seed (``config.seed``).
 
     ``reservoir`` holds :class:`topocli.reservoir.ReservoirConfig` fields (as from its
@@ -80,8 +87,7 @@ def score_reservoir_run(graph: Any, config: Any, **reservoir: Any) -> dict:
     """
     from topocli.reservoir import ReservoirConfig, score_reservoir
 
-    seed = config["seed"] if isinstance(config, dict) else config.seed
-    reservoir_config = ReservoirConfig.from_dict({**reservoir, "seed": int(seed)})
+    reservoir_config = ReservoirConfig.from_dict({**reservoir, "seed": int(config.seed)})
     result = score_reservoir(graph, reservoir_config)
     for task in result["details"].values():
         task.pop("per_delay", None)  # 279 numbers a run: in `topocli reservoir` only

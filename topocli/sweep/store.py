@@ -31,9 +31,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from topocli.errors import TopocliError
+
+if TYPE_CHECKING:
+    import igraph as ig
 
 __all__ = ["SCHEMA_VERSION", "SweepStore", "graph_from_data", "graph_to_data"]
 
@@ -70,7 +73,7 @@ CREATE TABLE IF NOT EXISTS runs (
 
 
 # ------------------------------------------------------------------ graphs as data
-def graph_to_data(graph: Any) -> bytes:
+def graph_to_data(graph: ig.Graph) -> bytes:
     """``graph`` as gzipped JSON: directedness, the edge array and every attribute.
 
     Exact for the attribute types topocli uses (str, int, float, bool, None): the graph
@@ -85,7 +88,7 @@ def graph_to_data(graph: Any) -> bytes:
     return gzip.compress(_dumps(doc, separators=(",", ":")).encode(), mtime=0)
 
 
-def graph_from_data(data: bytes) -> Any:
+def graph_from_data(data: bytes) -> ig.Graph:
     """The ``igraph.Graph`` stored by :func:`graph_to_data` (parsed, never executed)."""
     import igraph as ig
 
@@ -215,7 +218,7 @@ class SweepStore:
 
     # ---------------------------------------------------------------- graphs
     def add_graph(self, *, graph_id: str, family: str, index: int, seed: int, params: dict,
-                  file: str, graph: Any, statistics: dict, prepared_s: float) -> None:
+                  file: str, graph: ig.Graph, statistics: dict, prepared_s: float) -> None:
         """Insert a prepared graph (idempotent: a second insert of the same id is ignored)."""
         with self._transaction():
             self.db.execute(
@@ -228,7 +231,7 @@ class SweepStore:
         with self._guard():
             return {r[0] for r in self.db.execute("SELECT graph_id FROM graphs")}
 
-    def load_graph(self, graph_id: str) -> Any:
+    def load_graph(self, graph_id: str) -> ig.Graph:
         with self._guard():
             row = self.db.execute("SELECT graph_json_gz FROM graphs WHERE graph_id = ?",
                                   (graph_id,)).fetchone()

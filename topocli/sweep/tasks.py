@@ -27,6 +27,8 @@ from topocli.seeding import derive_seed
 from topocli.sweep.plan import REAL, GraphSpec, RunSpec
 
 if TYPE_CHECKING:  # torch is imported only when a sweep trains
+    import igraph as ig
+
     from topocli.training.config import TrainConfig
 
 __all__ = ["SMALL_WORLD", "config_dict", "config_for_run", "dag_edges_kept", "draw_graph",
@@ -57,7 +59,7 @@ def config_dict(config: TrainConfig) -> dict:
     return dict(config.to_dict())
 
 
-def graph_fingerprint(graph: Any) -> str:
+def graph_fingerprint(graph: ig.Graph) -> str:
     """A short hash of a graph's node names and edges (identifies a graph's content)."""
     h = hashlib.sha256()
     names = graph.vs["name"] if "name" in graph.vs.attributes() else range(graph.vcount())
@@ -76,7 +78,7 @@ _SMALL_WORLD_KEYS = ("sigma", "omega", "propensity", "C_r_transitivity", "C_r_av
                      "L_r", "C_l", "L_l")
 
 
-def draw_graph(spec: GraphSpec, real: Any, params: dict | None = None) -> Any:
+def draw_graph(spec: GraphSpec, real: ig.Graph, params: dict | None = None) -> ig.Graph:
     """Graph ``spec`` of a sweep: the real graph itself, or a draw of its generator (a null
     family or a grid point's model) with the spec's seed and ``params``."""
     if spec.generator == REAL:
@@ -86,7 +88,7 @@ def draw_graph(spec: GraphSpec, real: Any, params: dict | None = None) -> Any:
     return generate(real, spec.generator, seed=spec.seed, **(params or {}))
 
 
-def prepare_graph(spec: GraphSpec, real: Any, params: dict | None = None) -> dict:
+def prepare_graph(spec: GraphSpec, real: ig.Graph, params: dict | None = None) -> dict:
     """Draw graph ``spec`` from the real graph and compute its statistics.
 
     Statistics: :func:`topocli.analysis.graph_statistics`, the small-world indices
@@ -108,7 +110,7 @@ def prepare_graph(spec: GraphSpec, real: Any, params: dict | None = None) -> dic
             "prepared_s": time.perf_counter() - start}
 
 
-def small_world_statistics(graph: Any, *, seed: int) -> dict[str, float]:
+def small_world_statistics(graph: ig.Graph, *, seed: int) -> dict[str, float]:
     """sigma, omega, propensity and their references (NaN where they are undefined).
 
     Computed on the undirected version against :data:`SMALL_WORLD` degree-preserving and
@@ -124,7 +126,7 @@ def small_world_statistics(graph: Any, *, seed: int) -> dict[str, float]:
     return {k: float(values.get(k, float("nan"))) for k in _SMALL_WORLD_KEYS}
 
 
-def graph_motifs(graph: Any) -> dict[str, float]:
+def graph_motifs(graph: ig.Graph) -> dict[str, float]:
     """The motif census as ``motif3:<class>`` and ``motif4:<class>`` counts.
 
     3-node: the 13 connected directed classes (MAN codes) of a directed graph, open triads
@@ -145,7 +147,7 @@ def graph_motifs(graph: Any) -> dict[str, float]:
     return out
 
 
-def dag_edges_kept(graph: Any, method: str) -> int | None:
+def dag_edges_kept(graph: ig.Graph, method: str) -> int | None:
     """Edges the DAG of ``graph`` keeps under ``--dag method`` (None if it has no DAG).
 
     The count does not depend on the training seed: ``random-order`` and ``class-order``
@@ -160,7 +162,7 @@ def dag_edges_kept(graph: Any, method: str) -> int | None:
         return None
 
 
-def prepare_item(prepare_fn: Callable | None, spec: GraphSpec, real: Any,
+def prepare_item(prepare_fn: Callable | None, spec: GraphSpec, real: ig.Graph,
                  params: dict | None) -> dict:
     """Run ``prepare_fn`` (default :func:`prepare_graph`) and serialise its graph.
 
@@ -184,7 +186,7 @@ def prepare_item(prepare_fn: Callable | None, spec: GraphSpec, real: Any,
     return result
 
 
-def run_training(spec: RunSpec, graph: Any, config: TrainConfig, threads: int | None,
+def run_training(spec: RunSpec, graph: ig.Graph, config: TrainConfig, threads: int | None,
                  train_fn: Callable | None = None) -> dict:
     """Train ``graph`` with the run's seed; never raises (failures are returned)."""
     global CURRENT_RUN
