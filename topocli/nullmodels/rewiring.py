@@ -17,7 +17,8 @@ chain needs (igraph's ``Graph.rewire`` counts the same way).
 Speed: each chain runs its trials in a compiled loop (numba, ``_swap_kernel``) over
 draws made with numpy from its own generator (its own seed), a chunk at a time, so null
 ``i`` is the same whether it is made alone, among 1000 or in another process. 1000 nulls
-of Varshney's connectome (22,870 trials each) take about a second.
+of Varshney's connectome (22,870 trials each) take 2-3 s on a shared 2-core machine
+(``benchmarks/bench_rewire.py``); a chain holds one n*n byte adjacency at a time.
 
 References
 ----------
