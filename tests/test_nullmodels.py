@@ -208,8 +208,9 @@ def test_compiled_chain_equals_plain_python_reference(case):
         assert accepted > 0
 
 
-# Nulls of the bundled connectome made by the lockstep numpy implementation (issue 11,
-# before the compiled chain): the same seeds still give the same nulls, bit for bit.
+# Nulls of the bundled connectome made before the chain was compiled (issue 11: numpy
+# lockstep batches, and a plain Python loop for fewer than 64 nulls, as here; both gave
+# the same nulls): the same seeds still give the same nulls, bit for bit.
 _PINNED = [
     ({}, {"keep_mutual": True}, "9daa3dd7118aacb0", [1675, 1677, 1665]),
     ({}, {"keep_mutual": False}, "7a0919e60b87ac55", [2385, 2360, 2405]),
