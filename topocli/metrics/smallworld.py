@@ -94,7 +94,7 @@ def small_world(graph: ig.Graph, *, nrand: int = 10, nlattice: int = 10,
     from topocli.metrics._nullsource import draw
 
     g = undirected(graph)
-    # one lockstep batch each (topocli.nullmodels.generate_many)
+    # one batch each: a compiled swap chain per null (topocli.nullmodels.generate_many)
     rand = draw(g, "degree", nrand, seed=seed, jobs=jobs, swaps_per_edge=swaps_per_edge,
                 connected=connected) if nrand else []
     latt = draw(g, "lattice", nlattice, seed=seed, jobs=jobs,

@@ -14,12 +14,11 @@ undirected) are preserved exactly. Every trial counts towards the budget of
 ``swaps_per_edge * m`` trials, accepted or not, which the uniform-sampling argument of the
 chain needs (igraph's ``Graph.rewire`` counts the same way).
 
-Speed: many nulls of the same graph run *in lockstep*: step ``t`` performs trial ``t`` of
-every chain at once with numpy on a dense adjacency tensor (chains x n x n booleans).
-Each chain draws from its own generator (its own seed), so null ``i`` is identical whether
-it is made alone, in a batch of 1000 or in another process. A single chain runs a plain
-Python loop over the same draws (same result; numpy calls on length-1 arrays would be
-slower).
+Speed: each chain runs its trials in a compiled loop (numba, ``_swap_kernel``) over
+draws made with numpy from its own generator (its own seed), a chunk at a time, so null
+``i`` is the same whether it is made alone, among 1000 or in another process. 1000 nulls
+of Varshney's connectome (22,870 trials each) take 2-3 s on a shared 2-core machine
+(``benchmarks/bench_rewire.py``); a chain holds one n*n byte adjacency at a time.
 
 References
 ----------
@@ -48,10 +47,7 @@ __all__ = ["SwapResult", "degree_preserving_edge_arrays", "degree_preserving_rew
            "in_out_rewire", "lattice_attempts", "lattice_reference", "ring_lattice_cost"]
 
 _CHUNK = 2048                 # trials drawn per generator call
-_RING_TABLE_MAX_N = 2000      # largest n whose pairwise ring distances are tabulated
-_ADJ_BUDGET = 96 * 2**20      # bytes of dense adjacency per lockstep batch
-_MAX_BATCH = 512              # chains per lockstep batch (larger batches leave the cache)
-_LOCKSTEP_MIN = 64            # fewer chains than this run one by one
+_NONE = np.empty(0, dtype=np.int64)   # "no coins" / "no ring order" for the kernel
 
 
 @dataclass
@@ -177,205 +173,63 @@ def _has_valid_swap(u: _Units, directed: bool) -> bool:
     return False
 
 
-def _draws(rng: np.random.Generator, steps: int, n_single: int, n_pairs: int) -> tuple:
-    """Trial draws: a first unit, a second unit of the same kind, and a flip for pairs."""
+def _raw_draws(rng: np.random.Generator, steps: int, n_single: int, n_pairs: int) -> tuple:
+    """One chunk's generator calls, in the order they consume the chain's stream.
+
+    ``first``: the first unit (uniform over all units). ``second``: the second unit, drawn
+    below ``m - 1`` and shifted past the first when there is one kind of unit, else a float
+    in [0, 1) that the kernel scales to the first unit's kind. ``coin``: the flip of a
+    pair's ends (``_NONE`` without pairs). How they become a trial: ``_swap_kernel``.
+    """
     m = n_single + n_pairs
-    e1 = rng.integers(0, m, size=steps)
+    first = rng.integers(0, m, size=steps)
     if n_single == 0 or n_pairs == 0:
         # One kind of unit: the plain chain's draws (kept so its nulls stay reproducible).
-        e2 = rng.integers(0, m - 1, size=steps)
-        e2 += e2 >= e1                   # uniform over the other m - 1 units
-        flip = np.zeros(steps, dtype=bool) if n_pairs == 0 else \
-            rng.integers(0, 2, size=steps) == 1
-        return e1, e2, flip
-    is_pair = e1 >= n_single
-    size = np.where(is_pair, n_pairs, n_single)
-    base = np.where(is_pair, n_single, 0)
-    e2 = (rng.random(steps) * (size - 1)).astype(np.int64)
-    e2 += e2 >= e1 - base                # uniform over the other units of e1's kind
-    e2 = np.where(size > 1, e2 + base, e1)   # a kind with one unit: e2 = e1 is refused
-    flip = (rng.integers(0, 2, size=steps) == 1) & is_pair
-    return e1, e2, flip
+        second = rng.integers(0, m - 1, size=steps)
+    else:
+        second = rng.random(steps)
+    coin = rng.integers(0, 2, size=steps) if n_pairs else _NONE
+    return first, second, coin
 
 
-def _components_ok(src: np.ndarray, dst: np.ndarray, n: int) -> np.ndarray:
-    """For each chain (rows of src/dst), whether its graph is (weakly) connected."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    chains = src.shape[0]
-    offset = (np.arange(chains) * n)[:, None]
-    rows, cols = (src + offset).ravel(), (dst + offset).ravel()
-    size = chains * n
-    mat = coo_matrix((np.ones(rows.size, dtype=np.int8), (rows, cols)), shape=(size, size))
-    _, labels = connected_components(mat.tocsr(), directed=True, connection="weak")
-    labels = labels.reshape(chains, n)
-    return labels.min(axis=1) == labels.max(axis=1)
+def _adjacency(src: np.ndarray, dst: np.ndarray, n: int, symmetric: bool) -> np.ndarray:
+    """n*n bytes, 1 at ``u * n + v`` for every unit ``u -> v`` (and ``v -> u`` if symmetric)."""
+    adj = np.zeros(n * n, dtype=np.uint8)
+    adj[src * n + dst] = 1
+    if symmetric:
+        adj[dst * n + src] = 1
+    return adj
 
 
-def _run_lockstep(u: _Units, n: int, rngs: list[np.random.Generator],
-                  trials: int, orders: np.ndarray | None, window: int | None,
-                  progress: Callable[[int], None] | None) -> tuple:
-    """Run ``len(rngs)`` swap chains in lockstep; see the module docstring.
+def _run_chain(u: _Units, n: int, rng: np.random.Generator, trials: int,
+               order: np.ndarray | None, window: int | None) -> tuple[np.ndarray, int]:
+    """One chain: ``trials`` trials in chunks of draws; returns its units (m, 2) and the
+    accepted count. With ``window``, every ``window`` trials the graph's connectivity is
+    checked and a window that disconnected it is undone."""
+    from topocli.nullmodels._swap_kernel import swap_trials, weakly_connected
 
-    Returns the unit arrays (chains, units, 2) and accepted swaps per chain.
-    """
-    edges0, ns = u.units, u.n_single
-    chains = len(rngs)
-    m = len(edges0)
-    nn = n * n
-    ends = np.tile(edges0.ravel(), chains)
-    off_e = (np.arange(chains, dtype=np.int64) * 2 * m)[None, :]
-    off_nn = np.arange(chains, dtype=np.int64) * nn
-    adj = np.zeros(chains * nn, dtype=bool)
-    view = adj.reshape(chains, nn)
-
-    sym = u.symmetric_from
-
-    def fill(r, pairs: np.ndarray) -> None:
-        view[r, pairs[:, 0] * n + pairs[:, 1]] = True
-        view[r, pairs[sym:, 1] * n + pairs[sym:, 0]] = True
-
-    def rebuild(rows: np.ndarray) -> None:
-        for r in rows:
-            view[r] = False
-            fill(r, ends[2 * r * m:2 * (r + 1) * m].reshape(m, 2))
-
-    fill(slice(None), edges0)
-    # Ring positions, flat by (chain, vertex): position of v in chain k is pos[k * n + v].
-    pos = orders.ravel() if orders is not None else None
-    off_n = np.arange(chains, dtype=np.int64) * n
-    accepted = np.zeros(chains, dtype=np.int64)
-    snapshot = (ends.copy(), accepted.copy()) if window else None
-    done = 0
-    while done < trials:
-        steps = min(_CHUNK, trials - done)
-        if window:
-            steps = min(steps, window - done % window)
-        draws = [_draws(r, steps, ns, m - ns) for r in rngs]
-        e1 = np.stack([d[0] for d in draws], axis=1)
-        e2 = np.stack([d[1] for d in draws], axis=1)
-        f = np.stack([d[2] for d in draws], axis=1).astype(np.int64)
-        # (steps, 4, chains): flat positions of a, b, c, d (c/d swapped where flipped).
-        where = np.stack([2 * e1, 2 * e1 + 1, 2 * e2 + f, 2 * e2 + 1 - f], axis=1) + off_e[:, None]
-        for t in range(steps):
-            w = where[t]
-            a, b, c, d = ends[w]
-            ok = (a != c) & (b != d) & (a != d) & (b != c)
-            kad = off_nn + a * n + d
-            kcb = off_nn + c * n + b
-            ok &= ~(adj[kad] | adj[kcb])
-            if pos is not None:
-                pa, pb = pos[a + off_n], pos[b + off_n]
-                pc, pd = pos[c + off_n], pos[d + off_n]
-                ok &= (_ring(pa, pb, n) + _ring(pc, pd, n)) >= (_ring(pa, pd, n) + _ring(pc, pb, n))
-            idx = np.flatnonzero(ok)
-            if idx.size == 0:
-                continue
-            a, b, c, d, o = a[idx], b[idx], c[idx], d[idx], off_nn[idx]
-            if sym == m:                                 # arcs only, directed adjacency
-                adj[np.concatenate((o + a * n + b, o + c * n + d))] = False
-                adj[np.concatenate((kad[idx], kcb[idx]))] = True
-            else:                                        # undirected adjacency
-                adj[np.concatenate((o + a * n + b, o + c * n + d, o + b * n + a,
-                                    o + d * n + c))] = False
-                adj[np.concatenate((kad[idx], kcb[idx], o + d * n + a, o + b * n + c))] = True
-            # a->b becomes a->d (b's slot), c->d becomes c->b (d's slot).
-            ends[np.concatenate((w[1, idx], w[3, idx]))] = np.concatenate((d, b))
-            accepted[idx] += 1
-        done += steps
-        if window and (done % window == 0 or done == trials):
-            pairs = ends.reshape(chains, m, 2)
-            bad = np.flatnonzero(~_components_ok(pairs[:, :, 0], pairs[:, :, 1], n))
-            if bad.size:
-                e0, a0 = snapshot
-                for r in bad:
-                    ends[2 * r * m:2 * (r + 1) * m] = e0[2 * r * m:2 * (r + 1) * m]
-                accepted[bad] = a0[bad]
-                rebuild(bad)
-            snapshot = (ends.copy(), accepted.copy())
-        if progress is not None:
-            progress(steps)
-    return ends.reshape(chains, m, 2).copy(), accepted
-
-
-def _ring(p: np.ndarray, q: np.ndarray, n: int) -> np.ndarray:
-    diff = np.abs(p - q)
-    return np.minimum(diff, n - diff)
-
-
-def _run_single(u: _Units, n: int, rng: np.random.Generator,
-                trials: int, order: np.ndarray | None, window: int | None) -> tuple:
-    """One chain as a plain Python loop over the same draws as :func:`_run_lockstep`."""
-    edges0, ns = u.units, u.n_single
-    m = len(edges0)
-    src, dst = edges0[:, 0].tolist(), edges0[:, 1].tolist()
-    sym = u.symmetric_from
-
-    def fill() -> bytearray:
-        table = bytearray(n * n)
-        for i, (x, y) in enumerate(zip(src, dst)):
-            table[x * n + y] = 1
-            if i >= sym:
-                table[y * n + x] = 1
-        return table
-
-    adj = fill()
-    # Ring distance of every node pair in the lattice order, looked up per trial (four
-    # lookups instead of four min(abs()) pairs). The table is a Python list of n^2 ints
-    # (~30 bytes each), so it is built only where the trials outnumber its entries enough
-    # to pay for it (Varshney: 78k entries, 37k trials per iteration) and n is small.
-    ring = None
-    if order is not None and n <= _RING_TABLE_MAX_N and n * n <= 4 * trials:
-        ring = _ring(order[:, None], order[None, :], n).ravel().tolist()
-    pos = order.tolist() if order is not None and ring is None else None
+    ns, n_pairs = u.n_single, u.n_pairs
+    symmetric = u.symmetric_from < len(u.units)
+    src, dst = u.units[:, 0].copy(), u.units[:, 1].copy()
+    adj = _adjacency(src, dst, n, symmetric)
+    ring_order = _NONE if order is None else np.asarray(order, dtype=np.int64)
     accepted = 0
-    snapshot = (list(src), list(dst), accepted) if window else None
+    snapshot = (src.copy(), dst.copy(), accepted) if window else None
     done = 0
     while done < trials:
         steps = min(_CHUNK, trials - done)
         if window:
             steps = min(steps, window - done % window)
-        e1s, e2s, flips = (x.tolist() for x in _draws(rng, steps, ns, m - ns))
-        for e1, e2, f in zip(e1s, e2s, flips):
-            a, b, c, d = src[e1], dst[e1], src[e2], dst[e2]
-            if f:
-                c, d = d, c
-            if a == c or b == d or a == d or b == c or adj[a * n + d] or adj[c * n + b]:
-                continue
-            if ring is not None:
-                if ring[a * n + d] + ring[c * n + b] > ring[a * n + b] + ring[c * n + d]:
-                    continue
-            elif pos is not None:
-                pa, pb, pc, pd = pos[a], pos[b], pos[c], pos[d]
-                before = min(abs(pa - pb), n - abs(pa - pb)) + min(abs(pc - pd), n - abs(pc - pd))
-                after = min(abs(pa - pd), n - abs(pa - pd)) + min(abs(pc - pb), n - abs(pc - pb))
-                if after > before:
-                    continue
-            adj[a * n + b] = 0
-            adj[c * n + d] = 0
-            adj[a * n + d] = 1
-            adj[c * n + b] = 1
-            if sym < m:
-                adj[b * n + a] = 0
-                adj[d * n + c] = 0
-                adj[d * n + a] = 1
-                adj[b * n + c] = 1
-            dst[e1] = d
-            if f:                    # d sat in e2's first slot: c->d becomes b-c there
-                src[e2] = b
-            else:
-                dst[e2] = b
-            accepted += 1
+        first, second, coin = _raw_draws(rng, steps, ns, n_pairs)
+        accepted += swap_trials(src, dst, adj, n, symmetric, first, second, coin, ns,
+                                n_pairs, ring_order)
         done += steps
         if window and (done % window == 0 or done == trials):
-            # igraph builds and checks one graph in ~0.15 ms; scipy's sparse path ~0.3 ms.
-            if not ig.Graph(n=n, edges=list(zip(src, dst))).is_connected(mode="weak"):
-                src, dst, accepted = list(snapshot[0]), list(snapshot[1]), snapshot[2]
-                adj = fill()
-            snapshot = (list(src), list(dst), accepted)
-    edges = np.stack([np.array(src, dtype=np.int64), np.array(dst, dtype=np.int64)], axis=1)
-    return edges[None], np.array([accepted], dtype=np.int64)
+            if not weakly_connected(src, dst, n):
+                src, dst, accepted = snapshot[0].copy(), snapshot[1].copy(), snapshot[2]
+                adj = _adjacency(src, dst, n, symmetric)
+            snapshot = (src.copy(), dst.copy(), accepted)
+    return np.stack([src, dst], axis=1), accepted
 
 
 def _is_connected(graph: ig.Graph) -> bool:
@@ -432,7 +286,7 @@ def degree_preserving_edge_arrays(
     window : int, optional
         Trials between connectivity checks (default ``max(1, m // 20)``).
     progress : callable, optional
-        Called with the number of trials just done by every chain of a batch.
+        Called with the number of trials of each null when it is done.
 
     Returns
     -------
@@ -474,28 +328,16 @@ def degree_preserving_edge_arrays(
         window = int(window) if window else max(1, m // 20)
     else:
         window = None
-    batch = max(1, min(count, _MAX_BATCH, _ADJ_BUDGET // max(1, n * n)))
-    all_edges, all_acc = [], []
-    for start in range(0, count, batch):
-        chunk = seeds[start:start + batch]
-        rngs = [as_rng(s) for s in chunk]
-        orders = np.stack([r.permutation(n) for r in rngs]) if lattice else None
-        if len(rngs) < _LOCKSTEP_MIN:
-            # numpy calls on short arrays cost more than a Python loop per chain.
-            parts = []
-            for k, r in enumerate(rngs):
-                order = orders[k] if lattice else None
-                parts.append(_run_single(units, n, r, trials, order, window))
-                if progress is not None:
-                    progress(trials)
-            e = np.concatenate([p[0] for p in parts])
-            acc = np.concatenate([p[1] for p in parts])
-        else:
-            e, acc = _run_lockstep(units, n, rngs, trials, orders, window, progress)
-        all_edges.append(units.arcs(e, directed))
-        all_acc.append(acc)
-    return SwapResult(edges=np.concatenate(all_edges), attempted=np.full(count, trials),
-                      accepted=np.concatenate(all_acc), seeds=seeds, directed=directed, n=n)
+    edges = np.empty((count, m, 2), dtype=np.int64)
+    accepted = np.empty(count, dtype=np.int64)
+    for i, s in enumerate(seeds):
+        rng = as_rng(s)
+        order = rng.permutation(n) if lattice else None
+        edges[i], accepted[i] = _run_chain(units, n, rng, trials, order, window)
+        if progress is not None:
+            progress(trials)
+    return SwapResult(edges=units.arcs(edges, directed), attempted=np.full(count, trials),
+                      accepted=accepted, seeds=seeds, directed=directed, n=n)
 
 
 def swap_nulls(graph: ig.Graph, seeds: Sequence[int], *, model: str = "degree",
