@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+from pathlib import Path
 
 import igraph as ig
 import numpy as np
@@ -129,8 +130,17 @@ def test_stack_option_is_checked(run_cli, tmp_path):
 
     with pytest.raises(TopocliError, match="--stack"):
         tiny_sweep(tmp_path / "y", stack=0)
+    from topocli.sweep.run import STACK_DEFAULTS
+
     res = run_cli("train-sweep", "--help")
     assert "--stack" in res.stdout
+    help_text = " ".join(res.stdout.split())
+    assert f"{STACK_DEFAULTS['cpu']} on the CPU, {STACK_DEFAULTS['cuda']} on a CUDA GPU" \
+        in help_text
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    assert "--stack K" in readme and \
+        f"default is {STACK_DEFAULTS['cpu']} on the CPU and {STACK_DEFAULTS['cuda']} on a " \
+        "CUDA GPU" in " ".join(readme.split())
 
 
 def test_default_stack_per_device(monkeypatch):

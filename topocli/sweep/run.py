@@ -50,10 +50,11 @@ log = logging.getLogger("topocli")
 
 DEFAULT_FAMILIES = ("real", "ws", "er", "ba", "degree")
 #: ``--stack`` when not given, by the device kind the runs train on. CPU: measured on the
-#: demo-sized sweep (benchmarks/RESULTS-sweep.md, "Stacked training"); CUDA: a GPU runs
-#: one small network far below its capacity (launch-bound per level), so many share it;
-#: not measured here (no GPU was lent), ``benchmarks/bench_gpu.py`` has the stacked row.
-STACK_DEFAULTS = {"cpu": 2, "cuda": 8, "mps": 4}
+#: demo-sized sweep (benchmarks/RESULTS-sweep.md, "Stacked training": stacking shares only
+#: the per-call overhead of each level there, a few percent to ~10 %). CUDA and MPS: a GPU
+#: runs one small network far below its capacity (launch-bound per level), so several
+#: share it; not measured (no GPU was lent; ``benchmarks/bench_gpu.py`` has the row).
+STACK_DEFAULTS = {"cpu": 3, "cuda": 8, "mps": 4}
 #: A real graph as a sweep takes it: a bundled name, a file, or a loaded graph.
 GraphSource = str | Path | ig.Graph
 
