@@ -15,11 +15,14 @@ same table here as a smoke test. In one run:
    device, its test accuracy and wall time, against the same run on the CPU when
    ``--cpu-baseline`` is given (minutes on a 2-core CPU; off by default).
 
-Stacked training (several graphs as one batched model) is not implemented yet (issue 15,
-item 3); its row says so rather than printing a number.
+5. **stacked** (``--stack K``, default 8): the Varshney DAG and K-1 degree-preserving
+   nulls of it trained as one stacked model (:mod:`topocli.training.stack`: their DAGs'
+   levels merged, each run its own parameters and optimiser), checked first against each
+   network alone on the device (logits and gradients), then the step time per run
+   against the same K networks stepped one after another on the fast path.
 
     .venv/bin/python benchmarks/bench_gpu.py                     # on a GPU machine
-    .venv/bin/python benchmarks/bench_gpu.py --device cpu --steps 2 --batch 16   # smoke
+    .venv/bin/python benchmarks/bench_gpu.py --device cpu --steps 2 --batch 16 --stack 2
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from topocli.training import TrainConfig, train_graph
 from topocli.training.dag import build_dag
 from topocli.training.device import resolve_device
 from topocli.training.model import RandWireNet, complexity
+from topocli.training.stack import StackedNet
 
 
 def sync(device: torch.device) -> None:
@@ -121,6 +125,59 @@ def step_time(dag, device, *, channels: int, batch: int, steps: int, warmup: int
             "macs": complexity(model, (1, 28, 28))["macs"]}
 
 
+def stacked_check(dags, device) -> float:
+    """Largest relative difference between a stack and its networks alone (logits and
+    gradients after one backward), on the device."""
+    torch.manual_seed(0)
+    alone = [RandWireNet(d, in_channels=1, num_classes=10, channels=4).to(device)
+             for d in dags]
+    torch.manual_seed(0)
+    stacked = [RandWireNet(d, in_channels=1, num_classes=10, channels=4).to(device)
+               for d in dags]
+    for a, b in zip(alone, stacked):
+        b.load_state_dict(a.state_dict())
+    x = torch.randn(8, 1, 8, 8, device=device)
+    outs = StackedNet(stacked)(x)
+    sum(o.square().sum() for o in outs).backward()
+    worst = 0.0
+    for a, b, out in zip(alone, stacked, outs):
+        ref = a(x)
+        ref.square().sum().backward()
+        pairs = [(out, ref)] + [(pb.grad, pa.grad) for pa, pb in
+                                zip(a.parameters(), b.parameters()) if pa.grad is not None]
+        for got, want in pairs:
+            if want.numel():
+                worst = max(worst, float((got - want).abs().max() / (want.abs().max()
+                                                                     + 1e-12)))
+    return worst
+
+
+def stacked_step_time(dags, device, *, channels: int, batch: int, steps: int,
+                      warmup: int) -> dict:
+    """Step time of the K networks of ``dags`` as one stacked model, per run."""
+    torch.manual_seed(0)
+    models = [RandWireNet(d, in_channels=1, num_classes=10, channels=channels,
+                          stem_stride=2).to(device) for d in dags]
+    net = StackedNet(models)
+    x = torch.randn(batch, 1, 28, 28, device=device)
+    y = torch.randint(0, 10, (batch,), device=device)
+    opts = [torch.optim.SGD(m.parameters(), lr=0.01) for m in models]
+    reset_peak(device)
+    times = []
+    for _ in range(warmup + steps):
+        sync(device)
+        t0 = time.perf_counter()
+        for opt in opts:
+            opt.zero_grad(set_to_none=True)
+        torch.stack([F.cross_entropy(out, y) for out in net(x)]).sum().backward()
+        for opt in opts:
+            opt.step()
+        sync(device)
+        times.append(time.perf_counter() - t0)
+    return {"step_s": statistics.median(times[warmup:]), "peak_mb": peak_mb(device),
+            "macs": sum(complexity(m, (1, 28, 28))["macs"] for m in models)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--device", default="cuda")
@@ -129,6 +186,8 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=10)
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    ap.add_argument("--stack", type=int, default=8,
+                    help="graphs in the stacked row (the Varshney DAG and K-1 nulls)")
     ap.add_argument("--cpu-baseline", action="store_true",
                     help="also train the digits budget on the CPU (minutes)")
     args = ap.parse_args()
@@ -157,8 +216,31 @@ def main() -> None:
     fast, loop = rows["fast (level-batched)"], rows["per-node loop"]
     print(f"| ratio fast vs loop | {loop['step_s'] / fast['step_s']:.2f}x speed | | "
           f"{fast['peak_mb'] / loop['peak_mb']:.2f}x memory | | |")
-    print("| stacked (K graphs as one model) | not implemented yet (issue 15 item 3) "
-          "| | | | |")
+    from topocli.nullmodels import generate
+
+    real = load_graph("celegans-varshney2011")
+    real = real.as_undirected()
+    real.simplify()
+    dags = [dag] + [build_dag(generate(real, "degree", seed=i), "random-order", seed=0)
+                    for i in range(args.stack - 1)]
+    err = stacked_check(dags[:3], device)
+    singles = [step_time(d, device, channels=args.channels, batch=args.batch,
+                         steps=args.steps, warmup=args.warmup, reference=False)
+               for d in dags]
+    one_by_one = sum(r["step_s"] for r in singles)
+    flops = 3 * 2 * sum(r["macs"] for r in singles) * args.batch / one_by_one
+    print(f"| {args.stack} graphs one after another (fast path) | {one_by_one:.3f} | "
+          f"{1 / one_by_one:.1f} | {max(r['peak_mb'] for r in singles):.0f} | "
+          f"{flops / 1e9:.1f} G | {flops / peak:.1%} |", flush=True)
+    st = stacked_step_time(dags, device, channels=args.channels, batch=args.batch,
+                           steps=args.steps, warmup=args.warmup)
+    flops = 3 * 2 * st["macs"] * args.batch / st["step_s"]
+    print(f"| stacked: {args.stack} graphs as one model (= alone: largest relative "
+          f"difference {err:.1e}, {'PASS' if err < 1e-3 else 'FAIL'}) | {st['step_s']:.3f} | "
+          f"{1 / st['step_s']:.1f} | {st['peak_mb']:.0f} | {flops / 1e9:.1f} G | "
+          f"{flops / peak:.1%} |")
+    print(f"| ratio stacked vs one after another | {one_by_one / st['step_s']:.2f}x speed | "
+          f"| | | |")
     budget = TrainConfig(threads=args.threads)
     for label, dev in [(str(device), args.device)] + (
             [("cpu", "cpu")] if args.cpu_baseline and device.type != "cpu" else []):

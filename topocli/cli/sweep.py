@@ -33,6 +33,13 @@ Run the same command again after an interruption: finished runs are kept and onl
 rest run. Exit status: 0 all runs ok, 1 some runs failed (see runs.csv), 2 usage error.
 
 \b
+--stack K trains up to K runs of one training seed (the same batches) as one model: the
+union of their DAGs runs level by level, each run keeping its own parameters, optimiser,
+BN statistics, curve and row. A run's numbers do not depend on what it was stacked with
+(to float rounding); resume and --retries stay per run, and a stack that fails is
+retried run by run. --stack 1 is one run per task.
+
+\b
 Every family is compared in one convention. --dag random-order and class-order ignore
 edge directions, so the real graph is the source's undirected view (a directed
 connectome's reciprocal arcs collapse to one edge) and every null is drawn from it;
@@ -82,9 +89,14 @@ have no synapse counts).
               help="Run on an existing Dask cluster instead, e.g. tcp://host:8786.")
 @click.option("--retries", type=click.IntRange(min=0), default=0, show_default=True,
               help="Re-run a failed run up to this many more times.")
+@click.option("--stack", type=int, default=None, metavar="K",
+              help="Train up to K runs that share a training seed together as one stacked "
+                   "model (each keeps its own parameters, row and checkpoint; results "
+                   "equal training alone to float rounding); 1: each run alone "
+                   "[default: 3 on the CPU, 8 on a CUDA GPU].")
 @report_option
 def train_sweep(graphs, view, families, grid, count, seeds, model, config, reservoir, seed,
-                out, jobs, scheduler, retries, write_report):
+                out, jobs, scheduler, retries, stack, write_report):
     """Train GRAPH and COUNT null samples per family, SEEDS runs each, into --out.
 
     Several GRAPHs (e.g. celegans-varshney2011 celegans-white1986) each get their own
@@ -102,6 +114,9 @@ def train_sweep(graphs, view, families, grid, count, seeds, model, config, reser
     if jobs and scheduler:
         raise TopocliError("give either --jobs (local processes) or --scheduler (a Dask "
                            "cluster), not both")
+    if stack is not None and stack < 1:
+        raise TopocliError(f"--stack must be at least 1 (got {stack}); 1 trains each run "
+                           "alone")
     tasks = {}
     if model == "reservoir":
         from topocli.sweep.reservoir_task import reservoir_tasks
@@ -112,7 +127,7 @@ def train_sweep(graphs, view, families, grid, count, seeds, model, config, reser
         tasks = reservoir_tasks(reservoir.validate())
     result = run_sweep(list(graphs), out, families=families, count=count, seeds=seeds,
                        seed=seed, grid=grid, config=config, view=view, jobs=jobs,
-                       scheduler=scheduler, retries=retries,
+                       scheduler=scheduler, retries=retries, stack=stack,
                        echo=lambda line: click.echo(f"topocli: {line}", err=True),
                        progress=ProgressLine(), command=_command_line(), **tasks)
     if write_report:

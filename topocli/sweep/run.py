@@ -35,18 +35,26 @@ from topocli.sweep.tasks import (
     config_for_run,
     dag_edges_kept,
     prepare_item,
-    run_training,
+    run_stack,
+    stack_key,
 )
 
 if TYPE_CHECKING:
     from topocli.graphs import GraphView
     from topocli.training.config import TrainConfig
 
-__all__ = ["DEFAULT_FAMILIES", "GraphSource", "SweepResult", "run_sweep"]
+__all__ = ["DEFAULT_FAMILIES", "STACK_DEFAULTS", "GraphSource", "SweepResult", "default_stack",
+           "plan_stacks", "run_sweep"]
 
 log = logging.getLogger("topocli")
 
 DEFAULT_FAMILIES = ("real", "ws", "er", "ba", "degree")
+#: ``--stack`` when not given, by the device kind the runs train on. CPU: measured on the
+#: demo-sized sweep (benchmarks/RESULTS-sweep.md, "Stacked training": stacking shares only
+#: the per-call overhead of each level there, a few percent to ~10 %). CUDA and MPS: a GPU
+#: runs one small network far below its capacity (launch-bound per level), so several
+#: share it; not measured (no GPU was lent; ``benchmarks/bench_gpu.py`` has the row).
+STACK_DEFAULTS = {"cpu": 3, "cuda": 8, "mps": 4}
 #: A real graph as a sweep takes it: a bundled name, a file, or a loaded graph.
 GraphSource = str | Path | ig.Graph
 
@@ -84,6 +92,7 @@ def run_sweep(
     threads: int | None = None,
     null_params: dict[str, dict] | None = None,
     grid: Sequence[str] = (),
+    stack: int | None = None,
     train_fn: Callable | None = None,
     prepare_fn: Callable | None = None,
     progress: Callable[..., None] | None = None,
@@ -127,6 +136,12 @@ def run_sweep(
         ``MODEL.PARAM=V1,V2,...`` parameter grids (:mod:`topocli.nullmodels.grid`):
         ``count`` graphs per point, each point a family (``ws p=0.01``); a model with a
         grid is drawn at its points only, whether or not ``families`` lists it.
+    stack : int
+        Runs that share a training seed train together as one stacked model, up to this
+        many per task (:mod:`topocli.training.stack`; 1: each run alone). Default:
+        :func:`default_stack` for ``config.device`` (1 with a custom ``train_fn``). Each
+        run keeps its own row, curve and store entry; its numbers do not depend on the
+        stack (to float rounding).
     train_fn : callable
         ``train_fn(graph, config) -> dict`` replacing
         :func:`topocli.training.train_graph` (tests, benchmarks); must be importable by
@@ -156,6 +171,10 @@ def run_sweep(
     jobs = cpu_count() if not jobs or jobs < 1 else int(jobs)
     if retries < 0:
         raise TopocliError(f"--retries must be 0 or more (got {retries})")
+    if stack is not None and (isinstance(stack, bool) or not isinstance(stack, int)
+                              or stack < 1):
+        raise TopocliError(f"--stack must be a whole number of at least 1 (got {stack}); "
+                           "1 trains each run alone")
     sources = list(graph) if isinstance(graph, (list, tuple)) else [graph]
     if not sources:
         raise TopocliError("give at least one GRAPH")
@@ -166,6 +185,8 @@ def run_sweep(
         config = TrainConfig()
     run_threads = threads_per_run(jobs, scheduler, threads or config.threads)
     config = config_for_run(config, 0, run_threads).validate()  # seeds are set per run
+    if stack is None:   # a custom train_fn trains one graph at a time: nothing to stack
+        stack = 1 if train_fn is not None else default_stack(config.device)
     family_list = parse_families(families, _known_models())
     grids = parse_grid(grid)
     points = grid_points(grids)
@@ -192,7 +213,7 @@ def run_sweep(
         try:
             _announce(say, plan, store, retries, jobs, scheduler, run_threads,
                       direction=directions[references[0]], graph=reals[references[0]],
-                      config=config, train_fn=train_fn, grid=points)
+                      config=config, train_fn=train_fn, grid=points, stack=stack)
             phase = time.monotonic()
             _prepare_graphs(store, plan, reals, out, null_params or {}, jobs=jobs,
                             scheduler=scheduler, progress=progress,
@@ -201,7 +222,7 @@ def run_sweep(
             phase = time.monotonic()
             _train_runs(store, plan, config, result, retries=retries, jobs=jobs,
                         scheduler=scheduler, threads=run_threads, train_fn=train_fn,
-                        progress=progress, say=say)
+                        progress=progress, say=say, stack=stack)
             result.train_s = time.monotonic() - phase
         finally:
             result.tables = export_tables(store, plan, out, __version__)
@@ -219,7 +240,7 @@ def run_sweep(
 def _announce(say, plan: SweepPlan, store: SweepStore, retries: int, jobs: int,
               scheduler: str | None, threads: int, *, direction: dict,
               graph: ig.Graph, config: TrainConfig, train_fn: Callable | None,
-              grid: Sequence[GridPoint] = ()) -> None:
+              grid: Sequence[GridPoint] = (), stack: int = 1) -> None:
     pending = _pending_runs(plan, store, retries)
     done = len(plan.runs) - len(pending)
     where = (f"on the Dask cluster at {scheduler}" if scheduler else
@@ -239,8 +260,10 @@ def _announce(say, plan: SweepPlan, store: SweepStore, retries: int, jobs: int,
         gridded = sorted({p.model for p in grid})
         form += (f"{len(grid)} grid point{'s' if len(grid) != 1 else ''} of "
                  f"{', '.join(gridded)} replace the default draws of that model; ")
+    stacked = f", up to {stack} runs of a seed stacked per task" if stack > 1 else ""
     say(f"sweep plan: {plan.summary()}; {form}{done} already done, {len(pending)} to run "
-        f"{where} ({threads} torch thread{'s' if threads != 1 else ''} per run); {eta}")
+        f"{where} ({threads} torch thread{'s' if threads != 1 else ''} per run{stacked}); "
+        f"{eta}")
 
 
 def _pilot_estimate(graph: ig.Graph, config: TrainConfig, train_fn: Callable | None,
@@ -298,10 +321,43 @@ def _pending_runs(plan: SweepPlan, store: SweepStore, retries: int) -> list[RunS
             or (states[r.run_id][0] == "failed" and states[r.run_id][1] <= retries)]
 
 
+def default_stack(device: str) -> int:
+    """``--stack`` when not given: :data:`STACK_DEFAULTS` for the kind of ``device``
+    (``auto`` is the kind this machine resolves it to)."""
+    kind = device.split(":")[0]
+    if kind == "auto":
+        from topocli.training.device import resolve_device
+
+        kind = resolve_device("auto").type
+    return STACK_DEFAULTS.get(kind, 1)
+
+
+def plan_stacks(runs: Sequence[RunSpec], stack: int) -> list[tuple[RunSpec, ...]]:
+    """Group ``runs`` into tasks of up to ``stack`` runs that share a training seed.
+
+    Runs of one seed, in plan order, are cut into ``ceil(n / stack)`` groups of nearly
+    equal size (9 runs with ``stack=4``: 3, 3, 3, not 4, 4, 1), so tasks take similar
+    times and the workers finish together.
+    """
+    by_seed: dict[int, list[RunSpec]] = {}
+    for run in runs:
+        by_seed.setdefault(run.seed, []).append(run)
+    tasks = []
+    for group in by_seed.values():
+        parts = -(-len(group) // max(1, stack))
+        size, extra = divmod(len(group), parts)
+        start = 0
+        for i in range(parts):
+            end = start + size + (i < extra)
+            tasks.append(tuple(group[start:end]))
+            start = end
+    return tasks
+
+
 def _train_runs(store: SweepStore, plan: SweepPlan, config: TrainConfig, result: SweepResult, *,
                 retries: int, jobs: int, scheduler: str | None, threads: int,
                 train_fn: Callable | None, progress: Callable | None,
-                say: Callable) -> None:
+                say: Callable, stack: int = 1) -> None:
     first = _pending_runs(plan, store, retries)
     estimate_pending = store.mean_ok_seconds() is None
     result.already_done = len(plan.runs) - len(first)
@@ -315,7 +371,11 @@ def _train_runs(store: SweepStore, plan: SweepPlan, config: TrainConfig, result:
             if run.graph_id not in graphs:
                 graphs[run.graph_id] = store.load_graph(run.graph_id)
 
-        def on_result(res: dict) -> None:
+        def on_result(task: dict) -> None:
+            for res in task["runs"]:
+                on_run(res)
+
+        def on_run(res: dict) -> None:
             spec = specs[res["run_id"]]
             started = time.perf_counter()
             store.record_run(run_id=spec.run_id, graph_id=spec.graph_id, family=spec.family,
@@ -341,8 +401,9 @@ def _train_runs(store: SweepStore, plan: SweepPlan, config: TrainConfig, result:
                 log.warning("run %s failed (%s); it will be retried", spec.run_id,
                             res["error"])
 
-        items = [(r, graphs[r.graph_id], config, threads, train_fn) for r in pending]
-        execute(run_training, items, key=lambda item: item[0].run_id, on_result=on_result,
+        items = [(group, tuple(graphs[r.graph_id] for r in group), config, threads, train_fn)
+                 for group in plan_stacks(pending, stack)]
+        execute(run_stack, items, key=lambda item: stack_key(item[0]), on_result=on_result,
                 jobs=min(jobs, len(items)), scheduler=scheduler)
         pending = _pending_runs(plan, store, retries)
 

@@ -32,8 +32,8 @@ if TYPE_CHECKING:  # torch is imported only when a sweep trains
     from topocli.training.config import TrainConfig
 
 __all__ = ["SMALL_WORLD", "config_dict", "config_for_run", "dag_edges_kept", "draw_graph",
-           "graph_fingerprint", "graph_motifs", "prepare_graph", "prepare_item", "run_training",
-           "small_world_statistics"]
+           "graph_fingerprint", "graph_motifs", "prepare_graph", "prepare_item", "run_stack",
+           "run_training", "small_world_statistics", "stack_key"]
 
 #: run_id of the run this process is executing (read by the test stand-in, for its logs).
 CURRENT_RUN: str | None = None
@@ -194,6 +194,8 @@ def run_training(spec: RunSpec, graph: ig.Graph, config: TrainConfig, threads: i
     run_config = config_for_run(config, spec.seed, threads)
     if train_fn is None:
         from topocli.training import train_graph as train_fn
+
+        run_config = _on_worker_device(run_config)
     CURRENT_RUN = spec.run_id
     try:
         if threads is not None:
@@ -210,6 +212,78 @@ def run_training(spec: RunSpec, graph: ig.Graph, config: TrainConfig, threads: i
     return {"key": spec.run_id, "run_id": spec.run_id, "status": status, "error": error,
             "result": result, "config": config_dict(run_config),
             "task_s": time.perf_counter() - start}
+
+
+def run_stack(specs: tuple[RunSpec, ...], graphs: tuple[Any, ...], config: TrainConfig,
+              threads: int | None, train_fn: Callable | None = None) -> dict:
+    """Train runs that share a training seed as one stacked model; never raises.
+
+    Returns ``{"key": ..., "runs": [...]}`` with one :func:`run_training`-shaped dict per
+    run, in the order given. One run is :func:`run_training` itself (``--stack 1``). With
+    several, :func:`topocli.training.stack.train_stack` trains them together; if the
+    stack fails, each run is trained alone right away, so a run's row never depends on
+    what it was stacked with, failures included. A custom ``train_fn`` (tests,
+    benchmarks) trains one graph at a time and is called run by run.
+    """
+    key = stack_key(specs)
+    if len(specs) == 1 or train_fn is not None:
+        return {"key": key, "runs": [run_training(spec, graph, config, threads, train_fn)
+                                     for spec, graph in zip(specs, graphs)]}
+    if len({spec.seed for spec in specs}) != 1:
+        raise ValueError("a stack's runs must share the training seed")
+    global CURRENT_RUN
+    start = time.perf_counter()
+    run_config = _on_worker_device(config_for_run(config, specs[0].seed, threads))
+    CURRENT_RUN = key
+    try:
+        if threads is not None:
+            _set_torch_threads(threads)
+        from topocli.training.stack import train_stack
+
+        results = [dict(r) for r in train_stack(list(graphs), run_config)]
+    except Exception:  # noqa: BLE001 - the stack failed: each run alone decides its row
+        import logging
+
+        logging.getLogger("topocli").warning(
+            "stacked runs %s failed (%s); training each alone", key,
+            traceback.format_exc(limit=2).strip().splitlines()[-1])
+        return {"key": key, "runs": [run_training(spec, graph, config, threads)
+                                     for spec, graph in zip(specs, graphs)]}
+    finally:
+        CURRENT_RUN = None
+    share = (time.perf_counter() - start) / len(specs)   # each run's share of the task
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    runs = []
+    for spec, result in zip(specs, results):
+        result.pop("config", None)
+        result["worker"] = worker
+        runs.append({"key": spec.run_id, "run_id": spec.run_id, "status": "ok",
+                     "error": None, "result": result, "config": config_dict(run_config),
+                     "task_s": share})
+    return {"key": key, "runs": runs}
+
+
+def stack_key(specs: tuple[RunSpec, ...]) -> str:
+    """The executor's name of a stacked task: its run ids joined with ``+``."""
+    return "+".join(spec.run_id for spec in specs)
+
+
+def _on_worker_device(config: TrainConfig) -> TrainConfig:
+    """``config`` with this worker's own GPU (:func:`topocli.training.device.worker_device`)
+    when it asks for ``cuda`` or ``auto`` on a machine with GPUs; unchanged otherwise."""
+    if config.device not in ("cuda", "auto"):
+        return config
+    from topocli.training.device import worker_device, worker_slot
+
+    if not _cuda_available():
+        return config
+    return dataclasses.replace(config, device=worker_device(config.device, worker_slot()))
+
+
+def _cuda_available() -> bool:
+    import torch
+
+    return bool(torch.cuda.is_available())
 
 
 def _set_torch_threads(threads: int) -> None:

@@ -7,13 +7,16 @@ fall-back to the CPU: a GPU benchmark that quietly ran on the CPU would be a wro
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
+from pathlib import Path
 
 import torch
 
 from topocli.errors import TopocliError
 
-__all__ = ["DEVICES", "check_device_name", "resolve_device", "worker_device"]
+__all__ = ["DEVICES", "check_device_name", "resolve_device", "worker_device", "worker_slot"]
 
 #: What ``--device`` accepts (``cuda:N`` picks one GPU).
 DEVICES = ("auto", "cpu", "cuda", "mps")
@@ -67,3 +70,38 @@ def worker_device(name: str, worker: int) -> str:
     if name in ("cuda", "auto") and torch.cuda.is_available():
         return f"cuda:{worker % torch.cuda.device_count()}"
     return name
+
+
+#: This process's worker slot once claimed, and the open lock file that holds it.
+_SLOT: tuple[int, int] | None = None
+
+
+def worker_slot(lock_dir: str | Path | None = None) -> int:
+    """This process's worker number on this machine: 0 for the first worker, 1, 2, ...
+
+    A sweep's local worker processes (joblib) and Dask workers do not know their own
+    number, so each claims the lowest free slot: an exclusive ``flock`` on
+    ``topocli-worker-<i>.lock`` in ``lock_dir`` (default: the temp folder), held for
+    the life of the process and released by the kernel when it ends, even by kill -9.
+    With :func:`worker_device` this spreads workers round-robin over the GPUs. The
+    claim is made once per process; later calls return the same slot.
+    """
+    global _SLOT
+    if _SLOT is not None:
+        return _SLOT[0]
+    import fcntl
+
+    folder = Path(lock_dir) if lock_dir is not None else \
+        Path(tempfile.gettempdir()) / f"topocli-workers-{os.getuid()}"
+    folder.mkdir(parents=True, exist_ok=True)
+    slot = 0
+    while True:
+        fd = os.open(folder / f"topocli-worker-{slot}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            slot += 1
+            continue
+        _SLOT = (slot, fd)
+        return slot

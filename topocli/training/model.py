@@ -97,7 +97,7 @@ class _StageFunction(torch.autograd.Function):
                     level_kept.append((r, d))
                 invstds.append(torch.cat(parts))
                 kept.append(level_kept)
-            y = buf.index_select(0, stage.output_index).mean(0)
+            y = stage.average_outputs(buf)
         ctx.training = stage.training
         ctx.save_for_backward(x, buf, *params, *invstds)
         ctx.kept = kept      # per level and chunk: ReLU and depthwise outputs (no grad)
@@ -115,9 +115,7 @@ class _StageFunction(torch.autograd.Function):
         n_par = 5 * len(stage.levels)
         params, invstds = rest[:n_par], rest[n_par:]
         grad_buf = torch.zeros_like(buf)
-        grad_buf.index_add_(0, stage.output_index,
-                            (grad_y / len(stage.output_index)).expand(
-                                len(stage.output_index), *grad_y.shape).contiguous())
+        stage.average_outputs_backward(grad_y, grad_buf)
         grad_x = torch.zeros_like(x) if ctx.needs_input_grad[1] else None
         grad_params = []
         chunk = stage.chunk_nodes(x)
@@ -170,7 +168,9 @@ def _level_backward(training, lv, p, values, invstd, r, d, buf, grad_buf, grad_x
     grad_a = torch.ops.aten.threshold_backward(grad_r, r, 0).permute(0, 2, 3, 1).reshape(
         b, ha, wa, n, c_in)
     if lv.is_input:
-        if grad_x is not None:
+        if grad_x is not None and lv.input_graph is not None:   # a stacked stage's input
+            grad_x.index_add_(3, lv.input_graph[j0:j1], grad_a)
+        elif grad_x is not None:
             grad_x += grad_a.sum(3).permute(0, 3, 1, 2)
         grad_edges = None
     else:
@@ -229,6 +229,9 @@ class _Level(nn.Module):
         self.bn_bias = nn.Parameter(torch.zeros(n * c))
         self.register_buffer("running_mean", torch.zeros(n * c))
         self.register_buffer("running_var", torch.ones(n * c))
+        # Stacked training (topocli.training.stack): which graph's stage input each node
+        # of an input level reads; None: the one stage input.
+        self.register_buffer("input_graph", None, persistent=False)
         # Same init as nn.Conv2d (fan-in of each node's own conv).
         nn.init.kaiming_uniform_(self.dw_weight, a=math.sqrt(5))
         nn.init.kaiming_uniform_(self.pw_weight, a=math.sqrt(5))
@@ -248,6 +251,8 @@ class _Level(nn.Module):
         sum (``values`` = sigmoid of the edge weights) of earlier rows of ``buf``.
         """
         n, c = j1 - j0, self.channels
+        if self.is_input and self.input_graph is not None:   # x: (B, H, W, K, C_in)
+            return x.index_select(3, self.input_graph[j0:j1])
         if self.is_input:
             b, c_in, h, w = x.shape
             return x.permute(0, 2, 3, 1).unsqueeze(3).expand(b, h, w, n, c_in).contiguous()
@@ -324,6 +329,17 @@ class DagStage(nn.Module):
         per_node = (x.shape[0] * x.shape[2] * x.shape[3] * max(self.channels, self.in_channels)
                     * x.element_size())
         return max(1, self.chunk_bytes // per_node)
+
+    def average_outputs(self, buf: torch.Tensor) -> torch.Tensor:
+        """The stage output from the node-major buffer ``(N, B, H, W, C)``: the mean of
+        the output nodes, ``(B, H, W, C)``."""
+        return buf.index_select(0, self.output_index).mean(0)
+
+    def average_outputs_backward(self, grad_y: torch.Tensor, grad_buf: torch.Tensor) -> None:
+        """Add the gradient of :meth:`average_outputs` to the output nodes' rows."""
+        n_out = len(self.output_index)
+        grad_buf.index_add_(0, self.output_index,
+                            (grad_y / n_out).expand(n_out, *grad_y.shape).contiguous())
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         params = [t for lv in self.levels for t in lv.params()]
@@ -467,6 +483,10 @@ class RandWireNet(nn.Module):
         for stage in self.stages:
             x = stage.forward_reference(x, channels_last=channels_last) if reference \
                 else stage(x)
+        return self.head(x)
+
+    def head(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits from the last stage's (or the stem's) output ``(B, C, H, W)``."""
         x = F.relu(x)
         if self.head_kind == "flatten":
             return self.classifier(x.flatten(1))

@@ -17,6 +17,7 @@ import json
 import logging
 import math
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -33,8 +34,8 @@ from topocli.training.data import Splits, load_dataset
 from topocli.training.device import resolve_device
 from topocli.training.model import RandWireNet, complexity, feature_size
 
-__all__ = ["plan_strides", "setup_env", "setup_model", "test_epoch", "train_epoch", "train_graph",
-           "train_model", "versions"]
+__all__ = ["RunState", "load_data", "plan_strides", "setup_env", "setup_model", "test_epoch",
+           "train_epoch", "train_graph", "train_model", "train_runs", "versions"]
 
 log = logging.getLogger("topocli")
 CURVE_FIELDS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr")
@@ -135,54 +136,79 @@ def _lr_at(config: TrainConfig, step: int, total: int) -> float:
     return config.lr * 0.5 * (1 + math.cos(math.pi * step / total))
 
 
-def train_epoch(model, optimizer, data: Splits, config: TrainConfig, epoch: int,
-                progress: ProgressFn | None) -> dict:
+def _as_runs(logits) -> list[torch.Tensor]:
+    """A model's logits as one tensor per run (a stacked model returns a list)."""
+    return logits if isinstance(logits, list) else [logits]
+
+
+def train_epoch(model, optimizers, data: Splits, config: TrainConfig, epoch: int,
+                progress: ProgressFn | None) -> list[dict]:
     """One pass over the training split in the epoch's seeded order.
 
-    ``progress`` (:mod:`topocli.progress`) hears ``epoch E/N`` after each step but the
-    last; :func:`train_model` reports the epoch's completion with its validation scores.
+    ``model`` is one network (``optimizers``: its optimizer) or a stacked one
+    (:class:`topocli.training.stack.StackedNet`, one optimizer per run); returns one dict
+    per run. Every run of a stack shares the seed, hence the order and the batches; the
+    loss minimised is the sum of the runs' losses, whose gradient with respect to each
+    run's (disjoint) parameters is that run's own gradient. ``progress``
+    (:mod:`topocli.progress`) hears ``epoch E/N`` after each step but the last;
+    :func:`train_model` reports the epoch's completion with its validation scores.
     """
+    optimizers = list(optimizers) if isinstance(optimizers, (list, tuple)) else [optimizers]
     model.train()
     n, bs = len(data.y_train), config.batch_size
     # The order is drawn on the CPU (the same on every device), then moved once.
     order = torch.randperm(n, generator=torch.Generator().manual_seed(
         derive_seed(config.seed, "order", epoch) % 2**63)).to(data.y_train.device)
     steps = n // bs + (n % bs >= 2)   # a last batch of one image cannot be batch-normed
-    total_loss, correct, seen = 0.0, 0, 0
+    k = len(optimizers)
+    total_loss, correct, seen = [0.0] * k, [0] * k, 0
     for step in range(steps):
         idx = order[step * bs:(step + 1) * bs]
         lr = _lr_at(config, (epoch - 1) * steps + step, config.epochs * steps)
-        for group in optimizer.param_groups:
-            group["lr"] = lr
+        for optimizer in optimizers:
+            for group in optimizer.param_groups:
+                group["lr"] = lr
         x, y = data.x_train[idx], data.y_train[idx]
-        logits = model(x)
-        loss = F.cross_entropy(logits, y, label_smoothing=config.label_smoothing)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        total_loss += loss.item() * len(y)
-        correct += int((logits.argmax(1) == y).sum())
+        logits = _as_runs(model(x))
+        losses = [F.cross_entropy(out, y, label_smoothing=config.label_smoothing)
+                  for out in logits]
+        for optimizer in optimizers:
+            optimizer.zero_grad(set_to_none=True)
+        (losses[0] if k == 1 else torch.stack(losses).sum()).backward()
+        for optimizer in optimizers:
+            optimizer.step()
+        for i, (loss, out) in enumerate(zip(losses, logits)):
+            total_loss[i] += loss.item() * len(y)
+            correct[i] += int((out.argmax(1) == y).sum())
         seen += len(y)
         if step + 1 < steps:
             report(progress, f"epoch {epoch}/{config.epochs}", step + 1, steps,
-                   f"loss {total_loss / seen:.3f}")
-    return {"train_loss": total_loss / seen, "train_acc": correct / seen, "images": seen,
-            "steps": steps}
+                   f"loss {sum(total_loss) / (k * seen):.3f}")
+    return [{"train_loss": total_loss[i] / seen, "train_acc": correct[i] / seen,
+             "images": seen, "steps": steps} for i in range(k)]
 
 
 @torch.no_grad()
 def test_epoch(model, x: torch.Tensor, y: torch.Tensor, *, batch: int = 500
-               ) -> tuple[float | None, float | None]:
-    """Mean cross-entropy and accuracy of ``model`` (eval mode) on ``(x, y)``."""
-    if len(y) == 0:
-        return None, None
+               ) -> list[tuple[float | None, float | None]]:
+    """Mean cross-entropy and accuracy on ``(x, y)`` of each run of ``model`` (eval
+    mode): one ``(loss, acc)`` for a single network, one per run for a stacked one."""
     model.eval()
-    loss, correct = 0.0, 0
+    loss, correct = None, None
     for i in range(0, len(y), batch):
-        logits = model(x[i:i + batch])
-        loss += F.cross_entropy(logits, y[i:i + batch], reduction="sum").item()
-        correct += int((logits.argmax(1) == y[i:i + batch]).sum())
-    return loss / len(y), correct / len(y)
+        logits = _as_runs(model(x[i:i + batch]))
+        if loss is None:
+            loss, correct = [0.0] * len(logits), [0] * len(logits)
+        for r, out in enumerate(logits):
+            loss[r] += F.cross_entropy(out, y[i:i + batch], reduction="sum").item()
+            correct[r] += int((out.argmax(1) == y[i:i + batch]).sum())
+    if loss is None:
+        return [(None, None)] * _runs_in(model)
+    return [(lo / len(y), c / len(y)) for lo, c in zip(loss, correct)]
+
+
+def _runs_in(model) -> int:
+    return len(getattr(model, "models", [model]))
 
 
 def _make_optimizer(model, config: TrainConfig):
@@ -193,75 +219,147 @@ def _make_optimizer(model, config: TrainConfig):
                            weight_decay=config.weight_decay)
 
 
+def load_data(config: TrainConfig, device: torch.device) -> Splits:
+    """The dataset of ``config`` on ``device``; refuses a batch larger than the split."""
+    data = load_dataset(config.dataset, config.data_dir, val_fraction=config.val_fraction,
+                        split_seed=config.split_seed, max_train=config.max_train)
+    data = data.to(device)
+    if config.batch_size > len(data.y_train):
+        raise TopocliError(f"--batch-size {config.batch_size} is larger than the "
+                           f"{len(data.y_train)} training images; use a smaller one")
+    return data
+
+
+@dataclass
+class RunState:
+    """One run inside :func:`train_runs`: its network, optimiser, files and curve."""
+
+    graph: object
+    model: RandWireNet
+    dag: Dag | None
+    cx: dict
+    optimizer: torch.optim.Optimizer
+    out: Path | None
+    checkpoint: Path | None   #: saved after each epoch and resumed from (None: neither)
+    curve: list = field(default_factory=list)
+    start: int = 1
+    train_time: float = 0.0
+    images: int = 0
+
+    def resume(self, device: torch.device) -> None:
+        """Load ``checkpoint.pt`` if the run has one (model, optimiser, curve, epoch)."""
+        ckpt = self.checkpoint
+        if ckpt is None or not ckpt.exists():
+            return
+        state = torch.load(ckpt, weights_only=True, map_location=device)
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.curve, self.train_time = state["curve"], state["train_time"]
+        self.images, self.start = state["images"], state["epoch"] + 1
+        log.info("resuming %s after epoch %d", self.out, state["epoch"])
+
+    def save(self, epoch: int) -> None:
+        # clone: a stacked run's BN statistics are views into the stack's buffers
+        model_state = {k: v.clone() for k, v in self.model.state_dict().items()}
+        buf = io.BytesIO()
+        torch.save({"model": model_state, "optimizer": self.optimizer.state_dict(),
+                    "epoch": epoch, "curve": self.curve, "train_time": self.train_time,
+                    "images": self.images}, buf)
+        write_bytes_atomic(self.checkpoint, buf.getvalue())
+
+
 def train_model(graph, config: TrainConfig, *, out_dir=None,
                 progress: ProgressFn | None = None) -> dict:
     """Train ``graph``'s network under ``config``; see :func:`train_graph`."""
+    return train_runs([graph], config, out_dirs=[out_dir], progress=progress)[0]
+
+
+def train_runs(graphs: list, config: TrainConfig, *, out_dirs=None,
+               progress: ProgressFn | None = None, combine=None) -> list[dict]:
+    """Train one network per graph under ``config``, all in one loop; one result each.
+
+    One graph is :func:`train_model`. Several (``combine`` given: a callable that turns
+    the list of networks into one stacked model, :func:`topocli.training.stack.train_stack`)
+    share the seed, the data and every step, and each keeps its own parameters, optimiser,
+    curve, checkpoint and result. Every run must resume from the same epoch.
+    """
     device = resolve_device(config.device)   # an absent device fails before any file
-    with setup_env(config, out_dir) as out:
-        data = load_dataset(config.dataset, config.data_dir, val_fraction=config.val_fraction,
-                            split_seed=config.split_seed, max_train=config.max_train)
-        data = data.to(device)
-        if config.batch_size > len(data.y_train):
-            raise TopocliError(f"--batch-size {config.batch_size} is larger than the "
-                               f"{len(data.y_train)} training images; use a smaller one")
-        model, dag, cx = setup_model(graph, config, data)
-        model.to(device)   # initialised on the CPU, so the weights are the same everywhere
-        optimizer = _make_optimizer(model, config)
-        ckpt = out / "checkpoint.pt" if out is not None and config.checkpoint else None
-        curve, start, train_time, images = [], 1, 0.0, 0
-        if ckpt is not None and ckpt.exists():
-            state = torch.load(ckpt, weights_only=True, map_location=device)
-            model.load_state_dict(state["model"])
-            optimizer.load_state_dict(state["optimizer"])
-            curve, train_time, images = state["curve"], state["train_time"], state["images"]
-            start = state["epoch"] + 1
-            log.info("resuming %s after epoch %d", out, state["epoch"])
-        for epoch in range(start, config.epochs + 1):
+    out_dirs = list(out_dirs) if out_dirs is not None else [None] * len(graphs)
+    with contextlib.ExitStack() as env:
+        runs: list[RunState] = []
+        data = None
+        for graph, out_dir in zip(graphs, out_dirs):
+            # each run's setup_env seeds the init stream afresh: built as if alone
+            out = env.enter_context(setup_env(config, out_dir))
+            if data is None:
+                data = load_data(config, device)
+            model, dag, cx = setup_model(graph, config, data)
+            model.to(device)   # initialised on the CPU, so the weights are the same everywhere
+            ckpt = out / "checkpoint.pt" if out is not None and config.checkpoint else None
+            run = RunState(graph, model, dag, cx, _make_optimizer(model, config), out, ckpt)
+            run.resume(device)
+            runs.append(run)
+        if len({run.start for run in runs}) > 1:
+            raise TopocliError("the runs of a stack stopped after different epochs; "
+                               "train them one by one to resume each")
+        net = combine([run.model for run in runs]) if combine is not None else runs[0].model
+        for epoch in range(runs[0].start, config.epochs + 1):
             t0 = time.perf_counter()
-            row = train_epoch(model, optimizer, data, config, epoch, progress)
-            train_time += time.perf_counter() - t0
-            images += row.pop("images")
-            steps = row.pop("steps")
-            row["val_loss"], row["val_acc"] = test_epoch(model, data.x_val, data.y_val)
-            row = {"epoch": epoch, **row,
-                   "lr": _lr_at(config, epoch - 1, config.epochs)}
-            curve.append(row)
+            rows = train_epoch(net, [run.optimizer for run in runs], data, config, epoch,
+                               progress)
+            elapsed = time.perf_counter() - t0
+            scores = test_epoch(net, data.x_val, data.y_val)
+            for run, row, (val_loss, val_acc) in zip(runs, rows, scores):
+                run.train_time += elapsed
+                run.images += row.pop("images")
+                steps = row.pop("steps")
+                run.curve.append({"epoch": epoch, **row, "val_loss": val_loss,
+                                  "val_acc": val_acc,
+                                  "lr": _lr_at(config, epoch - 1, config.epochs)})
+                if run.checkpoint is not None:
+                    run.save(epoch)
+            row = runs[0].curve[-1]
             val = "" if row["val_acc"] is None else f" val_acc {row['val_acc']:.4f}"
             report(progress, f"epoch {epoch}/{config.epochs}", steps, steps,
                    f"train_loss {row['train_loss']:.4f} train_acc {row['train_acc']:.4f}{val}")
-            if ckpt is not None:
-                buf = io.BytesIO()
-                torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                            "epoch": epoch, "curve": curve, "train_time": train_time,
-                            "images": images}, buf)
-                write_bytes_atomic(ckpt, buf.getvalue())
-        test_loss, test_acc = test_epoch(model, data.x_test, data.y_test)
-        result = {
-            "test_acc": test_acc, "val_acc": curve[-1]["val_acc"], "test_loss": test_loss,
-            "val_loss": curve[-1]["val_loss"], "params": cx["params"],
-            "trainable_params": cx["trainable_params"], "macs": cx["macs"],
-            "wall_time_s": train_time, "images_per_s": images / max(train_time, 1e-9),
-            "epochs_run": len(curve),
-            "dag": dict(dag.stats) if dag is not None else None,
-            "model": {"stem_stride": cx["stem_stride"], "stem_strides": cx["stem_strides"],
-                      "stage_strides": cx["stage_strides"], "head": config.head,
-                      "dropped_reductions": cx["dropped_reductions"],
-                      "final_size": cx["final_size"],
-                      "input_shape": list(data.input_shape),
-                      "num_classes": data.num_classes},
-            "data": {"description": data.description, **data.sizes()},
-            "graph": _graph_info(graph) if not config.no_graph else None,
-            "curve": curve, "config": config.to_dict(), "versions": versions(),
-            "threads": torch.get_num_threads(), "device": str(device),
-        }
-        if out is not None:
-            write_text_atomic(out / "result.json", json.dumps(result, indent=2))
-            text = io.StringIO()
-            writer = csv.DictWriter(text, fieldnames=CURVE_FIELDS, lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(curve)
-            write_text_atomic(out / "curve.csv", text.getvalue())
-        return result
+        tests = test_epoch(net, data.x_test, data.y_test)
+        return [_finish(run, config, data, device, test, len(runs))
+                for run, test in zip(runs, tests)]
+
+
+def _finish(run: RunState, config: TrainConfig, data: Splits, device, test: tuple,
+            stacked: int) -> dict:
+    """The run's result dict, also written to its out dir (``result.json``, ``curve.csv``)."""
+    (test_loss, test_acc), curve, cx = test, run.curve, run.cx
+    result = {
+        "test_acc": test_acc, "val_acc": curve[-1]["val_acc"], "test_loss": test_loss,
+        "val_loss": curve[-1]["val_loss"], "params": cx["params"],
+        "trainable_params": cx["trainable_params"], "macs": cx["macs"],
+        "wall_time_s": run.train_time,
+        "images_per_s": run.images / max(run.train_time, 1e-9),
+        "epochs_run": len(curve),
+        "dag": dict(run.dag.stats) if run.dag is not None else None,
+        "model": {"stem_stride": cx["stem_stride"], "stem_strides": cx["stem_strides"],
+                  "stage_strides": cx["stage_strides"], "head": config.head,
+                  "dropped_reductions": cx["dropped_reductions"],
+                  "final_size": cx["final_size"],
+                  "input_shape": list(data.input_shape),
+                  "num_classes": data.num_classes},
+        "data": {"description": data.description, **data.sizes()},
+        "graph": _graph_info(run.graph) if not config.no_graph else None,
+        "curve": curve, "config": config.to_dict(), "versions": versions(),
+        "threads": torch.get_num_threads(), "device": str(device),
+    }
+    if stacked > 1:   # trained together with others (same seed); wall time is shared
+        result["stacked_with"] = stacked - 1
+    if run.out is not None:
+        write_text_atomic(run.out / "result.json", json.dumps(result, indent=2))
+        text = io.StringIO()
+        writer = csv.DictWriter(text, fieldnames=CURVE_FIELDS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(curve)
+        write_text_atomic(run.out / "curve.csv", text.getvalue())
+    return result
 
 
 def _graph_info(graph) -> dict:
