@@ -16,18 +16,27 @@ Execution. :meth:`DagStage.forward` runs the stage as one autograd function
 chunk of them, see below) are computed together: the depthwise conv is one grouped conv
 with ``groups = nodes * C``, the pointwise conv one grouped 1x1 conv with
 ``groups = nodes``, BN one call, all channels-last; the input aggregation is one
-multiply-add per DAG edge (the sparse product; a dense masked matmul did ~6x the work on
-the Varshney DAG and was slower). Training memory is three tensors per node: the forward
-keeps the node outputs and each node's ReLU and depthwise-conv outputs (the per-node loop
-keeps about five per node plus one per edge), so the backward recomputes nothing; BN's
-backward runs from its output, and a level's kept activations are freed as soon as its
-backward is done. On CPU, whole levels of
-large activations fall out of cache, so a level is processed in node chunks of about
-``CHUNK_BYTES`` per activation (measured: 1 MiB chunks 3.0 s/step, 4 MiB 3.6 s, 16 MiB
-4.4 s on the Varshney DAG, C=32, batch 64, 14x14); on small inputs a chunk is a whole
-level. :meth:`DagStage.forward_reference` is the plain per-node loop (every edge one
-multiply and one add, every intermediate kept by autograd), with the same parameters,
-used by tests and benchmarks as the reference.
+multiply-add per DAG edge into node-major rows (the sparse product), followed by one
+pass that applies the ReLU and moves the rows to channels-last. Training memory is
+three tensors per node: the forward keeps the node outputs and each node's ReLU and
+depthwise-conv outputs (the per-node loop keeps about five per node plus one per edge),
+so the backward recomputes nothing; BN's backward runs from its output in one fused
+call, and every node's kept activations and gradient are freed as soon as its backward
+is done. Node outputs and gradients live in per-chunk tensors, never in one stage-wide
+buffer: a fresh buffer of every node's activation (450 MB at C=32, 14x14, batch 64) is
+new memory from the OS each step, and its page faults cost more than zero-filling it
+(measured 298 ms for 450 MB against 32 ms for 279 separate 1.6 MB tensors).
+
+On CPU, whole levels of large activations fall out of cache, so a level is processed in
+node chunks of about ``CHUNK_BYTES`` per activation (measured with the stage-wide buffer:
+1 MiB chunks 3.0 s/step, 4 MiB 3.6 s, 16 MiB 4.4 s on the Varshney DAG, C=32, batch 64,
+14x14; with per-chunk storage on the digits default, 2 MiB chunks beat 1 MiB and one
+node per chunk). At C=32, 14x14 a chunk is one node, where no layout copy happens at
+all. Tried and not kept (figures in benchmarks/RESULTS-training.md): a CSR
+``torch.sparse.mm`` aggregation, a dense masked matmul, and larger chunks.
+:meth:`DagStage.forward_reference` is the plain per-node loop (every edge one multiply
+and one add, every intermediate kept by autograd), with the same parameters, used by
+tests and benchmarks as the reference.
 """
 
 from __future__ import annotations
@@ -46,7 +55,7 @@ __all__ = ["HEADS", "DagStage", "RandWireNet", "complexity", "feature_size"]
 BN_MOMENTUM = 0.1
 BN_EPS = 1e-5
 #: Activation bytes per node chunk (see :meth:`DagStage.chunk_nodes`).
-CHUNK_BYTES = 1 << 20
+CHUNK_BYTES = 2 << 20
 
 
 def _crow(rows: torch.Tensor, n_rows: int) -> torch.Tensor:
@@ -111,8 +120,8 @@ class _StageFunction(torch.autograd.Function):
                                "run the forward again")
         n_par = 5 * len(stage.levels)
         params, invstds = rest[:n_par], rest[n_par:]
-        grad_rows: list = [None] * stage.dag.n    # node -> gradient of its output
-        share = grad_y.contiguous() / len(stage.output_nodes)
+        grad_rows: list = [None] * stage.dag.n    # node -> gradient of its output, flat
+        share = grad_y.reshape(-1) / len(stage.output_nodes)    # flat (B*H*W*C) rows
         for v in stage.output_nodes:
             grad_rows[v] = share.clone()
         grad_x = [None] if ctx.needs_input_grad[1] else None
@@ -121,37 +130,39 @@ class _StageFunction(torch.autograd.Function):
         for k in reversed(range(len(stage.levels))):
             lv, p, invstd = stage.levels[k], params[5 * k:5 * k + 5], invstds[k]
             values = torch.sigmoid(p[0])
+            weights = values.tolist()      # one host copy per level (the edges' alphas)
             grads = []
             for (j0, j1), level_kept in reversed(list(zip(lv.node_chunks(chunk), kept[k]))):
-                grads.append(_level_backward(ctx.training, lv, p, values, invstd, level_kept,
-                                             rows, grad_rows, grad_x, j0, j1))
+                grads.append(_level_backward(ctx.training, lv, p, weights, invstd, level_kept,
+                                             rows, grad_rows, grad_x, j0, j1,
+                                             ctx.needs_input_grad[2 + 5 * k]))
             kept[k] = None   # free this level's activations as soon as they are used
             grads.reverse()
-            grad_edges = None if lv.is_input else \
+            grad_edges = None if lv.is_input or grads[0][0] is None else \
                 torch.cat([g[0] for g in grads]) * values * (1 - values)
             grad_params[:0] = [grad_edges, *(torch.cat([g[i] for g in grads])
                                              for i in range(1, 5))]
         return (None, None if grad_x is None else grad_x[0], *grad_params)
 
 
-def _level_backward(training, lv, p, values, invstd, level_kept, rows, grad_rows, grad_x,
-                    j0, j1):
+def _level_backward(training, lv, p, weights, invstd, level_kept, rows, grad_rows, grad_x,
+                    j0, j1, edge_grads=True):
     """Gradients of nodes ``j0:j1`` of level ``lv`` from their kept ReLU, depthwise and BN
     outputs: accumulates the sources' gradients into ``grad_rows`` (or ``grad_x[0]``),
     frees the chunk's own rows, and returns (edge, dw, pw, gamma, beta) gradient slices
-    (edge: before the sigmoid's derivative)."""
+    (edge: before the sigmoid's derivative; ``None`` unless ``edge_grads``)."""
     r, d, out = level_kept
     _, dw, pw, gamma, beta = p
     n, c, c_in = j1 - j0, lv.channels, lv.in_channels
     ch, ch_in = slice(j0 * c, j1 * c), slice(j0 * c_in, j1 * c_in)
     gamma, beta, invstd = gamma[ch], beta[ch], invstd[ch]
     nodes = range(lv.first + j0, lv.first + j1)
-    g = grad_rows[lv.first + j0].unsqueeze(3) if n == 1 else \
-        torch.stack([grad_rows[v] for v in nodes], 3)       # (B, H, W, n, C)
+    b, h, w = out.shape[1:4]
+    g = grad_rows[lv.first + j0] if n == 1 else \
+        torch.stack([grad_rows[v].view(b, h, w, c) for v in nodes], 3)   # (B, H, W, n, C)
     for v in nodes:
         grad_rows[v] = rows[v] = None
-    b, h, w = g.shape[:3]
-    g = g.reshape(b, h, w, n * c).permute(0, 3, 1, 2)       # (B, n*C, H, W), channels-last
+    g = g.view(b, h, w, n * c).permute(0, 3, 1, 2)          # (B, n*C, H, W), channels-last
     out = out.permute(1, 2, 3, 0, 4).reshape(b, h, w, n * c).permute(0, 3, 1, 2)
     # BN backward from its output: xhat = (out - beta) / gamma is BN's normalised input,
     # so native BN backward with mean := beta, invstd := 1 / gamma and weight :=
@@ -181,16 +192,18 @@ def _level_backward(training, lv, p, values, invstd, level_kept, rows, grad_rows
             grad_x[0] = part if grad_x[0] is None else grad_x[0].add_(part)
         return None, grad_dw, grad_pw, grad_gamma, grad_beta
     e0, e1 = lv.crow_host[j0], lv.crow_host[j1]
-    grad_a = grad_a.permute(3, 0, 1, 2, 4).contiguous()      # node-major (a copy if n > 1)
+    # Node-major (a copy if n > 1), one flat row per node.
+    grad_nodes = grad_a.permute(3, 0, 1, 2, 4).reshape(n, -1).unbind(0)
     dots = []
-    for (j, u), weight in zip(lv.edge_pairs[e0:e1], values[e0:e1].tolist()):
-        grad_node = grad_a[j - j0]
-        dots.append(torch.dot(grad_node.view(-1), rows[u].view(-1)))
+    for (j, u), weight in zip(lv.edge_pairs[e0:e1], weights[e0:e1]):
+        grad_node = grad_nodes[j - j0]
+        if edge_grads:
+            dots.append(torch.dot(grad_node, rows[u].view(-1)))
         if grad_rows[u] is None:
             grad_rows[u] = torch.mul(grad_node, weight)
         else:
             grad_rows[u].add_(grad_node, alpha=weight)
-    return torch.stack(dots), grad_dw, grad_pw, grad_gamma, grad_beta
+    return torch.stack(dots) if edge_grads else None, grad_dw, grad_pw, grad_gamma, grad_beta
 
 
 def _chunks(seq, size):
@@ -260,13 +273,13 @@ class _Level(nn.Module):
         e0, e1 = self.crow_host[j0], self.crow_host[j1]
         b, h, w, c = rows[self.edge_pairs[e0][1]].shape
         a = rows[self.edge_pairs[e0][1]].new_empty(n, b, h, w, c)   # node-major: rows
-        target = -1
+        sums, target = a.unbind(0), -1
         for (j, u), weight in zip(self.edge_pairs[e0:e1], values[e0:e1]):
             if j != target:        # first edge into node j (edges are sorted by target)
-                torch.mul(rows[u], weight, out=a[j - j0])
+                torch.mul(rows[u], weight, out=sums[j - j0])
                 target = j
             else:
-                a[j - j0].add_(rows[u], alpha=weight)
+                sums[j - j0].add_(rows[u], alpha=weight)
         # ReLU and the move to channels-last in one pass (in place for a one-node chunk).
         a = a.permute(1, 2, 3, 0, 4)
         r = a if a.is_contiguous() else a.new_empty(b, h, w, n, c)
