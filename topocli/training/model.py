@@ -42,6 +42,7 @@ tests and benchmarks as the reference.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -120,49 +121,91 @@ class _StageFunction(torch.autograd.Function):
                                "run the forward again")
         n_par = 5 * len(stage.levels)
         params, invstds = rest[:n_par], rest[n_par:]
-        grad_rows: list = [None] * stage.dag.n    # node -> gradient of its output, flat
-        share = grad_y.reshape(-1) / len(stage.output_nodes)    # flat (B*H*W*C) rows
-        for v in stage.output_nodes:
-            grad_rows[v] = share.clone()
-        grad_x = [None] if ctx.needs_input_grad[1] else None
-        grad_params = []
+        values = [torch.sigmoid(params[5 * k]) for k in range(len(stage.levels))]
+        state = _BackwardState(
+            rows=rows, grad_in=[None] * stage.dag.n, pending=[0] * stage.dag.n,
+            weights=[v.tolist() for v in values],   # one host copy per level (the alphas)
+            dots=[[None] * len(lv.edge_pairs) if ctx.needs_input_grad[2 + 5 * k] else None
+                  for k, lv in enumerate(stage.levels)],
+            share=grad_y.reshape(-1) / len(stage.output_nodes),   # flat (B*H*W*C) rows
+            outputs=set(stage.output_nodes), out_edges=stage.out_edges,
+            grad_x=None)
         chunk = stage.chunk_nodes(x)
+        level_grads = []
         for k in reversed(range(len(stage.levels))):
             lv, p, invstd = stage.levels[k], params[5 * k:5 * k + 5], invstds[k]
-            values = torch.sigmoid(p[0])
-            weights = values.tolist()      # one host copy per level (the edges' alphas)
-            grads = []
-            for (j0, j1), level_kept in reversed(list(zip(lv.node_chunks(chunk), kept[k]))):
-                grads.append(_level_backward(ctx.training, lv, p, weights, invstd, level_kept,
-                                             rows, grad_rows, grad_x, j0, j1,
-                                             ctx.needs_input_grad[2 + 5 * k]))
+            grads = [_level_backward(ctx.training, lv, p, invstd, level_kept, state, j0, j1)
+                     for (j0, j1), level_kept
+                     in reversed(list(zip(lv.node_chunks(chunk), kept[k])))]
             kept[k] = None   # free this level's activations as soon as they are used
             grads.reverse()
-            grad_edges = None if lv.is_input or grads[0][0] is None else \
-                torch.cat([g[0] for g in grads]) * values * (1 - values)
-            grad_params[:0] = [grad_edges, *(torch.cat([g[i] for g in grads])
-                                             for i in range(1, 5))]
-        return (None, None if grad_x is None else grad_x[0], *grad_params)
+            level_grads[:0] = [[torch.cat([g[i] for g in grads]) for i in range(4)]]
+        grad_params = []
+        for lv, dots, v, grads in zip(stage.levels, state.dots, values, level_grads):
+            grad_edges = None if lv.is_input or dots is None else \
+                torch.stack(dots) * v * (1 - v)
+            grad_params += [grad_edges, *grads]
+        grad_x = state.grad_x if ctx.needs_input_grad[1] else None
+        return (None, grad_x, *grad_params)
 
 
-def _level_backward(training, lv, p, weights, invstd, level_kept, rows, grad_rows, grad_x,
-                    j0, j1, edge_grads=True):
+@dataclass
+class _BackwardState:
+    """What the level-by-level backward shares between node chunks (all per node or per
+    level; rows are flat views)."""
+
+    rows: list              # node -> its output (B, H, W, C); dropped once its chunk is done
+    grad_in: list           # node -> gradient of its summed input, kept until its sources
+    pending: list           # node -> sources still to read grad_in[node]
+    weights: list           # level -> sigmoid of its edge weights, as floats
+    dots: list              # level -> per edge <grad_in[target], rows[source]>, or None
+    share: torch.Tensor     # gradient of each output node (the stage output is their mean)
+    outputs: set
+    out_edges: list         # node -> (level, edge, target) of each edge out of it
+    grad_x: torch.Tensor | None
+
+
+def _pull_output_grad(state: _BackwardState, v: int, dest: torch.Tensor) -> None:
+    """Write the gradient of node ``v``'s output into ``dest`` (flat): the sum over its
+    out-edges of weight x its target's input gradient (plus its share of the stage
+    output), and each out-edge's dot product for the edge-weight gradient. Pulling per
+    source node keeps ``v``'s own rows in cache; a target's input gradient is read once
+    per edge and released after its last source."""
+    first = v not in state.outputs
+    if not first:
+        dest.copy_(state.share)
+    src = state.rows[v].view(-1)
+    for k, e, j in state.out_edges[v]:
+        grad_in, weight = state.grad_in[j], state.weights[k][e]
+        if first:
+            torch.mul(grad_in, weight, out=dest)
+            first = False
+        else:
+            dest.add_(grad_in, alpha=weight)
+        if state.dots[k] is not None:
+            state.dots[k][e] = torch.dot(grad_in, src)
+        state.pending[j] -= 1
+        if not state.pending[j]:
+            state.grad_in[j] = None
+
+
+def _level_backward(training, lv, p, invstd, level_kept, state: _BackwardState, j0, j1):
     """Gradients of nodes ``j0:j1`` of level ``lv`` from their kept ReLU, depthwise and BN
-    outputs: accumulates the sources' gradients into ``grad_rows`` (or ``grad_x[0]``),
-    frees the chunk's own rows, and returns (edge, dw, pw, gamma, beta) gradient slices
-    (edge: before the sigmoid's derivative; ``None`` unless ``edge_grads``)."""
+    outputs: pulls the nodes' output gradients from their targets, leaves the gradient of
+    their summed inputs in ``state.grad_in`` (or adds it to ``state.grad_x``), frees the
+    chunk's rows, and returns (dw, pw, gamma, beta) gradient slices."""
     r, d, out = level_kept
     _, dw, pw, gamma, beta = p
     n, c, c_in = j1 - j0, lv.channels, lv.in_channels
     ch, ch_in = slice(j0 * c, j1 * c), slice(j0 * c_in, j1 * c_in)
     gamma, beta, invstd = gamma[ch], beta[ch], invstd[ch]
-    nodes = range(lv.first + j0, lv.first + j1)
     b, h, w = out.shape[1:4]
-    g = grad_rows[lv.first + j0] if n == 1 else \
-        torch.stack([grad_rows[v].view(b, h, w, c) for v in nodes], 3)   # (B, H, W, n, C)
-    for v in nodes:
-        grad_rows[v] = rows[v] = None
-    g = g.view(b, h, w, n * c).permute(0, 3, 1, 2)          # (B, n*C, H, W), channels-last
+    g = state.share.new_empty(n, b * h * w * c)
+    for i, v in enumerate(range(lv.first + j0, lv.first + j1)):
+        _pull_output_grad(state, v, g[i])
+        state.rows[v] = None
+    # (B, n*C, H, W), channels-last (a copy if n > 1)
+    g = g.view(n, b, h, w, c).permute(1, 2, 3, 0, 4).reshape(b, h, w, n * c).permute(0, 3, 1, 2)
     out = out.permute(1, 2, 3, 0, 4).reshape(b, h, w, n * c).permute(0, 3, 1, 2)
     # BN backward from its output: xhat = (out - beta) / gamma is BN's normalised input,
     # so native BN backward with mean := beta, invstd := 1 / gamma and weight :=
@@ -187,23 +230,15 @@ def _level_backward(training, lv, p, weights, invstd, level_kept, rows, grad_row
     grad_a = torch.ops.aten.threshold_backward(grad_r, r, 0).permute(0, 2, 3, 1).view(
         b, ha, wa, n, c_in)
     if lv.is_input:
-        if grad_x is not None:
-            part = grad_a.sum(3).permute(0, 3, 1, 2)
-            grad_x[0] = part if grad_x[0] is None else grad_x[0].add_(part)
-        return None, grad_dw, grad_pw, grad_gamma, grad_beta
-    e0, e1 = lv.crow_host[j0], lv.crow_host[j1]
-    # Node-major (a copy if n > 1), one flat row per node.
-    grad_nodes = grad_a.permute(3, 0, 1, 2, 4).reshape(n, -1).unbind(0)
-    dots = []
-    for (j, u), weight in zip(lv.edge_pairs[e0:e1], weights[e0:e1]):
-        grad_node = grad_nodes[j - j0]
-        if edge_grads:
-            dots.append(torch.dot(grad_node, rows[u].view(-1)))
-        if grad_rows[u] is None:
-            grad_rows[u] = torch.mul(grad_node, weight)
-        else:
-            grad_rows[u].add_(grad_node, alpha=weight)
-    return torch.stack(dots) if edge_grads else None, grad_dw, grad_pw, grad_gamma, grad_beta
+        part = grad_a.sum(3).permute(0, 3, 1, 2)
+        state.grad_x = part if state.grad_x is None else state.grad_x.add_(part)
+    else:
+        # Node-major (a copy if n > 1), one flat row per node, read by its sources.
+        for j, grad_node in enumerate(grad_a.permute(3, 0, 1, 2, 4).reshape(n, -1).unbind(0),
+                                      lv.first + j0):
+            state.grad_in[j] = grad_node
+            state.pending[j] = lv.crow_host[j - lv.first + 1] - lv.crow_host[j - lv.first]
+    return grad_dw, grad_pw, grad_gamma, grad_beta
 
 
 def _chunks(seq, size):
@@ -341,6 +376,11 @@ class DagStage(nn.Module):
             _Level(nodes, preds, channels, stride if k == 0 else 1, self.in_channels)
             for k, nodes in enumerate(dag.levels()))
         self.output_nodes = [int(v) for v in dag.output_nodes()]
+        # node -> (level, edge, target) of each edge out of it, for the backward's pull
+        self.out_edges: list[list[tuple[int, int, int]]] = [[] for _ in range(dag.n)]
+        for k, lv in enumerate(self.levels):
+            for e, (j, u) in enumerate(lv.edge_pairs):
+                self.out_edges[u].append((k, e, lv.first + j))
 
     def chunk_nodes(self, x: torch.Tensor) -> int:
         """Nodes computed per call: as many as fit ``chunk_bytes`` per activation, so a
