@@ -14,8 +14,10 @@ plain SGD step:
 
 Each (configuration, implementation) runs in its own child process (peak RSS is its own),
 baseline and new alternating for ``--rounds`` rounds, so load from other jobs hits both
-alike; a child reports the median of ``--steps`` steps after ``--warmup``. Both start from
-the same seed, so the first step's loss must agree: the table shows it.
+alike; a child reports the median of ``--steps`` steps after ``--warmup``, in wall-clock
+seconds and in CPU seconds of the process (on a shared machine the wall clock also counts
+time spent waiting for a core; the CPU time does not). Both start from the same seed, so
+the first step's loss must agree: the table shows it.
 
     .venv/bin/python benchmarks/bench_train_fused.py [--threads 1] [--rounds 3] [--steps 5]
 """
@@ -74,16 +76,18 @@ def child(args) -> None:
     x = torch.randn(args.batch, 1, side, side)
     y = torch.randint(0, 10, (args.batch,))
     opt = torch.optim.SGD(model.parameters(), lr=0.01)
-    times, losses = [], []
+    times, cpu_times, losses = [], [], []
     for _ in range(args.warmup + args.steps):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         opt.zero_grad(set_to_none=True)
         loss = torch.nn.functional.cross_entropy(model(x), y)
         loss.backward()
         opt.step()
         times.append(time.perf_counter() - t0)
+        cpu_times.append(time.process_time() - c0)
         losses.append(loss.item())
     print(json.dumps({"step_s": statistics.median(times[args.warmup:]),
+                      "cpu_s": statistics.median(cpu_times[args.warmup:]),
                       "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                       "loss0": losses[0], "loss_last": losses[-1]}))
 
@@ -116,9 +120,9 @@ def main() -> None:
     print(f"# threads={args.threads} batch={args.batch}, median of {args.steps} steps after "
           f"{args.warmup} warm-up per child, {args.rounds} rounds alternating; load average "
           f"{' '.join(f'{v:.1f}' for v in os.getloadavg())} at start")
-    print("| config | implementation | step s per round | median step s | peak RSS MB "
-          "| first loss |")
-    print("|---|---|---|---|---|---|")
+    print("| config | implementation | wall s/step per round | median wall s | "
+          "median CPU s | peak RSS MB | first loss |")
+    print("|---|---|---|---|---|---|---|")
     summary = []
     for config in args.configs.split(","):
         results: dict[str, list[dict]] = {rev: [] for rev in names}
@@ -128,15 +132,19 @@ def main() -> None:
         medians = {}
         for rev, name in names.items():
             steps = [r["step_s"] for r in results[rev]]
-            medians[rev] = (statistics.median(steps), max(r["peak_mb"] for r in results[rev]))
+            medians[rev] = (statistics.median(steps),
+                            statistics.median(r["cpu_s"] for r in results[rev]),
+                            max(r["peak_mb"] for r in results[rev]))
             print(f"| {config} | {name} | {', '.join(f'{s:.3f}' for s in steps)} | "
-                  f"{medians[rev][0]:.3f} | {medians[rev][1]:.0f} | "
+                  f"{medians[rev][0]:.3f} | {medians[rev][1]:.3f} | {medians[rev][2]:.0f} | "
                   f"{results[rev][0]['loss0']:.6f} |", flush=True)
-        (old_s, old_mb), (new_s, new_mb) = medians[args.baseline_rev], medians[""]
-        summary.append(f"| {config} | {old_s / new_s:.2f}x | {new_mb / old_mb:.2f}x |")
+        (old_s, old_cpu, old_mb), (new_s, new_cpu, new_mb) = \
+            medians[args.baseline_rev], medians[""]
+        summary.append(f"| {config} | {old_s / new_s:.2f}x | {old_cpu / new_cpu:.2f}x | "
+                       f"{new_mb / old_mb:.2f}x |")
     print(f"# load average {' '.join(f'{v:.1f}' for v in os.getloadavg())} at end")
-    print("| config | speed new vs baseline | peak RSS new / baseline |")
-    print("|---|---|---|")
+    print("| config | speed new vs baseline (wall) | (CPU time) | peak RSS new / baseline |")
+    print("|---|---|---|---|")
     print("\n".join(summary))
 
 
