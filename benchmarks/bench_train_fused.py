@@ -54,6 +54,7 @@ def load_model_module(rev: str | None):
     path.write_text(source)
     spec = importlib.util.spec_from_file_location("topocli_baseline_model", path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module       # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 

@@ -161,6 +161,25 @@ def test_eval_mode_backward_matches_per_node_reference(chunk_bytes, stage_stride
         torch.testing.assert_close(a, b, atol=0, rtol=0)
 
 
+@pytest.mark.parametrize("chunk_bytes", [None, 1, 30000])
+def test_forward_without_grad_matches_per_node_reference(chunk_bytes):
+    """Under ``torch.no_grad`` the stage keeps nothing for a backward (its own path):
+    same outputs and, in training mode, the same BN running statistics."""
+    torch.manual_seed(5)
+    dag = build_dag(small_graph(n=16, m=40, seed=6), "random-order", seed=3)
+    fast = RandWireNet(dag, in_channels=2, num_classes=3, channels=4, stages=2,
+                       stage_strides=(1, 2), channel_growth=2).double()
+    for stage in fast.stages:
+        stage.chunk_bytes = chunk_bytes
+    _randomise(fast)
+    ref = copy.deepcopy(fast)
+    x = torch.randn(3, 2, 9, 9, dtype=torch.float64)
+    with torch.no_grad():
+        torch.testing.assert_close(fast(x), ref(x, reference=True), atol=1e-9, rtol=1e-9)
+    for a, b in zip(fast.buffers(), ref.buffers()):
+        torch.testing.assert_close(a, b, atol=1e-9, rtol=1e-9)
+
+
 def test_second_backward_through_one_forward_is_a_clear_error():
     """The stage frees its kept activations in the backward: a second backward through
     the same graph must say so, not fail on a None deep inside."""

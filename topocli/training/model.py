@@ -76,35 +76,17 @@ class _StageFunction(torch.autograd.Function):
     chunk's ReLU, depthwise and BN outputs (three tensors per node) and BN's inverse std.
     Backward, levels in reverse: BN's backward from its own output in one fused kernel
     (the normalised input is ``(out - beta) / gamma``, as in-place activated BN, Rota Bulo
-    et al. 2018), both convs' backward from the kept ReLU and depthwise outputs, then per
-    edge one multiply-add into the source's gradient and one dot product for the edge
-    weight. A node's gradient is allocated at its first contribution (no zero fill) and
-    freed, with the node's kept outputs, as soon as its own backward is done.
+    et al. 2018), both convs' backward from the kept ReLU and depthwise outputs. A node's
+    output gradient is pulled from its targets when the node's chunk comes up: one
+    multiply-add per out-edge from the target's input gradient, and one dot product with
+    the node's own output for the edge weight (:func:`_pull_output_grad`). Nothing is
+    zero-filled, and a chunk's kept outputs are freed as soon as its backward is done.
     """
 
     @staticmethod
     def forward(ctx, stage, x, *params):
         ctx.stage = stage
-        with torch.no_grad():
-            rows: list = [None] * stage.dag.n     # node -> its output (B, H', W', C), a view
-            invstds, kept = [], []
-            chunk = stage.chunk_nodes(x)
-            for lv, p in zip(stage.levels, _chunks(params, 5)):
-                values = torch.sigmoid(p[0]).tolist()
-                parts, level_kept = [], []
-                for j0, j1 in lv.node_chunks(chunk):
-                    r = lv.aggregate(x, rows, values, j0, j1)
-                    out, invstd, d = lv.compute(r, p, j0, j1)
-                    rows[lv.first + j0:lv.first + j1] = out.unbind(0)
-                    parts.append(invstd)
-                    level_kept.append((r, d, out))
-                invstds.append(torch.cat(parts))
-                kept.append(level_kept)
-            outputs = stage.output_nodes
-            y = rows[outputs[0]].clone(memory_format=torch.contiguous_format)
-            for v in outputs[1:]:
-                y.add_(rows[v])
-            y.div_(len(outputs))
+        y, rows, kept, invstds = _stage_forward(stage, x, params, keep=True)
         ctx.training = stage.training
         ctx.save_for_backward(x, *params, *invstds)
         ctx.kept, ctx.rows = kept, rows     # no grad; freed level by level in the backward
@@ -239,6 +221,36 @@ def _level_backward(training, lv, p, invstd, level_kept, state: _BackwardState, 
             state.grad_in[j] = grad_node
             state.pending[j] = lv.crow_host[j - lv.first + 1] - lv.crow_host[j - lv.first]
     return grad_dw, grad_pw, grad_gamma, grad_beta
+
+
+def _stage_forward(stage, x, params, *, keep: bool):
+    """The stage's forward without autograd: output ``(B, H', W', C)``, every node's
+    output row, and, with ``keep``, each chunk's ReLU, depthwise and BN outputs and each
+    level's BN inverse std (what the backward needs; without ``keep`` a chunk's
+    intermediates are freed as soon as it is computed)."""
+    with torch.no_grad():
+        rows: list = [None] * stage.dag.n     # node -> its output (B, H', W', C), a view
+        invstds, kept = [], []
+        chunk = stage.chunk_nodes(x)
+        for lv, p in zip(stage.levels, _chunks(params, 5)):
+            values = torch.sigmoid(p[0]).tolist()
+            parts, level_kept = [], []
+            for j0, j1 in lv.node_chunks(chunk):
+                r = lv.aggregate(x, rows, values, j0, j1)
+                out, invstd, d = lv.compute(r, p, j0, j1)
+                rows[lv.first + j0:lv.first + j1] = out.unbind(0)
+                if keep:
+                    parts.append(invstd)
+                    level_kept.append((r, d, out))
+            if keep:
+                invstds.append(torch.cat(parts))
+                kept.append(level_kept)
+        outputs = stage.output_nodes
+        y = rows[outputs[0]].clone(memory_format=torch.contiguous_format)
+        for v in outputs[1:]:
+            y.add_(rows[v])
+        y.div_(len(outputs))
+    return y, rows, kept, invstds
 
 
 def _chunks(seq, size):
@@ -393,8 +405,12 @@ class DagStage(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         params = [t for lv in self.levels for t in lv.params()]
-        y = _StageFunction.apply(self, x, *params)   # (B, H, W, C)
-        return y.permute(0, 3, 1, 2)                 # (B, C, H, W), channels-last
+        if torch.is_grad_enabled() and (x.requires_grad or any(p.requires_grad
+                                                               for p in params)):
+            y = _StageFunction.apply(self, x, *params)   # (B, H, W, C)
+        else:   # no backward will come: keep nothing for it (evaluation memory / 3)
+            y = _stage_forward(self, x, params, keep=False)[0]
+        return y.permute(0, 3, 1, 2)                     # (B, C, H, W), channels-last
 
     def forward_reference(self, x: torch.Tensor, *, channels_last: bool = False
                           ) -> torch.Tensor:
