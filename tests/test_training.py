@@ -104,13 +104,13 @@ def _compare_grads(fast, ref, *, atol: float, rtol: float) -> int:
 
 @pytest.mark.parametrize("method", ["random-order", "class-order", "feedback-arc"])
 @pytest.mark.parametrize("frozen", [False, True])
-@pytest.mark.parametrize("graph_seed,chunk_bytes", [(1, None), (2, 1), (3, 5000)])
+@pytest.mark.parametrize("graph_seed,chunk_bytes", [(1, None), (2, 1), (3, 12000)])
 def test_fast_path_matches_per_node_reference(method, frozen, graph_seed, chunk_bytes):
     torch.manual_seed(graph_seed)
     dag = build_dag(small_graph(seed=graph_seed), method, seed=0)
     fast = RandWireNet(dag, in_channels=2, num_classes=5, channels=4, stages=2,
                        stem_stride=1, frozen=frozen)
-    for stage in fast.stages:      # whole levels, one node per call, a few nodes per call
+    for stage in fast.stages:      # whole levels, one node per call, two nodes per call
         stage.chunk_bytes = chunk_bytes
     _randomise(fast)
     ref = copy.deepcopy(fast)
@@ -126,6 +126,58 @@ def test_fast_path_matches_per_node_reference(method, frozen, graph_seed, chunk_
     fast.eval(), ref.eval()
     with torch.no_grad():
         torch.testing.assert_close(fast(x), ref(x, reference=True), atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize("chunk_bytes", [None, 1, 30000])
+@pytest.mark.parametrize("stage_strides,growth", [((1,), 1), ((2, 2), 2)])
+def test_eval_mode_backward_matches_per_node_reference(chunk_bytes, stage_strides, growth):
+    """Gradients through a stage in eval mode (BN with running statistics, the other
+    branch of the hand-written BN backward), with whole levels, one-node chunks and
+    several-node chunks, stride-2 stages and in_channels != channels."""
+    torch.manual_seed(11)
+    dag = build_dag(small_graph(n=16, m=40, seed=4), "random-order", seed=2)
+    fast = RandWireNet(dag, in_channels=2, num_classes=3, channels=4,
+                       stages=len(stage_strides), stem_strides=(1,),
+                       stage_strides=stage_strides, channel_growth=growth).double()
+    for stage in fast.stages:
+        stage.chunk_bytes = chunk_bytes
+    _randomise(fast)
+    with torch.no_grad():
+        for name, buf in fast.named_buffers():      # running statistics away from 0 / 1
+            if "running_mean" in name:
+                buf.normal_()
+            elif "running_var" in name:
+                buf.uniform_(0.5, 2.0)
+    ref = copy.deepcopy(fast)
+    fast.eval(), ref.eval()
+    x = torch.randn(3, 2, 9, 9, dtype=torch.float64)
+    out_fast, out_ref = fast(x), ref(x, reference=True)
+    torch.testing.assert_close(out_fast, out_ref, atol=1e-9, rtol=1e-9)
+    (out_fast ** 2).sum().backward()
+    (out_ref ** 2).sum().backward()
+    assert _compare_grads(fast, ref, atol=1e-9, rtol=1e-8) == \
+        sum(1 for p in fast.parameters() if p.numel())
+    for a, b in zip(fast.buffers(), ref.buffers()):   # eval: running stats untouched
+        torch.testing.assert_close(a, b, atol=0, rtol=0)
+
+
+@pytest.mark.parametrize("chunk_bytes", [None, 1, 30000])
+def test_forward_without_grad_matches_per_node_reference(chunk_bytes):
+    """Under ``torch.no_grad`` the stage keeps nothing for a backward (its own path):
+    same outputs and, in training mode, the same BN running statistics."""
+    torch.manual_seed(5)
+    dag = build_dag(small_graph(n=16, m=40, seed=6), "random-order", seed=3)
+    fast = RandWireNet(dag, in_channels=2, num_classes=3, channels=4, stages=2,
+                       stage_strides=(1, 2), channel_growth=2).double()
+    for stage in fast.stages:
+        stage.chunk_bytes = chunk_bytes
+    _randomise(fast)
+    ref = copy.deepcopy(fast)
+    x = torch.randn(3, 2, 9, 9, dtype=torch.float64)
+    with torch.no_grad():
+        torch.testing.assert_close(fast(x), ref(x, reference=True), atol=1e-9, rtol=1e-9)
+    for a, b in zip(fast.buffers(), ref.buffers()):
+        torch.testing.assert_close(a, b, atol=1e-9, rtol=1e-9)
 
 
 def test_second_backward_through_one_forward_is_a_clear_error():
@@ -317,7 +369,7 @@ def test_heads_and_strides_match_per_node_reference(head, stem, stage_strides, g
                        input_size=(11, 11), head_width=6, frozen=frozen)
     fast.double()                          # float64: compare to 1e-9, not float32 noise
     for stage in fast.stages:
-        stage.chunk_bytes = 4000           # several node chunks per level
+        stage.chunk_bytes = 30000          # two-node chunks (11.6 kB per node)
     assert fast.stages[-1].channels == 4 * growth ** (len(stage_strides) - 1)
     _randomise(fast)
     ref = copy.deepcopy(fast)

@@ -16,24 +16,33 @@ Execution. :meth:`DagStage.forward` runs the stage as one autograd function
 chunk of them, see below) are computed together: the depthwise conv is one grouped conv
 with ``groups = nodes * C``, the pointwise conv one grouped 1x1 conv with
 ``groups = nodes``, BN one call, all channels-last; the input aggregation is one
-multiply-add per DAG edge (the sparse product; a dense masked matmul did ~6x the work on
-the Varshney DAG and was slower). Training memory is three tensors per node: the forward
-keeps the node outputs and each node's ReLU and depthwise-conv outputs (the per-node loop
-keeps about five per node plus one per edge), so the backward recomputes nothing; BN's
-backward runs from its output, and a level's kept activations are freed as soon as its
-backward is done. On CPU, whole levels of
-large activations fall out of cache, so a level is processed in node chunks of about
-``CHUNK_BYTES`` per activation (measured: 1 MiB chunks 3.0 s/step, 4 MiB 3.6 s, 16 MiB
-4.4 s on the Varshney DAG, C=32, batch 64, 14x14); on small inputs a chunk is a whole
-level. :meth:`DagStage.forward_reference` is the plain per-node loop (every edge one
-multiply and one add, every intermediate kept by autograd), with the same parameters,
-used by tests and benchmarks as the reference.
+multiply-add per DAG edge into node-major rows (the sparse product), followed by one
+pass that applies the ReLU and moves the rows to channels-last. Training memory is
+three tensors per node: the forward keeps the node outputs and each node's ReLU and
+depthwise-conv outputs (the per-node loop keeps about five per node plus one per edge),
+so the backward recomputes nothing; BN's backward runs from its output in one fused
+call, and every node's kept activations and gradient are freed as soon as its backward
+is done. Node outputs and gradients live in per-chunk tensors, never in one stage-wide
+buffer: a fresh buffer of every node's activation (450 MB at C=32, 14x14, batch 64) is
+new memory from the OS each step, and its page faults cost more than zero-filling it
+(measured 298 ms for 450 MB against 32 ms for 279 separate 1.6 MB tensors).
+
+On CPU, whole levels of large activations fall out of cache, so a level is processed in
+node chunks of about ``CHUNK_BYTES`` per activation (measured with the stage-wide buffer:
+1 MiB chunks 3.0 s/step, 4 MiB 3.6 s, 16 MiB 4.4 s on the Varshney DAG, C=32, batch 64,
+14x14; with per-chunk storage on the digits default, 2 MiB chunks beat 1 MiB and one
+node per chunk). At C=32, 14x14 a chunk is one node, where no layout copy happens at
+all. Tried and not kept (figures in benchmarks/RESULTS-training.md): a CSR
+``torch.sparse.mm`` aggregation, a dense masked matmul, and larger chunks.
+:meth:`DagStage.forward_reference` is the plain per-node loop (every edge one multiply
+and one add, every intermediate kept by autograd), with the same parameters, used by
+tests and benchmarks as the reference.
 """
 
 from __future__ import annotations
 
 import math
-import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -47,7 +56,7 @@ __all__ = ["HEADS", "DagStage", "RandWireNet", "complexity", "feature_size"]
 BN_MOMENTUM = 0.1
 BN_EPS = 1e-5
 #: Activation bytes per node chunk (see :meth:`DagStage.chunk_nodes`).
-CHUNK_BYTES = 1 << 20
+CHUNK_BYTES = 2 << 20
 
 
 def _crow(rows: torch.Tensor, n_rows: int) -> torch.Tensor:
@@ -56,134 +65,192 @@ def _crow(rows: torch.Tensor, n_rows: int) -> torch.Tensor:
     return crow
 
 
-def _csr(crow, col, values, shape):
-    with warnings.catch_warnings():   # CSR support is "beta" in torch; we use the stable core
-        warnings.simplefilter("ignore")
-        return torch.sparse_csr_tensor(crow, col, values, shape)
-
-
 class _StageFunction(torch.autograd.Function):
     """A whole DAG stage with a hand-written, level-by-level backward.
 
-    Forward (no autograd graph): every level (in node chunks) writes its node-major
-    output into one buffer of shape ``(N, B, H, W, C)``; the input aggregation is one
-    multiply-add per edge into the chunk's stacked input, read from rows written earlier.
-    Kept for the backward: the stage input, that buffer, each level's BN inverse std and
-    each chunk's ReLU and depthwise outputs (three tensors per node).
-    Backward, levels in reverse: BN's backward from its own output (the normalised input
-    is ``(out - beta) / gamma``, as in-place activated BN, Rota Bulo et al. 2018), then
-    both convs' backward from the kept ReLU and depthwise outputs (measured on the
-    Varshney DAG, C=32, 14x14, batch 64, 1 thread: 3.4 -> 2.2 s per step against
-    recomputing them, peak RSS 1.4 -> 2.4 GB); the aggregation's backward is one
-    multiply-add per edge into the sources' gradient rows and a sampled dense-dense
-    product (SDDMM) for the edge weights.
+    Forward (no autograd graph): every level, in node chunks, sums its inputs edge by
+    edge into node rows, moves them to the channels-last layout the convolutions read in
+    the same pass as the ReLU, and keeps BN's output node-major, ``(n, B, H', W', C)``: a
+    node's output is a row of its chunk, never copied into a stage-wide buffer (for a
+    one-node chunk no layout copy happens at all). Kept for the backward: each
+    chunk's ReLU, depthwise and BN outputs (three tensors per node) and BN's inverse std.
+    Backward, levels in reverse: BN's backward from its own output in one fused kernel
+    (the normalised input is ``(out - beta) / gamma``, as in-place activated BN, Rota Bulo
+    et al. 2018), both convs' backward from the kept ReLU and depthwise outputs. A node's
+    output gradient is pulled from its targets when the node's chunk comes up: one
+    multiply-add per out-edge from the target's input gradient, and one dot product with
+    the node's own output for the edge weight (:func:`_pull_output_grad`). Nothing is
+    zero-filled, and a chunk's kept outputs are freed as soon as its backward is done.
     """
 
     @staticmethod
     def forward(ctx, stage, x, *params):
         ctx.stage = stage
-        with torch.no_grad():
-            buf, invstds, kept = None, [], []
-            for lv, p in zip(stage.levels, _chunks(params, 5)):
-                values = torch.sigmoid(p[0])
-                parts, level_kept = [], []
-                for j0, j1 in lv.node_chunks(stage.chunk_nodes(x)):
-                    out, invstd, r, d = lv.compute(lv.aggregate(x, buf, values, j0, j1), p,
-                                                   j0, j1)
-                    if buf is None:
-                        buf = out.new_empty((stage.dag.n, *out.shape[1:]))
-                    buf[lv.first + j0:lv.first + j1] = out
-                    parts.append(invstd)
-                    level_kept.append((r, d))
-                invstds.append(torch.cat(parts))
-                kept.append(level_kept)
-            y = stage.average_outputs(buf)
+        y, rows, kept, invstds = _stage_forward(stage, x, params, keep=True)
         ctx.training = stage.training
-        ctx.save_for_backward(x, buf, *params, *invstds)
-        ctx.kept = kept      # per level and chunk: ReLU and depthwise outputs (no grad)
+        ctx.save_for_backward(x, *params, *invstds)
+        ctx.kept, ctx.rows = kept, rows     # no grad; freed level by level in the backward
         return y
 
     @staticmethod
     def backward(ctx, grad_y):
         stage = ctx.stage
-        x, buf, *rest = ctx.saved_tensors
-        kept, ctx.kept = ctx.kept, None
+        x, *rest = ctx.saved_tensors
+        kept, rows, ctx.kept, ctx.rows = ctx.kept, ctx.rows, None, None
         if kept is None:
             raise RuntimeError("DagStage: backward through the same graph twice is not "
                                "supported (its activations are freed after the first); "
                                "run the forward again")
         n_par = 5 * len(stage.levels)
         params, invstds = rest[:n_par], rest[n_par:]
-        grad_buf = torch.zeros_like(buf)
-        stage.average_outputs_backward(grad_y, grad_buf)
-        grad_x = torch.zeros_like(x) if ctx.needs_input_grad[1] else None
-        grad_params = []
+        values = [torch.sigmoid(params[5 * k]) for k in range(len(stage.levels))]
+        state = _BackwardState(
+            rows=rows, grad_in=[None] * stage.dag.n, pending=[0] * stage.dag.n,
+            weights=[v.tolist() for v in values],   # one host copy per level (the alphas)
+            dots=[[None] * len(lv.edge_pairs) if ctx.needs_input_grad[2 + 5 * k] else None
+                  for k, lv in enumerate(stage.levels)],
+            out_grads=stage.output_grads(grad_y), out_edges=stage.out_edges,
+            grad_x=None, x_shape=tuple(x.shape))
         chunk = stage.chunk_nodes(x)
+        level_grads = []
         for k in reversed(range(len(stage.levels))):
             lv, p, invstd = stage.levels[k], params[5 * k:5 * k + 5], invstds[k]
-            values = torch.sigmoid(p[0])
-            grads = []
-            for (j0, j1), (r, d) in reversed(list(zip(lv.node_chunks(chunk), kept[k]))):
-                grads.append(_level_backward(ctx.training, lv, p, values, invstd, r, d, buf,
-                                             grad_buf, grad_x, j0, j1))
+            grads = [_level_backward(ctx.training, lv, p, invstd, level_kept, state, j0, j1)
+                     for (j0, j1), level_kept
+                     in reversed(list(zip(lv.node_chunks(chunk), kept[k])))]
             kept[k] = None   # free this level's activations as soon as they are used
             grads.reverse()
-            grad_edges = None if lv.is_input else \
-                torch.cat([g[0] for g in grads]) * values * (1 - values)
-            grad_params[:0] = [grad_edges, *(torch.cat([g[i] for g in grads])
-                                             for i in range(1, 5))]
+            level_grads[:0] = [[torch.cat([g[i] for g in grads]) for i in range(4)]]
+        grad_params = []
+        for lv, dots, v, grads in zip(stage.levels, state.dots, values, level_grads):
+            grad_edges = None if lv.is_input or dots is None else \
+                torch.stack(dots) * v * (1 - v)
+            grad_params += [grad_edges, *grads]
+        grad_x = state.grad_x if ctx.needs_input_grad[1] else None
         return (None, grad_x, *grad_params)
 
 
-def _level_backward(training, lv, p, values, invstd, r, d, buf, grad_buf, grad_x, j0, j1):
-    """Gradients of nodes ``j0:j1`` of level ``lv`` from their kept ReLU output ``r`` and
-    depthwise output ``d``: accumulates the sources' gradient rows (or ``grad_x``) and
-    returns (edge, dw, pw, gamma, beta) gradient slices."""
+@dataclass
+class _BackwardState:
+    """What the level-by-level backward shares between node chunks (all per node or per
+    level; rows are flat views)."""
+
+    rows: list              # node -> its output (B, H, W, C); dropped once its chunk is done
+    grad_in: list           # node -> gradient of its summed input, kept until its sources
+    pending: list           # node -> sources still to read grad_in[node]
+    weights: list           # level -> sigmoid of its edge weights, as floats
+    dots: list              # level -> per edge <grad_in[target], rows[source]>, or None
+    out_grads: dict         # output node -> its gradient share of the stage output (flat)
+    out_edges: list         # node -> (level, edge, target) of each edge out of it
+    grad_x: torch.Tensor | None
+    x_shape: tuple          # the stage input's shape
+
+
+def _pull_output_grad(state: _BackwardState, v: int, dest: torch.Tensor) -> None:
+    """Write the gradient of node ``v``'s output into ``dest`` (flat): the sum over its
+    out-edges of weight x its target's input gradient (plus its share of the stage
+    output), and each out-edge's dot product for the edge-weight gradient. Pulling per
+    source node keeps ``v``'s own rows in cache; a target's input gradient is read once
+    per edge and released after its last source."""
+    share = state.out_grads.get(v)
+    first = share is None
+    if not first:
+        dest.copy_(share)
+    src = state.rows[v].view(-1)
+    for k, e, j in state.out_edges[v]:
+        grad_in, weight = state.grad_in[j], state.weights[k][e]
+        if first:
+            torch.mul(grad_in, weight, out=dest)
+            first = False
+        else:
+            dest.add_(grad_in, alpha=weight)
+        if state.dots[k] is not None:
+            state.dots[k][e] = torch.dot(grad_in, src)
+        state.pending[j] -= 1
+        if not state.pending[j]:
+            state.grad_in[j] = None
+
+
+def _level_backward(training, lv, p, invstd, level_kept, state: _BackwardState, j0, j1):
+    """Gradients of nodes ``j0:j1`` of level ``lv`` from their kept ReLU, depthwise and BN
+    outputs: pulls the nodes' output gradients from their targets, leaves the gradient of
+    their summed inputs in ``state.grad_in`` (or adds it to ``state.grad_x``), frees the
+    chunk's rows, and returns (dw, pw, gamma, beta) gradient slices."""
+    r, d, out = level_kept
     _, dw, pw, gamma, beta = p
     n, c, c_in = j1 - j0, lv.channels, lv.in_channels
     ch, ch_in = slice(j0 * c, j1 * c), slice(j0 * c_in, j1 * c_in)
     gamma, beta, invstd = gamma[ch], beta[ch], invstd[ch]
-    rows = slice(lv.first + j0, lv.first + j1)
-    # BN backward from the output: xhat = (out - beta) / gamma.
-    g = grad_buf[rows].permute(1, 2, 3, 0, 4)            # (B, H, W, n, C)
-    b, h, w = g.shape[:3]
+    b, h, w = out.shape[1:4]
+    g = out.new_empty(n, b * h * w * c)
+    for i, v in enumerate(range(lv.first + j0, lv.first + j1)):
+        _pull_output_grad(state, v, g[i])
+        state.rows[v] = None
+    # (B, n*C, H, W), channels-last (a copy if n > 1)
+    g = g.view(n, b, h, w, c).permute(1, 2, 3, 0, 4).reshape(b, h, w, n * c).permute(0, 3, 1, 2)
+    out = out.permute(1, 2, 3, 0, 4).reshape(b, h, w, n * c).permute(0, 3, 1, 2)
+    # BN backward from its output: xhat = (out - beta) / gamma is BN's normalised input,
+    # so native BN backward with mean := beta, invstd := 1 / gamma and weight :=
+    # gamma^2 * invstd gives the batch-statistics gradient in one pass.
     safe = torch.where(gamma.abs() < 1e-6, torch.full_like(gamma, 1e-6), gamma)
-    xhat = (buf[rows].permute(1, 2, 3, 0, 4) - beta.view(n, c)) / safe.view(n, c)
-    grad_beta = g.sum((0, 1, 2)).reshape(-1)
-    grad_gamma = (g * xhat).sum((0, 1, 2)).reshape(-1)
-    scale = (gamma * invstd).view(n, c)
     if training:
-        m = b * h * w
-        grad_p = scale * (g - grad_beta.view(n, c) / m - xhat * (grad_gamma.view(n, c) / m))
+        grad_p, grad_gamma, grad_beta = torch.ops.aten.native_batch_norm_backward(
+            g, out, safe * gamma * invstd, None, None, beta, safe.reciprocal(), True, 0.0,
+            [True, True, True])
     else:
-        grad_p = scale * g
-    grad_p = grad_p.reshape(b, h, w, n * c).permute(0, 3, 1, 2)
+        shape = (1, n * c, 1, 1)
+        xhat = (out - beta.view(shape)) / safe.view(shape)
+        grad_beta, grad_gamma = g.sum((0, 2, 3)), (g * xhat).sum((0, 2, 3))
+        grad_p = g * (gamma * invstd).view(shape)
     # Back through both convs, from the kept ReLU and depthwise outputs.
-    ha, wa = r.shape[2:]
     conv_bwd = torch.ops.aten.convolution_backward
     grad_d, grad_pw, _ = conv_bwd(grad_p, d, pw[ch], None, [1, 1], [0, 0], [1, 1], False,
                                   [0, 0], n, [True, True, False])
     grad_r, grad_dw, _ = conv_bwd(grad_d, r, dw[ch_in], None, [lv.stride] * 2, [1, 1],
                                   [1, 1], False, [0, 0], n * c_in, [True, True, False])
-    grad_a = torch.ops.aten.threshold_backward(grad_r, r, 0).permute(0, 2, 3, 1).reshape(
+    ha, wa = r.shape[2:]
+    grad_a = torch.ops.aten.threshold_backward(grad_r, r, 0).permute(0, 2, 3, 1).view(
         b, ha, wa, n, c_in)
     if lv.is_input:
-        if grad_x is not None and lv.input_graph is not None:   # a stacked stage's input
-            grad_x.index_add_(3, lv.input_graph[j0:j1], grad_a)
-        elif grad_x is not None:
-            grad_x += grad_a.sum(3).permute(0, 3, 1, 2)
-        grad_edges = None
+        if lv.input_graph is not None:   # a stacked stage: x is (B, H, W, K, C_in)
+            part = grad_a.new_zeros(state.x_shape).index_add_(3, lv.input_graph[j0:j1],
+                                                              grad_a)
+        else:
+            part = grad_a.sum(3).permute(0, 3, 1, 2)
+        state.grad_x = part if state.grad_x is None else state.grad_x.add_(part)
     else:
-        grad_a = grad_a.permute(3, 0, 1, 2, 4).reshape(n, -1)
-        e0, e1 = lv.crow_host[j0], lv.crow_host[j1]
-        src = buf.view(buf.shape[0], -1)[:lv.first]
-        grad_edges = torch.sparse.sampled_addmm(
-            _csr(lv.crow[j0:j1 + 1] - e0, lv.col[e0:e1], values.new_zeros(e1 - e0),
-                 (n, lv.first)), grad_a, src.t(), beta=0.0).values()
-        flat_grad = grad_buf.view(buf.shape[0], -1)
-        for (j, u), weight in zip(lv.edge_pairs[e0:e1], values[e0:e1].tolist()):
-            flat_grad[u].add_(grad_a[j - j0], alpha=weight)
-    return grad_edges, grad_dw, grad_pw, grad_gamma, grad_beta
+        # Node-major (a copy if n > 1), one flat row per node, read by its sources.
+        for j, grad_node in enumerate(grad_a.permute(3, 0, 1, 2, 4).reshape(n, -1).unbind(0),
+                                      lv.first + j0):
+            state.grad_in[j] = grad_node
+            state.pending[j] = lv.crow_host[j - lv.first + 1] - lv.crow_host[j - lv.first]
+    return grad_dw, grad_pw, grad_gamma, grad_beta
+
+
+def _stage_forward(stage, x, params, *, keep: bool):
+    """The stage's forward without autograd: output ``(B, H', W', C)``, every node's
+    output row, and, with ``keep``, each chunk's ReLU, depthwise and BN outputs and each
+    level's BN inverse std (what the backward needs; without ``keep`` a chunk's
+    intermediates are freed as soon as it is computed)."""
+    with torch.no_grad():
+        rows: list = [None] * stage.dag.n     # node -> its output (B, H', W', C), a view
+        invstds, kept = [], []
+        chunk = stage.chunk_nodes(x)
+        for lv, p in zip(stage.levels, _chunks(params, 5)):
+            values = torch.sigmoid(p[0]).tolist()
+            parts, level_kept = [], []
+            for j0, j1 in lv.node_chunks(chunk):
+                r = lv.aggregate(x, rows, values, j0, j1)
+                out, invstd, d = lv.compute(r, p, j0, j1)
+                rows[lv.first + j0:lv.first + j1] = out.unbind(0)
+                if keep:
+                    parts.append(invstd)
+                    level_kept.append((r, d, out))
+            if keep:
+                invstds.append(torch.cat(parts))
+                kept.append(level_kept)
+        y = stage.average_outputs(rows)
+    return y, rows, kept, invstds
 
 
 def _chunks(seq, size):
@@ -212,14 +279,10 @@ class _Level(nn.Module):
         cols = torch.as_tensor([u for _, u in edges], dtype=torch.long)
         src_global = cols.tolist()
         self.register_buffer("rows", rows, persistent=False)
-        # CSR pattern of the (n, first) aggregation matrix (for the weights' gradient) and
-        # the same edges as (target row, source node) pairs for the axpy passes. The
-        # pattern follows the module to its device; its row offsets are also kept as
-        # Python ints, so slicing a chunk's edges never waits on the device.
-        crow = _crow(rows, n)
-        self.register_buffer("crow", crow, persistent=False)
-        self.register_buffer("col", cols, persistent=False)
-        self.crow_host = crow.tolist()
+        # The edges as (target row, source node) pairs, sorted by target, and where each
+        # target's edges start (CSR row offsets, as Python ints: slicing a chunk's edges
+        # never waits on the device).
+        self.crow_host = _crow(rows, n).tolist()
         self.edge_pairs = list(zip(rows.tolist(), cols.tolist()))
         self.edge_sources = src_global           # for the per-node reference
         self.edge_weight = nn.Parameter(torch.zeros(len(rows)))   # sigmoid(0) = 0.5
@@ -243,44 +306,57 @@ class _Level(nn.Module):
     def node_chunks(self, size: int) -> list[tuple[int, int]]:
         return [(j, min(j + size, self.n)) for j in range(0, self.n, size)]
 
-    def aggregate(self, x: torch.Tensor, buf: torch.Tensor | None, values: torch.Tensor,
-                  j0: int, j1: int) -> torch.Tensor:
-        """Input of nodes ``j0:j1`` of the level, ``(B, H, W, n, C)`` (channels-last order).
+    def aggregate(self, x: torch.Tensor, rows: list, values: list[float], j0: int,
+                  j1: int) -> torch.Tensor:
+        """ReLU of the input of nodes ``j0:j1``, ``(B, n*C, H, W)`` in channels-last memory.
 
         Input levels read the stage input ``x`` (B, C, H, W); other levels the weighted
-        sum (``values`` = sigmoid of the edge weights) of earlier rows of ``buf``.
+        sum (``values`` = sigmoid of the edge weights) of earlier nodes' outputs
+        (``rows``), written edge by edge straight into the layout the depthwise conv
+        reads; the ReLU runs in place on it.
         """
-        n, c = j1 - j0, self.channels
+        n = j1 - j0
         if self.is_input and self.input_graph is not None:   # x: (B, H, W, K, C_in)
-            return x.index_select(3, self.input_graph[j0:j1])
+            a = F.relu(x.index_select(3, self.input_graph[j0:j1]))
+            b, h, w, _, c_in = a.shape
+            return a.view(b, h, w, n * c_in).permute(0, 3, 1, 2)
         if self.is_input:
             b, c_in, h, w = x.shape
-            return x.permute(0, 2, 3, 1).unsqueeze(3).expand(b, h, w, n, c_in).contiguous()
-        _, b, h, w, _ = buf.shape
-        flat = buf.view(buf.shape[0], -1)
-        a = flat.new_zeros(n, flat.shape[1])
+            a = F.relu(x).permute(0, 2, 3, 1).unsqueeze(3).expand(b, h, w, n, c_in)
+            return a.reshape(b, h, w, n * c_in).permute(0, 3, 1, 2)
         e0, e1 = self.crow_host[j0], self.crow_host[j1]
-        for (j, u), weight in zip(self.edge_pairs[e0:e1], values[e0:e1].tolist()):
-            a[j - j0].add_(flat[u], alpha=weight)
-        return a.view(n, b, h, w, c).permute(1, 2, 3, 0, 4)
+        b, h, w, c = rows[self.edge_pairs[e0][1]].shape
+        a = rows[self.edge_pairs[e0][1]].new_empty(n, b, h, w, c)   # node-major: rows
+        sums, target = a.unbind(0), -1
+        for (j, u), weight in zip(self.edge_pairs[e0:e1], values[e0:e1]):
+            if j != target:        # first edge into node j (edges are sorted by target)
+                torch.mul(rows[u], weight, out=sums[j - j0])
+                target = j
+            else:
+                sums[j - j0].add_(rows[u], alpha=weight)
+        # ReLU and the move to channels-last in one pass (in place for a one-node chunk).
+        a = a.permute(1, 2, 3, 0, 4)
+        r = a if a.is_contiguous() else a.new_empty(b, h, w, n, c)
+        torch.clamp_min(a, 0, out=r)
+        return r.view(b, h, w, n * c).permute(0, 3, 1, 2)
 
-    def compute(self, a: torch.Tensor, p, j0: int, j1: int
-                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-        """ReLU -> depthwise -> pointwise -> BN of nodes ``j0:j1`` (no autograd).
+    def compute(self, r: torch.Tensor, p, j0: int, j1: int
+                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Depthwise -> pointwise -> BN of nodes ``j0:j1`` from their ReLU'd input ``r``
+        (no autograd).
 
-        Returns the output as a node-major ``(n, B, H', W', C)`` view, BN's inverse std
-        per channel, and the ReLU and depthwise outputs (kept for the backward).
-        Convolutions run channels-last: ``(B, H, W, n, C)`` viewed as
-        ``(B, n*C, H, W)``, which CPU depthwise kernels need to be fast (the NCHW depthwise
-        backward measured ~5x slower).
+        Returns BN's output node-major, ``(n, B, H', W', C)`` (a view for a one-node
+        chunk, else a copy: the edges read and write whole node rows), BN's inverse std
+        per channel, and the depthwise output (kept for the backward).
+        Convolutions run channels-last, ``(B, n*C, H, W)``, which CPU depthwise kernels
+        need to be fast (the NCHW depthwise backward measured ~5x slower).
         """
         _, dw, pw, gamma, beta = p
-        b, h, w, n, c_in = a.shape
-        c = self.channels
-        ch, ch_in = slice(j0 * c, j1 * c), slice(j0 * c_in, j1 * c_in)
+        b, nc_in = r.shape[:2]
+        c, n = self.channels, j1 - j0
+        ch, ch_in = slice(j0 * c, j1 * c), slice(j0 * self.in_channels, j1 * self.in_channels)
         rm, rv = self.running_mean[ch], self.running_var[ch]
-        r = F.relu(a.reshape(b, h, w, n * c_in).permute(0, 3, 1, 2))
-        d = F.conv2d(r, dw[ch_in], stride=self.stride, padding=1, groups=n * c_in)
+        d = F.conv2d(r, dw[ch_in], stride=self.stride, padding=1, groups=nc_in)
         a = F.conv2d(d, pw[ch], groups=n)
         if self.training:
             a, _, invstd = torch.native_batch_norm(a, gamma[ch], beta[ch], rm, rv, True,
@@ -290,7 +366,7 @@ class _Level(nn.Module):
             invstd = (rv + BN_EPS).rsqrt()
         h, w = a.shape[2:]
         out = a.permute(0, 2, 3, 1).reshape(b, h, w, n, c).permute(3, 0, 1, 2, 4)
-        return out, invstd, r, d
+        return out.contiguous(), invstd, d
 
     def _bn(self, a, gamma, beta, update_stats, sl=slice(None)):
         if not self.training:
@@ -318,8 +394,12 @@ class DagStage(nn.Module):
         self.levels = nn.ModuleList(
             _Level(nodes, preds, channels, stride if k == 0 else 1, self.in_channels)
             for k, nodes in enumerate(dag.levels()))
-        self.register_buffer("output_index", torch.as_tensor(dag.output_nodes()),
-                             persistent=False)
+        self.output_nodes = [int(v) for v in dag.output_nodes()]
+        # node -> (level, edge, target) of each edge out of it, for the backward's pull
+        self.out_edges: list[list[tuple[int, int, int]]] = [[] for _ in range(dag.n)]
+        for k, lv in enumerate(self.levels):
+            for e, (j, u) in enumerate(lv.edge_pairs):
+                self.out_edges[u].append((k, e, lv.first + j))
 
     def chunk_nodes(self, x: torch.Tensor) -> int:
         """Nodes computed per call: as many as fit ``chunk_bytes`` per activation, so a
@@ -330,21 +410,29 @@ class DagStage(nn.Module):
                     * x.element_size())
         return max(1, self.chunk_bytes // per_node)
 
-    def average_outputs(self, buf: torch.Tensor) -> torch.Tensor:
-        """The stage output from the node-major buffer ``(N, B, H, W, C)``: the mean of
-        the output nodes, ``(B, H, W, C)``."""
-        return buf.index_select(0, self.output_index).mean(0)
+    def average_outputs(self, rows: list) -> torch.Tensor:
+        """The stage output from the node outputs ``rows`` (each ``(B, H, W, C)``): the
+        mean of the output nodes, ``(B, H, W, C)``."""
+        outputs = self.output_nodes
+        y = rows[outputs[0]].clone(memory_format=torch.contiguous_format)
+        for v in outputs[1:]:
+            y.add_(rows[v])
+        return y.div_(len(outputs))
 
-    def average_outputs_backward(self, grad_y: torch.Tensor, grad_buf: torch.Tensor) -> None:
-        """Add the gradient of :meth:`average_outputs` to the output nodes' rows."""
-        n_out = len(self.output_index)
-        grad_buf.index_add_(0, self.output_index,
-                            (grad_y / n_out).expand(n_out, *grad_y.shape).contiguous())
+    def output_grads(self, grad_y: torch.Tensor) -> dict[int, torch.Tensor]:
+        """Each output node's share of the gradient ``grad_y`` of :meth:`average_outputs`,
+        flat (one tensor shared by every output node)."""
+        share = grad_y.reshape(-1) / len(self.output_nodes)
+        return dict.fromkeys(self.output_nodes, share)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         params = [t for lv in self.levels for t in lv.params()]
-        y = _StageFunction.apply(self, x, *params)   # (B, H, W, C)
-        return y.permute(0, 3, 1, 2)                 # (B, C, H, W), channels-last
+        if torch.is_grad_enabled() and (x.requires_grad or any(p.requires_grad
+                                                               for p in params)):
+            y = _StageFunction.apply(self, x, *params)   # (B, H, W, C)
+        else:   # no backward will come: keep nothing for it (evaluation memory / 3)
+            y = _stage_forward(self, x, params, keep=False)[0]
+        return y.permute(0, 3, 1, 2)                     # (B, C, H, W), channels-last
 
     def forward_reference(self, x: torch.Tensor, *, channels_last: bool = False
                           ) -> torch.Tensor:

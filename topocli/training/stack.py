@@ -89,7 +89,7 @@ class StackedStage(DagStage):
                     first.channels, first.in_channels, first.levels[0].stride):
                 raise TopocliError("stacked runs must share channels and strides")
         union, graph_of = union_dag([s.dag for s in stages])
-        device = first.output_index.device
+        device = first.levels[0].running_mean.device
         with torch.random.fork_rng(devices=[]):   # the union's own init draws are unused
             super().__init__(union, first.channels, stride=first.levels[0].stride,
                              in_channels=first.in_channels, chunk_bytes=first.chunk_bytes)
@@ -113,11 +113,10 @@ class StackedStage(DagStage):
                     offset += size
         self.levels[0].input_graph = torch.as_tensor(
             graph_of[union.level == 0], device=device)
-        outputs = union.output_nodes()
-        self.register_buffer("output_graph", torch.as_tensor(graph_of[outputs], device=device),
-                             persistent=False)
-        self.register_buffer("output_count", torch.bincount(
-            self.output_graph, minlength=self.n_graphs).float(), persistent=False)
+        # output node -> its graph, and each graph's output nodes
+        self.output_graph = {int(v): int(graph_of[v]) for v in union.output_nodes()}
+        self.graph_outputs = [[v for v, g in self.output_graph.items() if g == k]
+                              for k in range(self.n_graphs)]
 
     def chunk_nodes(self, x: torch.Tensor) -> int:
         if self.chunk_bytes is None:
@@ -126,14 +125,20 @@ class StackedStage(DagStage):
         per_node = b * h * w * max(self.channels, self.in_channels) * x.element_size()
         return max(1, self.chunk_bytes // per_node)
 
-    def average_outputs(self, buf: torch.Tensor) -> torch.Tensor:
-        out = buf.index_select(0, self.output_index)
-        y = out.new_zeros((self.n_graphs, *out.shape[1:])).index_add_(0, self.output_graph, out)
-        return y / self.output_count.to(y.dtype).view(-1, 1, 1, 1, 1)
+    def average_outputs(self, rows: list) -> torch.Tensor:
+        """Each graph's output nodes averaged apart: ``(K, B, H, W, C)``."""
+        first = rows[self.graph_outputs[0][0]]
+        y = first.new_zeros((self.n_graphs, *first.shape))
+        for g, outputs in enumerate(self.graph_outputs):
+            for v in outputs:
+                y[g].add_(rows[v])
+            y[g].div_(len(outputs))
+        return y
 
-    def average_outputs_backward(self, grad_y: torch.Tensor, grad_buf: torch.Tensor) -> None:
-        grad = grad_y / self.output_count.to(grad_y.dtype).view(-1, 1, 1, 1, 1)
-        grad_buf.index_add_(0, self.output_index, grad.index_select(0, self.output_graph))
+    def output_grads(self, grad_y: torch.Tensor) -> dict[int, torch.Tensor]:
+        shares = [grad_y[g].reshape(-1) / len(outputs)
+                  for g, outputs in enumerate(self.graph_outputs)]
+        return {v: shares[g] for v, g in self.output_graph.items()}
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         params = []
