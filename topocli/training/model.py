@@ -312,8 +312,8 @@ class _Level(nn.Module):
 
         Input levels read the stage input ``x`` (B, C, H, W); other levels the weighted
         sum (``values`` = sigmoid of the edge weights) of earlier nodes' outputs
-        (``rows``), written edge by edge straight into the layout the depthwise conv
-        reads; the ReLU runs in place on it.
+        (``rows``), one multiply-add per edge into node-major rows, then the ReLU and
+        the move to the channels-last layout the depthwise conv reads in one pass.
         """
         n = j1 - j0
         if self.is_input and self.input_graph is not None:   # x: (B, H, W, K, C_in)
