@@ -147,7 +147,7 @@ def stacked_check(dags, device) -> float:
                                 zip(a.parameters(), b.parameters()) if pa.grad is not None]
         for got, want in pairs:
             if want.numel():
-                worst = max(worst, float((got - want).abs().max() / (want.abs().max()
+                worst = max(worst, float((got.detach() - want).abs().max() / (want.abs().max()
                                                                      + 1e-12)))
     return worst
 
