@@ -44,10 +44,19 @@ def checkout(rev: str, into: Path) -> Path:
 
 def run_variant(name: str, pythonpath: Path, out: Path, extra: list[str]) -> dict:
     env = {**os.environ, "PYTHONPATH": str(pythonpath), "OMP_NUM_THREADS": "1"}
-    code = "import sys; from topocli.cli import main; sys.exit(main())"
+    # ``python -c`` puts its working directory first on sys.path: run outside the repo.
+    cwd = out.parent
+    code = "import sys; "
+    where = subprocess.run([sys.executable, "-c", code + "import topocli; "
+                            "print(topocli.__file__)"], env=env, check=True, cwd=cwd,
+                           capture_output=True, text=True).stdout.strip()
+    if not Path(where).resolve().is_relative_to(pythonpath.resolve()):
+        raise SystemExit(f"{name}: topocli imported from {where}, not from {pythonpath}")
+    print(f"{name}: topocli from {where}", flush=True)
+    code += "from topocli.cli import main; sys.exit(main())"
     start = time.perf_counter()
     subprocess.run([sys.executable, "-c", code, *SWEEP, "--out", str(out), *extra],
-                   env=env, check=True, stdout=subprocess.DEVNULL)
+                   env=env, check=True, cwd=cwd, stdout=subprocess.DEVNULL)
     wall = time.perf_counter() - start
     runs = pd.read_csv(out / "runs.csv")
     ok = int((runs["status"] == "ok").sum())
