@@ -307,3 +307,29 @@ def test_partial_correlation_controls_for_dag_edges(tmp_path):
     expected = per_graph.groupby("family").mean()
     assert fam["edges"].to_dict() == pytest.approx(expected["dag"].to_dict())
     assert fam["n_params"].to_dict() == pytest.approx(expected["params"].to_dict())
+
+
+def test_report_reads_its_own_graph_files_without_mapping_notes(tmp_path, caplog):
+    """The analyze folder's graph files are topocli's views (merged arcs typed
+    "chemical+electrical"): drawing them must not repeat the file reader's notes."""
+    import logging
+    from types import SimpleNamespace
+
+    from topocli.graphs import GraphView, load_graph, write_graphml
+    from topocli.reports.analyze_page import _load_graphs
+    from topocli.reports.html import Section
+
+    view = load_graph("celegans-varshney2011", GraphView())
+    assert "chemical+electrical" in set(view.es["synapse_type"])
+    path = write_graphml(view, tmp_path / "varshney.graphml.gz")
+    caplog.set_level(logging.WARNING, logger="topocli")
+    sec = Section("Graphs", "graphs")
+    graphs = _load_graphs(SimpleNamespace(graph_files={"varshney": path}), sec)
+    assert graphs["varshney"].vcount() == view.vcount()
+    assert set(graphs["varshney"].vs["cell_class"]) == set(view.vs["cell_class"])
+    assert caplog.text == ""
+    # outside the report the reader still says what it mapped
+    from topocli.graphs import read_graph_file
+
+    read_graph_file(path)
+    assert "synapse_type values" in caplog.text

@@ -265,7 +265,7 @@ def match_cell_names(graph: ig.Graph, label: str) -> None:
             cls[i], filled_class = hit[0], filled_class + 1
         if not nts[i] and hit[1]:
             nts[i], filled_nt = hit[1], filled_nt + 1
-    if not matched:
+    if not filled_class and not filled_nt:   # nothing learned from the names: say nothing
         return
     graph.vs["cell_class"] = cls
     graph.vs["neurotransmitter"] = nts

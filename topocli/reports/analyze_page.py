@@ -7,6 +7,7 @@ drops its section with a note; a figure that fails to draw is replaced by a note
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from pathlib import Path
@@ -108,17 +109,32 @@ def _graphs_section(folder: ResultFolder, out: Path, seed: int) -> Section:
     return sec
 
 
+class _BelowWarning(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno < logging.WARNING
+
+
 def _load_graphs(folder: ResultFolder, sec: Section) -> dict:
     """The folder's graphs to draw (the first :data:`MAX_GRAPH_FIGURES`); a file that
     cannot be read drops its figures with a note in ``sec``."""
     from topocli.graphs import read_graph_file
 
     graphs = {}
-    for name, path in list(folder.graph_files.items())[:MAX_GRAPH_FIGURES]:
-        try:
-            graphs[name] = read_graph_file(path)
-        except Exception as exc:  # noqa: BLE001 (a corrupt graph drops its figures only)
-            sec.note(f"graphs/{path.name} could not be read ({type(exc).__name__}: {exc}).")
+    # The folder's graph files are topocli's own views (merged layers are typed
+    # "chemical+electrical"): the reader's notes on how it mapped a file's vocabulary are
+    # for users' files, so they are not repeated on every report.
+    reader_notes = logging.getLogger("topocli")
+    quiet = _BelowWarning()
+    reader_notes.addFilter(quiet)
+    try:
+        for name, path in list(folder.graph_files.items())[:MAX_GRAPH_FIGURES]:
+            try:
+                graphs[name] = read_graph_file(path)
+            except Exception as exc:  # noqa: BLE001 (a corrupt graph drops its figures only)
+                sec.note(f"graphs/{path.name} could not be read ({type(exc).__name__}: "
+                         f"{exc}).")
+    finally:
+        reader_notes.removeFilter(quiet)
     if len(folder.graph_files) > MAX_GRAPH_FIGURES:
         sec.note(f"Only the first {MAX_GRAPH_FIGURES} of {len(folder.graph_files)} graphs "
                  "are drawn.")
