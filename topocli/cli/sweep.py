@@ -93,7 +93,7 @@ have no synapse counts).
               help="Train up to K runs that share a training seed together as one stacked "
                    "model (each keeps its own parameters, row and checkpoint; results "
                    "equal training alone to float rounding); 1: each run alone "
-                   "[default: 3 on the CPU, 8 on a CUDA GPU].")
+                   "[default: 1 on the CPU, 8 on a CUDA GPU].")
 @report_option
 def train_sweep(graphs, view, families, grid, count, seeds, model, config, reservoir, seed,
                 out, jobs, scheduler, retries, stack, write_report):
