@@ -45,3 +45,19 @@ def run_cli():
             return Result(code, out.getvalue().decode(), err.getvalue().decode())
 
     return run
+
+
+def interrupt_at_epoch(monkeypatch, epoch: int):
+    """Make training raise KeyboardInterrupt when ``epoch`` starts (an interrupted run);
+    returns the call that restores the real epoch loop."""
+    import topocli.training.train as trainer
+
+    real_epoch = trainer.train_epoch
+
+    def interrupted(model, optimizers, data, config, at, progress):
+        if at == epoch:
+            raise KeyboardInterrupt
+        return real_epoch(model, optimizers, data, config, at, progress)
+
+    monkeypatch.setattr(trainer, "train_epoch", interrupted)
+    return lambda: monkeypatch.setattr(trainer, "train_epoch", real_epoch)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from conftest import interrupt_at_epoch
 
 from topocli.errors import TopocliError
 from topocli.training import TrainConfig, build_dag, train_graph
@@ -130,22 +131,13 @@ def test_train_stack_equals_train_graph_alone(tmp_path):
 
 
 def test_train_stack_resumes_each_run(tmp_path, monkeypatch):
-    import topocli.training.train as trainer
-
     gs = graphs()[:2]
     outs = [tmp_path / "a", tmp_path / "b"]
     full = train_stack(gs, TINY)
-    real_epoch = trainer.train_epoch
-
-    def interrupted(model, optimizers, data, config, epoch, progress):
-        if epoch == 2:
-            raise KeyboardInterrupt
-        return real_epoch(model, optimizers, data, config, epoch, progress)
-
-    monkeypatch.setattr(trainer, "train_epoch", interrupted)
+    restore = interrupt_at_epoch(monkeypatch, 2)
     with pytest.raises(KeyboardInterrupt):
         train_stack(gs, TINY, out_dirs=outs)
-    monkeypatch.setattr(trainer, "train_epoch", real_epoch)
+    restore()
     resumed = train_stack(gs, TINY, out_dirs=outs)
     for r, f in zip(resumed, full):
         assert r["test_acc"] == f["test_acc"] and r["curve"] == f["curve"]

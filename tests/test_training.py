@@ -10,6 +10,7 @@ import igraph as ig
 import numpy as np
 import pytest
 import torch
+from conftest import interrupt_at_epoch
 
 from topocli.errors import TopocliError
 from topocli.graphs.classes import FLOW_ORDER
@@ -311,23 +312,14 @@ def test_sgd_frozen_and_baseline():
 
 
 def test_checkpoint_resume_and_outputs(tmp_path, monkeypatch):
-    import topocli.training.train as trainer
-
     g = small_graph()
     full = train_graph(g, TINY, out_dir=tmp_path / "full")
-    real_epoch = trainer.train_epoch
-
-    def interrupted(model, optimizer, data, config, epoch, progress):
-        if epoch == 2:
-            raise KeyboardInterrupt
-        return real_epoch(model, optimizer, data, config, epoch, progress)
-
-    monkeypatch.setattr(trainer, "train_epoch", interrupted)
+    restore = interrupt_at_epoch(monkeypatch, 2)
     with pytest.raises(KeyboardInterrupt):
         train_graph(g, TINY, out_dir=tmp_path / "part")
     state = torch.load(tmp_path / "part" / "checkpoint.pt", weights_only=True)
     assert state["epoch"] == 1 and not (tmp_path / "part" / "result.json").exists()
-    monkeypatch.setattr(trainer, "train_epoch", real_epoch)
+    restore()
     resumed = train_graph(g, TINY, out_dir=tmp_path / "part")
     assert resumed["test_acc"] == full["test_acc"] and resumed["curve"] == full["curve"]
     result = json.loads((tmp_path / "full" / "result.json").read_text())
