@@ -283,9 +283,9 @@ def _level_backward(training, lv, p, invstd, level_kept, state: _BackwardState, 
     grad_r, grad_dw, _ = conv_bwd(grad_d, r, dw[ch_in], None, [lv.stride] * 2, [1, 1],
                                   [1, 1], False, [0, 0], n * c_in, [True, True, False])
     ha, wa = r.shape[2:]
-    grad_a = torch.ops.aten.threshold_backward(grad_r, r, 0).permute(0, 2, 3, 1).view(
-        b, ha, wa, n, c_in)
     if lv.is_input:
+        grad_a = torch.ops.aten.threshold_backward(grad_r, r, 0).permute(0, 2, 3, 1).view(
+            b, ha, wa, n, c_in)
         if lv.input_graph is not None:   # a stacked stage: x is (B, H, W, K, C_in)
             part = grad_a.new_zeros(state.x_shape).index_add_(3, lv.input_graph[j0:j1],
                                                               grad_a)
@@ -293,9 +293,13 @@ def _level_backward(training, lv, p, invstd, level_kept, state: _BackwardState, 
             part = grad_a.sum(3).permute(0, 3, 1, 2)
         state.grad_x = part if state.grad_x is None else state.grad_x.add_(part)
     else:
-        # Node-major (a copy if n > 1), one flat row per node, read by its sources.
-        for j, grad_node in enumerate(grad_a.permute(3, 0, 1, 2, 4).reshape(n, -1).unbind(0),
-                                      lv.first + j0):
+        # The ReLU's backward writes node-major rows (one flat row per node, read by its
+        # sources) in the same pass: no layout copy.
+        grad_a = grad_r.new_empty(n, b, ha, wa, c_in)
+        torch.ops.aten.threshold_backward.grad_input(
+            grad_r.unflatten(1, (n, c_in)), r.unflatten(1, (n, c_in)), 0,
+            grad_input=grad_a.permute(1, 0, 4, 2, 3))
+        for j, grad_node in enumerate(grad_a.view(n, -1).unbind(0), lv.first + j0):
             if state.compiled is not None:
                 state.compiled.set_input_grad(state, j, grad_node)
             else:
