@@ -193,8 +193,9 @@ def test_forward_without_grad_matches_per_node_reference(chunk_bytes, edge_path)
 
 
 def test_cpu_stage_runs_the_compiled_kernels(monkeypatch):
-    """On the CPU the stage's per-edge work goes through the compiled kernels (one call
-    per non-input level each way), and the per-edge torch path is not taken."""
+    """On the CPU with one torch thread the stage's per-edge work goes through the
+    compiled kernels (one call per non-input level each way), and the per-edge torch
+    path is not taken; with two threads it is."""
     calls = {"gather_level": 0, "pull_level": 0}
     def spy(name, kernel):
         def counted(*args):
@@ -204,12 +205,21 @@ def test_cpu_stage_runs_the_compiled_kernels(monkeypatch):
 
     for name in calls:
         monkeypatch.setattr(_edge_kernels, name, spy(name, getattr(_edge_kernels, name)))
+    from topocli.training.model import _pull_output_grad as pull_output_grad
     monkeypatch.setattr("topocli.training.model._pull_output_grad", None)   # would fail
     torch.manual_seed(0)
     dag = build_dag(small_graph(), "random-order", seed=0)
     model = RandWireNet(dag, in_channels=1, num_classes=3, channels=3)
     model(torch.randn(2, 1, 6, 6)).sum().backward()
     levels = len(model.stages[0].levels)
+    assert calls == {"gather_level": levels - 1, "pull_level": levels}
+    # with more torch threads the per-edge torch calls (which use them) are taken
+    monkeypatch.setattr("topocli.training.model._pull_output_grad", pull_output_grad)
+    torch.set_num_threads(2)
+    try:
+        model(torch.randn(2, 1, 6, 6)).sum().backward()
+    finally:
+        torch.set_num_threads(1)
     assert calls == {"gather_level": levels - 1, "pull_level": levels}
 
 

@@ -20,8 +20,9 @@ input sums before a level, and in the backward each node's output gradient summe
 its targets with the edge weights' dot products) runs on the CPU as one compiled pass
 per level (:mod:`topocli.training._edge_kernels`, numba), blocked over positions so a
 node shared by several nodes of the level is read from cache, with the ReLU and the
-move to channels-last in the same pass; on other devices (and on the CPU with
-``DagStage.edge_kernels = False``) as one multiply-add per DAG edge into node-major
+move to channels-last in the same pass, when torch runs on one thread; on other
+devices, with more threads, and with ``DagStage.edge_kernels = False`` as one
+multiply-add per DAG edge into node-major
 rows followed by one pass for the ReLU and the layout. Training memory is
 three tensors per node: the forward keeps the node outputs and each node's ReLU and
 depthwise-conv outputs (the per-node loop keeps about five per node plus one per edge),
@@ -533,8 +534,13 @@ class DagStage(nn.Module):
     edge_kernels = True
 
     def uses_edge_kernels(self, x: torch.Tensor) -> bool:
+        """The compiled passes run on one thread: they are taken on the CPU when torch
+        runs on one thread too (every sweep worker; ``--threads 1``). With more, the
+        per-edge torch calls use all of them, and measured as fast (digits, 2 threads:
+        0.22-0.28 s/step either way)."""
         return (self.edge_kernels and x.device.type == "cpu"
-                and x.dtype in (torch.float32, torch.float64))
+                and x.dtype in (torch.float32, torch.float64)
+                and torch.get_num_threads() == 1)
 
     def chunk_nodes(self, x: torch.Tensor) -> int:
         """Nodes computed per call: as many as fit ``chunk_bytes`` per activation, so a
