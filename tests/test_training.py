@@ -14,10 +14,10 @@ from conftest import interrupt_at_epoch
 
 from topocli.errors import TopocliError
 from topocli.graphs.classes import FLOW_ORDER
-from topocli.training import TrainConfig, build_dag, load_dataset, train_graph
+from topocli.training import TrainConfig, _edge_kernels, build_dag, load_dataset, train_graph
 from topocli.training.dag import dag_from_edges
 from topocli.training.data import read_idx
-from topocli.training.model import RandWireNet, complexity
+from topocli.training.model import DagStage, RandWireNet, complexity
 
 torch.set_num_threads(1)
 
@@ -88,6 +88,16 @@ def _randomise(model: RandWireNet, seed=0):
                 p.add_(torch.randn(p.shape, generator=gen) * 0.5)
 
 
+@pytest.fixture(params=["compiled", "per-edge"])
+def edge_path(request, monkeypatch):
+    """Run a test on both CPU paths of the per-edge work: the compiled kernels (with a
+    block of 3 positions, so that every pass spans several blocks and a partial last
+    one) and the per-edge torch calls every other device takes."""
+    monkeypatch.setattr(DagStage, "edge_kernels", request.param == "compiled")
+    monkeypatch.setattr(_edge_kernels, "BLOCK", 12)
+    return request.param
+
+
 def _compare_grads(fast, ref, *, atol: float, rtol: float) -> int:
     """Assert equal gradients parameter by parameter; return how many were compared.
     A parameter without a gradient in the reference (frozen, or an empty edge-weight
@@ -106,7 +116,7 @@ def _compare_grads(fast, ref, *, atol: float, rtol: float) -> int:
 @pytest.mark.parametrize("method", ["random-order", "class-order", "feedback-arc"])
 @pytest.mark.parametrize("frozen", [False, True])
 @pytest.mark.parametrize("graph_seed,chunk_bytes", [(1, None), (2, 1), (3, 12000)])
-def test_fast_path_matches_per_node_reference(method, frozen, graph_seed, chunk_bytes):
+def test_fast_path_matches_per_node_reference(method, frozen, graph_seed, chunk_bytes, edge_path):
     torch.manual_seed(graph_seed)
     dag = build_dag(small_graph(seed=graph_seed), method, seed=0)
     fast = RandWireNet(dag, in_channels=2, num_classes=5, channels=4, stages=2,
@@ -131,7 +141,8 @@ def test_fast_path_matches_per_node_reference(method, frozen, graph_seed, chunk_
 
 @pytest.mark.parametrize("chunk_bytes", [None, 1, 30000])
 @pytest.mark.parametrize("stage_strides,growth", [((1,), 1), ((2, 2), 2)])
-def test_eval_mode_backward_matches_per_node_reference(chunk_bytes, stage_strides, growth):
+def test_eval_mode_backward_matches_per_node_reference(chunk_bytes, stage_strides, growth,
+                                                       edge_path):
     """Gradients through a stage in eval mode (BN with running statistics, the other
     branch of the hand-written BN backward), with whole levels, one-node chunks and
     several-node chunks, stride-2 stages and in_channels != channels."""
@@ -163,7 +174,7 @@ def test_eval_mode_backward_matches_per_node_reference(chunk_bytes, stage_stride
 
 
 @pytest.mark.parametrize("chunk_bytes", [None, 1, 30000])
-def test_forward_without_grad_matches_per_node_reference(chunk_bytes):
+def test_forward_without_grad_matches_per_node_reference(chunk_bytes, edge_path):
     """Under ``torch.no_grad`` the stage keeps nothing for a backward (its own path):
     same outputs and, in training mode, the same BN running statistics."""
     torch.manual_seed(5)
@@ -179,6 +190,91 @@ def test_forward_without_grad_matches_per_node_reference(chunk_bytes):
         torch.testing.assert_close(fast(x), ref(x, reference=True), atol=1e-9, rtol=1e-9)
     for a, b in zip(fast.buffers(), ref.buffers()):
         torch.testing.assert_close(a, b, atol=1e-9, rtol=1e-9)
+
+
+def test_cpu_stage_runs_the_compiled_kernels(monkeypatch):
+    """On the CPU with one torch thread the stage's per-edge work goes through the
+    compiled kernels (one call per non-input level each way), and the per-edge torch
+    path is not taken; with two threads it is."""
+    calls = {"gather_level": 0, "pull_level": 0}
+    def spy(name, kernel):
+        def counted(*args):
+            calls[name] += 1
+            return kernel(*args)
+        return counted
+
+    for name in calls:
+        monkeypatch.setattr(_edge_kernels, name, spy(name, getattr(_edge_kernels, name)))
+    from topocli.training.model import _pull_output_grad as pull_output_grad
+    monkeypatch.setattr("topocli.training.model._pull_output_grad", None)   # would fail
+    torch.manual_seed(0)
+    dag = build_dag(small_graph(), "random-order", seed=0)
+    model = RandWireNet(dag, in_channels=1, num_classes=3, channels=3)
+    model(torch.randn(2, 1, 6, 6)).sum().backward()
+    levels = len(model.stages[0].levels)
+    assert calls == {"gather_level": levels - 1, "pull_level": levels}
+    # with more torch threads the per-edge torch calls (which use them) are taken
+    monkeypatch.setattr("topocli.training.model._pull_output_grad", pull_output_grad)
+    torch.set_num_threads(2)
+    try:
+        model(torch.randn(2, 1, 6, 6)).sum().backward()
+    finally:
+        torch.set_num_threads(1)
+    assert calls == {"gather_level": levels - 1, "pull_level": levels}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_edge_kernels_against_numpy(dtype):
+    """The two kernels on their own, against numpy: odd channel counts, chunks of
+    several nodes, blocks that do not divide the rows, one output node with a share of
+    the stage gradient, a node with five out-edges (one group of four and one left)."""
+    rng = np.random.default_rng(0)
+    n_nodes, positions, c = 9, 7, 3
+    size = positions * c
+    act = [rng.standard_normal(size).astype(dtype) for _ in range(n_nodes)]
+    ptrs = np.asarray([a.ctypes.data for a in act], dtype=np.int64)
+    # a level of nodes 6, 7, 8 reading nodes 0..5: in-degrees 6, 1, 5
+    preds = [[0, 1, 2, 3, 4, 5], [2], [5, 4, 3, 1, 0]]
+    crow = np.cumsum([0] + [len(p) for p in preds]).astype(np.int64)
+    sources = np.concatenate(preds).astype(np.int64)
+    weights = rng.random(len(sources)).astype(dtype)
+    chunks = [np.empty(positions * 2 * c, dtype), np.empty(size, dtype)]   # nodes 6-7, 8
+    table = (np.asarray([chunks[0].ctypes.data] * 2 + [chunks[1].ctypes.data], np.int64),
+             np.asarray([2, 2, 1], np.int64), np.asarray([0, 1, 0], np.int64))
+    _edge_kernels.gather_level(ptrs, crow, sources, weights, *table, c, size, act[0], 2 * c)
+    got = [chunks[0].reshape(positions, 2, c)[:, 0], chunks[0].reshape(positions, 2, c)[:, 1],
+           chunks[1].reshape(positions, c)]
+    for j, pred in enumerate(preds):
+        expected = sum(weights[crow[j] + i] * act[u] for i, u in enumerate(pred))
+        np.testing.assert_allclose(got[j], np.maximum(expected, 0).reshape(positions, c),
+                                   rtol=1e-5, atol=1e-6)
+    # pull for nodes 0..2 (one chunk of three): node 0 has five out-edges (a group of four
+    # and one left), node 1 one and a share of the stage gradient, node 2 four
+    targets = [[3, 4, 5, 6, 7], [8], [6, 7, 8, 3]]
+    grad_in = {t: rng.standard_normal(size).astype(dtype) for t in range(3, 9)}
+    grad_ptrs = np.zeros(n_nodes, np.int64)
+    for t, g in grad_in.items():
+        grad_ptrs[t] = g.ctypes.data
+    optr = np.cumsum([0] + [len(t) for t in targets] + [0] * 6).astype(np.int64)
+    otarget = np.concatenate(targets).astype(np.int64)
+    oedge = rng.permutation(len(otarget)).astype(np.int64)   # stage-wide edge ids
+    weights = rng.random(len(otarget)).astype(dtype)
+    share = rng.standard_normal(size).astype(dtype)
+    share_ptrs = np.zeros(n_nodes, np.int64)
+    share_ptrs[1] = share.ctypes.data
+    dots = np.zeros(len(weights), dtype)
+    grads = np.empty(positions * 3 * c, dtype)
+    table = (np.full(3, grads.ctypes.data, np.int64), np.full(3, 3, np.int64),
+             np.arange(3, dtype=np.int64))
+    _edge_kernels.pull_level(grad_ptrs, ptrs, share_ptrs, optr, oedge, otarget, weights,
+                             dots, *table, 0, 3, c, size, act[0], True, 2 * c)
+    for v in range(3):
+        expected = share.copy() if v == 1 else np.zeros(size, dtype)
+        for e, t in zip(oedge[optr[v]:optr[v + 1]], targets[v]):
+            expected += weights[e] * grad_in[t]
+            np.testing.assert_allclose(dots[e], grad_in[t] @ act[v], rtol=1e-5)
+        np.testing.assert_allclose(grads.reshape(positions, 3, c)[:, v],
+                                   expected.reshape(positions, c), rtol=1e-5, atol=1e-6)
 
 
 def test_second_backward_through_one_forward_is_a_clear_error():
@@ -350,7 +446,7 @@ ARCHITECTURES = [((1,), (1,), 1), ((1, 1), (2, 2), 2), ((2,), (2, 1), 2)]
 @pytest.mark.parametrize("stem,stage_strides,growth", ARCHITECTURES)
 @pytest.mark.parametrize("frozen", [False, True])
 def test_heads_and_strides_match_per_node_reference(head, stem, stage_strides, growth,
-                                                    frozen):
+                                                    frozen, edge_path):
     """Every head, stride and channel growth: the level-batched stages equal the per-node
     loop in outputs, every gradient and the BN running statistics."""
     torch.manual_seed(7)
@@ -492,7 +588,7 @@ def test_every_ranking_dag_method_is_directionless_for_sweeps():
 
 
 @pytest.mark.parametrize("preset", ["dcn", "randwire-small"])
-def test_preset_networks_match_per_node_reference(preset):
+def test_preset_networks_match_per_node_reference(preset, edge_path):
     """The networks the presets build (on a 32-px input, where randwire-small keeps the
     first stage's reduction and drops two) compute the same outputs and gradients
     level-batched as per node."""

@@ -15,9 +15,15 @@ Execution. :meth:`DagStage.forward` runs the stage as one autograd function
 (:class:`_StageFunction`) that walks the topological levels. All nodes of a level (or a
 chunk of them, see below) are computed together: the depthwise conv is one grouped conv
 with ``groups = nodes * C``, the pointwise conv one grouped 1x1 conv with
-``groups = nodes``, BN one call, all channels-last; the input aggregation is one
-multiply-add per DAG edge into node-major rows (the sparse product), followed by one
-pass that applies the ReLU and moves the rows to channels-last. Training memory is
+``groups = nodes``, BN one call, all channels-last. The per-edge work (the weighted
+input sums before a level, and in the backward each node's output gradient summed from
+its targets with the edge weights' dot products) runs on the CPU as one compiled pass
+per level (:mod:`topocli.training._edge_kernels`, numba), blocked over positions so a
+node shared by several nodes of the level is read from cache, with the ReLU and the
+move to channels-last in the same pass, when torch runs on one thread; on other
+devices, with more threads, and with ``DagStage.edge_kernels = False`` as one
+multiply-add per DAG edge into node-major
+rows followed by one pass for the ReLU and the layout. Training memory is
 three tensors per node: the forward keeps the node outputs and each node's ReLU and
 depthwise-conv outputs (the per-node loop keeps about five per node plus one per edge),
 so the backward recomputes nothing; BN's backward runs from its output in one fused
@@ -86,10 +92,11 @@ class _StageFunction(torch.autograd.Function):
     @staticmethod
     def forward(ctx, stage, x, *params):
         ctx.stage = stage
-        y, rows, kept, invstds = _stage_forward(stage, x, params, keep=True)
+        y, rows, kept, invstds, ptrs = _stage_forward(stage, x, params, keep=True)
         ctx.training = stage.training
         ctx.save_for_backward(x, *params, *invstds)
         ctx.kept, ctx.rows = kept, rows     # no grad; freed level by level in the backward
+        ctx.ptrs = ptrs
         return y
 
     @staticmethod
@@ -104,27 +111,38 @@ class _StageFunction(torch.autograd.Function):
         n_par = 5 * len(stage.levels)
         params, invstds = rest[:n_par], rest[n_par:]
         values = [torch.sigmoid(params[5 * k]) for k in range(len(stage.levels))]
+        want_dots = [ctx.needs_input_grad[2 + 5 * k] for k in range(len(stage.levels))]
         state = _BackwardState(
             rows=rows, grad_in=[None] * stage.dag.n, pending=[0] * stage.dag.n,
             weights=[v.tolist() for v in values],   # one host copy per level (the alphas)
-            dots=[[None] * len(lv.edge_pairs) if ctx.needs_input_grad[2 + 5 * k] else None
-                  for k, lv in enumerate(stage.levels)],
+            dots=[[None] * len(lv.edge_pairs) if want else None
+                  for want, lv in zip(want_dots, stage.levels)],
             out_grads=stage.output_grads(grad_y), out_edges=stage.out_edges,
             grad_x=None, x_shape=tuple(x.shape))
+        if ctx.ptrs is not None:
+            state.compiled = _CompiledPull(stage, ctx.ptrs, values, state.out_grads,
+                                           any(want_dots))
         chunk = stage.chunk_nodes(x)
         level_grads = []
         for k in reversed(range(len(stage.levels))):
             lv, p, invstd = stage.levels[k], params[5 * k:5 * k + 5], invstds[k]
-            grads = [_level_backward(ctx.training, lv, p, invstd, level_kept, state, j0, j1)
-                     for (j0, j1), level_kept
-                     in reversed(list(zip(lv.node_chunks(chunk), kept[k])))]
+            chunks = lv.node_chunks(chunk)
+            pulled = [None] * len(chunks) if state.compiled is None else \
+                state.compiled.pull_level(state, lv, chunks)
+            grads = [_level_backward(ctx.training, lv, p, invstd, level_kept, state, j0, j1,
+                                     g)
+                     for (j0, j1), level_kept, g
+                     in reversed(list(zip(chunks, kept[k], pulled)))]
             kept[k] = None   # free this level's activations as soon as they are used
             grads.reverse()
             level_grads[:0] = [[torch.cat([g[i] for g in grads]) for i in range(4)]]
         grad_params = []
-        for lv, dots, v, grads in zip(stage.levels, state.dots, values, level_grads):
-            grad_edges = None if lv.is_input or dots is None else \
-                torch.stack(dots) * v * (1 - v)
+        for k, (lv, dots, v, grads) in enumerate(zip(stage.levels, state.dots, values,
+                                                     level_grads)):
+            grad_edges = None
+            if not lv.is_input and dots is not None:
+                grad_edges = (torch.stack(dots) if state.compiled is None
+                              else state.compiled.level_dots(k)) * v * (1 - v)
             grad_params += [grad_edges, *grads]
         grad_x = state.grad_x if ctx.needs_input_grad[1] else None
         return (None, grad_x, *grad_params)
@@ -144,6 +162,56 @@ class _BackwardState:
     out_edges: list         # node -> (level, edge, target) of each edge out of it
     grad_x: torch.Tensor | None
     x_shape: tuple          # the stage input's shape
+    compiled: _CompiledPull | None = None   # the compiled pull (CPU), else per-edge calls
+
+
+class _CompiledPull:
+    """The backward's per-edge work on the CPU: one
+    :func:`~topocli.training._edge_kernels.pull_level` call per level over address
+    tables of the node outputs (from the forward), of the output-gradient shares and of
+    the targets' input gradients (filled level by level); the stage's edge weights and
+    dot products as flat arrays; how many sources still have to read each target's input
+    gradient."""
+
+    def __init__(self, stage, out_ptrs: np.ndarray, values: list, out_grads: dict,
+                 want_dots: bool):
+        self.stage, self.out_ptrs, self.want_dots = stage, out_ptrs, want_dots
+        self.weights = torch.cat(values).detach().numpy()
+        self.dots = np.zeros_like(self.weights)
+        self.grad_ptrs = np.zeros(stage.dag.n, dtype=np.int64)
+        self.share_ptrs = np.zeros(stage.dag.n, dtype=np.int64)
+        for v, share in out_grads.items():
+            self.share_ptrs[v] = share.data_ptr()
+        self.pending = np.bincount(stage.out_target, minlength=stage.dag.n)  # in-degrees
+
+    def pull_level(self, state: _BackwardState, lv, chunks: list) -> list[torch.Tensor]:
+        """Output gradients of every node of level ``lv``, one ``(B, H, W, n, C)`` tensor
+        per chunk, in one compiled pass; frees the level's rows and every input gradient
+        whose last source was in this level."""
+        from topocli.training import _edge_kernels
+        stage, v0, v1 = self.stage, lv.first, lv.first + lv.n
+        like = state.rows[v0]
+        b, h, w, c = like.shape
+        grads = [like.new_empty(b, h, w, j1 - j0, c) for j0, j1 in chunks]
+        _edge_kernels.pull_level(self.grad_ptrs, self.out_ptrs, self.share_ptrs,
+                                 stage.out_ptr, stage.out_edge, stage.out_target,
+                                 self.weights, self.dots, *_chunk_table(grads, chunks),
+                                 v0, v1, c, like.numel(), like.numpy(), self.want_dots,
+                                 _edge_kernels.block_for(c))
+        targets = stage.out_target[stage.out_ptr[v0]:stage.out_ptr[v1]]
+        np.subtract.at(self.pending, targets, 1)
+        for j in np.unique(targets[self.pending[targets] == 0]).tolist():
+            state.grad_in[j] = None
+        state.rows[v0:v1] = [None] * lv.n
+        return grads
+
+    def set_input_grad(self, state: _BackwardState, j: int, grad: torch.Tensor) -> None:
+        state.grad_in[j] = grad
+        self.grad_ptrs[j] = grad.data_ptr()
+
+    def level_dots(self, k: int) -> torch.Tensor:
+        offsets = self.stage.edge_offsets
+        return torch.from_numpy(self.dots[offsets[k]:offsets[k + 1]])
 
 
 def _pull_output_grad(state: _BackwardState, v: int, dest: torch.Tensor) -> None:
@@ -171,23 +239,30 @@ def _pull_output_grad(state: _BackwardState, v: int, dest: torch.Tensor) -> None
             state.grad_in[j] = None
 
 
-def _level_backward(training, lv, p, invstd, level_kept, state: _BackwardState, j0, j1):
+def _level_backward(training, lv, p, invstd, level_kept, state: _BackwardState, j0, j1,
+                    g=None):
     """Gradients of nodes ``j0:j1`` of level ``lv`` from their kept ReLU, depthwise and BN
-    outputs: pulls the nodes' output gradients from their targets, leaves the gradient of
-    their summed inputs in ``state.grad_in`` (or adds it to ``state.grad_x``), frees the
-    chunk's rows, and returns (dw, pw, gamma, beta) gradient slices."""
+    outputs: pulls the nodes' output gradients from their targets (unless given: ``g``,
+    ``(B, H, W, n, C)``), leaves the gradient of their summed inputs in
+    ``state.grad_in`` (or adds it to ``state.grad_x``), frees the chunk's rows, and
+    returns (dw, pw, gamma, beta) gradient slices."""
     r, d, out = level_kept
     _, dw, pw, gamma, beta = p
     n, c, c_in = j1 - j0, lv.channels, lv.in_channels
     ch, ch_in = slice(j0 * c, j1 * c), slice(j0 * c_in, j1 * c_in)
     gamma, beta, invstd = gamma[ch], beta[ch], invstd[ch]
     b, h, w = out.shape[1:4]
-    g = out.new_empty(n, b * h * w * c)
-    for i, v in enumerate(range(lv.first + j0, lv.first + j1)):
-        _pull_output_grad(state, v, g[i])
-        state.rows[v] = None
-    # (B, n*C, H, W), channels-last (a copy if n > 1)
-    g = g.view(n, b, h, w, c).permute(1, 2, 3, 0, 4).reshape(b, h, w, n * c).permute(0, 3, 1, 2)
+    v0, v1 = lv.first + j0, lv.first + j1
+    if g is not None:
+        g = g.view(b, h, w, n * c).permute(0, 3, 1, 2)
+    else:
+        g = out.new_empty(n, b * h * w * c)
+        for i, v in enumerate(range(v0, v1)):
+            _pull_output_grad(state, v, g[i])
+            state.rows[v] = None
+        # (B, n*C, H, W), channels-last (a copy if n > 1)
+        g = g.view(n, b, h, w, c).permute(1, 2, 3, 0, 4).reshape(b, h, w, n * c).permute(
+            0, 3, 1, 2)
     out = out.permute(1, 2, 3, 0, 4).reshape(b, h, w, n * c).permute(0, 3, 1, 2)
     # BN backward from its output: xhat = (out - beta) / gamma is BN's normalised input,
     # so native BN backward with mean := beta, invstd := 1 / gamma and weight :=
@@ -209,9 +284,9 @@ def _level_backward(training, lv, p, invstd, level_kept, state: _BackwardState, 
     grad_r, grad_dw, _ = conv_bwd(grad_d, r, dw[ch_in], None, [lv.stride] * 2, [1, 1],
                                   [1, 1], False, [0, 0], n * c_in, [True, True, False])
     ha, wa = r.shape[2:]
-    grad_a = torch.ops.aten.threshold_backward(grad_r, r, 0).permute(0, 2, 3, 1).view(
-        b, ha, wa, n, c_in)
     if lv.is_input:
+        grad_a = torch.ops.aten.threshold_backward(grad_r, r, 0).permute(0, 2, 3, 1).view(
+            b, ha, wa, n, c_in)
         if lv.input_graph is not None:   # a stacked stage: x is (B, H, W, K, C_in)
             part = grad_a.new_zeros(state.x_shape).index_add_(3, lv.input_graph[j0:j1],
                                                               grad_a)
@@ -219,11 +294,18 @@ def _level_backward(training, lv, p, invstd, level_kept, state: _BackwardState, 
             part = grad_a.sum(3).permute(0, 3, 1, 2)
         state.grad_x = part if state.grad_x is None else state.grad_x.add_(part)
     else:
-        # Node-major (a copy if n > 1), one flat row per node, read by its sources.
-        for j, grad_node in enumerate(grad_a.permute(3, 0, 1, 2, 4).reshape(n, -1).unbind(0),
-                                      lv.first + j0):
-            state.grad_in[j] = grad_node
-            state.pending[j] = lv.crow_host[j - lv.first + 1] - lv.crow_host[j - lv.first]
+        # The ReLU's backward writes node-major rows (one flat row per node, read by its
+        # sources) in the same pass: no layout copy.
+        grad_a = grad_r.new_empty(n, b, ha, wa, c_in)
+        torch.ops.aten.threshold_backward.grad_input(
+            grad_r.unflatten(1, (n, c_in)), r.unflatten(1, (n, c_in)), 0,
+            grad_input=grad_a.permute(1, 0, 4, 2, 3))
+        for j, grad_node in enumerate(grad_a.view(n, -1).unbind(0), lv.first + j0):
+            if state.compiled is not None:
+                state.compiled.set_input_grad(state, j, grad_node)
+            else:
+                state.grad_in[j] = grad_node
+                state.pending[j] = lv.crow_host[j - lv.first + 1] - lv.crow_host[j - lv.first]
     return grad_dw, grad_pw, grad_gamma, grad_beta
 
 
@@ -231,18 +313,28 @@ def _stage_forward(stage, x, params, *, keep: bool):
     """The stage's forward without autograd: output ``(B, H', W', C)``, every node's
     output row, and, with ``keep``, each chunk's ReLU, depthwise and BN outputs and each
     level's BN inverse std (what the backward needs; without ``keep`` a chunk's
-    intermediates are freed as soon as it is computed)."""
+    intermediates are freed as soon as it is computed); last, with the compiled edge
+    kernels, the rows' data addresses (else None)."""
     with torch.no_grad():
         rows: list = [None] * stage.dag.n     # node -> its output (B, H', W', C), a view
+        ptrs = np.zeros(stage.dag.n, dtype=np.int64) if stage.uses_edge_kernels(x) else None
         invstds, kept = [], []
         chunk = stage.chunk_nodes(x)
         for lv, p in zip(stage.levels, _chunks(params, 5)):
-            values = torch.sigmoid(p[0]).tolist()
+            values = torch.sigmoid(p[0])
+            values = values.numpy() if ptrs is not None else values.tolist()
             parts, level_kept = [], []
-            for j0, j1 in lv.node_chunks(chunk):
-                r = lv.aggregate(x, rows, values, j0, j1)
+            chunks = lv.node_chunks(chunk)
+            if ptrs is not None and not lv.is_input:   # the whole level in one pass
+                inputs = lv.aggregate_compiled(rows, values, chunks, ptrs)
+            else:                                      # chunk by chunk, as computed
+                inputs = (lv.aggregate(x, rows, values, j0, j1) for j0, j1 in chunks)
+            for (j0, j1), r in zip(chunks, inputs):
                 out, invstd, d = lv.compute(r, p, j0, j1)
                 rows[lv.first + j0:lv.first + j1] = out.unbind(0)
+                if ptrs is not None:
+                    ptrs[lv.first + j0:lv.first + j1] = out.data_ptr() + np.arange(
+                        j1 - j0) * (out[0].numel() * out.element_size())
                 if keep:
                     parts.append(invstd)
                     level_kept.append((r, d, out))
@@ -250,7 +342,16 @@ def _stage_forward(stage, x, params, *, keep: bool):
                 invstds.append(torch.cat(parts))
                 kept.append(level_kept)
         y = stage.average_outputs(rows)
-    return y, rows, kept, invstds
+    return y, rows, kept, invstds, ptrs
+
+
+def _chunk_table(tensors: list, chunks: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where each node of a level goes in its chunk's tensor (``(B, H, W, n, C)``):
+    the tensor's address, the chunk's node count, the node's place in it."""
+    sizes = [j1 - j0 for j0, j1 in chunks]
+    return (np.repeat(np.asarray([t.data_ptr() for t in tensors], dtype=np.int64), sizes),
+            np.repeat(np.asarray(sizes, dtype=np.int64), sizes),
+            np.concatenate([np.arange(n, dtype=np.int64) for n in sizes]))
 
 
 def _chunks(seq, size):
@@ -284,6 +385,9 @@ class _Level(nn.Module):
         # never waits on the device).
         self.crow_host = _crow(rows, n).tolist()
         self.edge_pairs = list(zip(rows.tolist(), cols.tolist()))
+        # the same CSR for the compiled edge kernels
+        self.crow_np = np.asarray(self.crow_host, dtype=np.int64)
+        self.sources_np = np.asarray(src_global, dtype=np.int64)
         self.edge_sources = src_global           # for the per-node reference
         self.edge_weight = nn.Parameter(torch.zeros(len(rows)))   # sigmoid(0) = 0.5
         self.dw_weight = nn.Parameter(torch.empty(n * c_in, 1, 3, 3))
@@ -305,6 +409,20 @@ class _Level(nn.Module):
 
     def node_chunks(self, size: int) -> list[tuple[int, int]]:
         return [(j, min(j + size, self.n)) for j in range(0, self.n, size)]
+
+    def aggregate_compiled(self, rows: list, values: np.ndarray, chunks: list,
+                           ptrs: np.ndarray) -> list[torch.Tensor]:
+        """What :meth:`aggregate` gives for each chunk of a non-input level, all in one
+        compiled pass (:func:`~topocli.training._edge_kernels.gather_level`) over the
+        rows' addresses ``ptrs``; ``values``: the sigmoid of the edge weights."""
+        from topocli.training import _edge_kernels
+        like = rows[self.edge_pairs[0][1]]
+        b, h, w, c = like.shape
+        inputs = [like.new_empty(b, h, w, j1 - j0, c) for j0, j1 in chunks]
+        _edge_kernels.gather_level(ptrs, self.crow_np, self.sources_np, values,
+                                   *_chunk_table(inputs, chunks), c, like.numel(),
+                                   like.numpy(), _edge_kernels.block_for(c))
+        return [r.view(b, h, w, -1).permute(0, 3, 1, 2) for r in inputs]
 
     def aggregate(self, x: torch.Tensor, rows: list, values: list[float], j0: int,
                   j1: int) -> torch.Tensor:
@@ -400,6 +518,29 @@ class DagStage(nn.Module):
         for k, lv in enumerate(self.levels):
             for e, (j, u) in enumerate(lv.edge_pairs):
                 self.out_edges[u].append((k, e, lv.first + j))
+        # The same as CSR over nodes for the compiled pull: out-edges of node v are
+        # out_ptr[v]:out_ptr[v+1], by stage-wide edge index (level k's edges start at
+        # edge_offsets[k]) and target.
+        self.edge_offsets = np.cumsum([0] + [len(lv.edge_pairs) for lv in self.levels])
+        self.out_ptr = np.cumsum([0] + [len(out) for out in self.out_edges])
+        self.out_edge = np.asarray([self.edge_offsets[k] + e for out in self.out_edges
+                                    for k, e, _ in out], dtype=np.int64)
+        self.out_target = np.asarray([j for out in self.out_edges for _, _, j in out],
+                                     dtype=np.int64)
+
+    #: Run the per-edge passes as compiled kernels on the CPU
+    #: (:mod:`topocli.training._edge_kernels`); False: one torch call per edge (the path
+    #: every other device takes, kept testable on the CPU).
+    edge_kernels = True
+
+    def uses_edge_kernels(self, x: torch.Tensor) -> bool:
+        """The compiled passes run on one thread: they are taken on the CPU when torch
+        runs on one thread too (every sweep worker; ``--threads 1``). With more, the
+        per-edge torch calls use all of them, and measured as fast (digits, 2 threads:
+        0.22-0.28 s/step either way)."""
+        return (self.edge_kernels and x.device.type == "cpu"
+                and x.dtype in (torch.float32, torch.float64)
+                and torch.get_num_threads() == 1)
 
     def chunk_nodes(self, x: torch.Tensor) -> int:
         """Nodes computed per call: as many as fit ``chunk_bytes`` per activation, so a
