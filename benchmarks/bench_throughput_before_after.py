@@ -9,7 +9,8 @@ other in the same run of this script:
 - ``baseline``: the package as it was at ``--baseline`` (read from git with
   ``git archive`` into a temporary folder, put first on ``PYTHONPATH``);
 - ``new``: this working tree, ``--stack`` at its default for the CPU;
-- ``new-stack1``: this working tree with ``--stack 1`` (the kernels alone).
+- ``new-stackK``: this working tree with ``--stack K`` (``new-stack1``: the kernels
+  alone).
 
 Target (issue 15): ``new`` >= 1.5x the runs per hour of ``baseline``.
 
@@ -83,8 +84,8 @@ def main() -> None:
                 path, extra = checkout(args.baseline, tmp / "baseline-src"), []
             elif name == "new":
                 path, extra = ROOT, []
-            elif name == "new-stack1":
-                path, extra = ROOT, ["--stack", "1"]
+            elif name.startswith("new-stack") and name[len("new-stack"):].isdigit():
+                path, extra = ROOT, ["--stack", name[len("new-stack"):]]
             else:
                 raise SystemExit(f"unknown variant {name!r}")
             rows.append(run_variant(name, path, tmp / name, extra))
