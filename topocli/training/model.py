@@ -112,14 +112,16 @@ class _StageFunction(torch.autograd.Function):
         params, invstds = rest[:n_par], rest[n_par:]
         values = [torch.sigmoid(params[5 * k]) for k in range(len(stage.levels))]
         want_dots = [ctx.needs_input_grad[2 + 5 * k] for k in range(len(stage.levels))]
+        per_edge = ctx.ptrs is None      # the per-edge torch path keeps its own host lists
         state = _BackwardState(
             rows=rows, grad_in=[None] * stage.dag.n, pending=[0] * stage.dag.n,
-            weights=[v.tolist() for v in values],   # one host copy per level (the alphas)
-            dots=[[None] * len(lv.edge_pairs) if want else None
+            # one host copy per level (the alphas)
+            weights=[v.tolist() for v in values] if per_edge else None,
+            dots=[[None] * len(lv.edge_pairs) if want and per_edge else None
                   for want, lv in zip(want_dots, stage.levels)],
             out_grads=stage.output_grads(grad_y), out_edges=stage.out_edges,
             grad_x=None, x_shape=tuple(x.shape))
-        if ctx.ptrs is not None:
+        if not per_edge:
             state.compiled = _CompiledPull(stage, ctx.ptrs, values, state.out_grads,
                                            any(want_dots))
         chunk = stage.chunk_nodes(x)
@@ -137,11 +139,11 @@ class _StageFunction(torch.autograd.Function):
             grads.reverse()
             level_grads[:0] = [[torch.cat([g[i] for g in grads]) for i in range(4)]]
         grad_params = []
-        for k, (lv, dots, v, grads) in enumerate(zip(stage.levels, state.dots, values,
+        for k, (lv, want, v, grads) in enumerate(zip(stage.levels, want_dots, values,
                                                      level_grads)):
             grad_edges = None
-            if not lv.is_input and dots is not None:
-                grad_edges = (torch.stack(dots) if state.compiled is None
+            if want and not lv.is_input:
+                grad_edges = (torch.stack(state.dots[k]) if per_edge
                               else state.compiled.level_dots(k)) * v * (1 - v)
             grad_params += [grad_edges, *grads]
         grad_x = state.grad_x if ctx.needs_input_grad[1] else None
@@ -156,8 +158,9 @@ class _BackwardState:
     rows: list              # node -> its output (B, H, W, C); dropped once its chunk is done
     grad_in: list           # node -> gradient of its summed input, kept until its sources
     pending: list           # node -> sources still to read grad_in[node]
-    weights: list           # level -> sigmoid of its edge weights, as floats
+    weights: list | None    # level -> sigmoid of its edge weights, as floats (per-edge path)
     dots: list              # level -> per edge <grad_in[target], rows[source]>, or None
+                            # (frozen level, or the compiled path: see _CompiledPull)
     out_grads: dict         # output node -> its gradient share of the stage output (flat)
     out_edges: list         # node -> (level, edge, target) of each edge out of it
     grad_x: torch.Tensor | None
