@@ -266,8 +266,9 @@ def test_edge_kernels_against_numpy(dtype):
     grads = np.empty(positions * 3 * c, dtype)
     table = (np.full(3, grads.ctypes.data, np.int64), np.full(3, 3, np.int64),
              np.arange(3, dtype=np.int64))
+    sums = np.zeros((3, 2, c))
     _edge_kernels.pull_level(grad_ptrs, ptrs, share_ptrs, optr, oedge, otarget, weights,
-                             dots, *table, 0, 3, c, size, act[0], True, 2 * c)
+                             dots, *table, 0, 3, c, size, act[0], True, 2 * c, sums)
     for v in range(3):
         expected = share.copy() if v == 1 else np.zeros(size, dtype)
         for e, t in zip(oedge[optr[v]:optr[v + 1]], targets[v]):
@@ -275,6 +276,77 @@ def test_edge_kernels_against_numpy(dtype):
             np.testing.assert_allclose(dots[e], grad_in[t] @ act[v], rtol=1e-5)
         np.testing.assert_allclose(grads.reshape(positions, 3, c)[:, v],
                                    expected.reshape(positions, c), rtol=1e-5, atol=1e-6)
+        # BN's sums per channel: of the gradient and of gradient x the node's output
+        g, o = expected.reshape(positions, c), act[v].reshape(positions, c)
+        np.testing.assert_allclose(sums[v], [g.sum(0), (g * o).sum(0)], rtol=1e-5,
+                                   atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("train", [True, False])
+def test_bn_kernels_against_torch(dtype, train):
+    """The compiled BN of a node chunk against torch's batch norm and its layout copies:
+    the node-major output, inverse std and running statistics (training: batch
+    statistics, momentum update; eval: running statistics), and the backward's input,
+    gamma and beta gradients from the node-major output (in float64 one gamma near
+    zero, which both paths take as 1e-6). Float64 against the float64 reference to 1e-10; float32
+    against the float64 reference within float32 rounding. 70 positions: one partial
+    sum block of 64 and one of 6."""
+    from topocli.training import _bn_kernels
+    from topocli.training.model import BN_EPS, BN_MOMENTUM
+
+    gen = torch.Generator().manual_seed(0)
+    b, h, w, n, c = 2, 5, 7, 3, 5
+    k = n * c
+    a = torch.randn(b, h, w, k, generator=gen, dtype=torch.float64) * 2 + 0.5
+    gamma = torch.rand(k, generator=gen, dtype=torch.float64) + 0.5
+    if dtype == torch.float64:   # in float32, out - beta through a gamma of 1e-8 is noise
+        gamma[4] = 1e-8
+    beta = torch.randn(k, generator=gen, dtype=torch.float64)
+    rm0 = torch.randn(k, generator=gen, dtype=torch.float64)
+    rv0 = torch.rand(k, generator=gen, dtype=torch.float64) + 0.5
+    g = torch.randn(b, h, w, n, c, generator=gen, dtype=torch.float64)
+    # the float64 reference: torch's BN, then the copy to node-major rows
+    rm, rv = rm0.clone(), rv0.clone()
+    ref, _, ref_inv = torch.native_batch_norm(a.permute(0, 3, 1, 2), gamma, beta, rm, rv,
+                                              train, BN_MOMENTUM, BN_EPS)
+    if not train:
+        ref_inv = (rv + BN_EPS).rsqrt()
+    ref_rows = ref.permute(0, 2, 3, 1).reshape(b, h, w, n, c).permute(3, 0, 1, 2, 4)
+    safe = torch.where(gamma.abs() < 1e-6, torch.full_like(gamma, 1e-6), gamma)
+    ref_grad, ref_gg, ref_gb = torch.ops.aten.native_batch_norm_backward(
+        g.reshape(b, h, w, k).permute(0, 3, 1, 2), ref, safe * gamma * ref_inv, None, None,
+        beta, safe.reciprocal(), True, 0.0, [True, True, True])
+
+    def np_(t):
+        return t.to(dtype).contiguous().numpy()
+
+    tol = {"rtol": 1e-10, "atol": 1e-10} if dtype == torch.float64 else \
+        {"rtol": 2e-5, "atol": 2e-5}
+    out = torch.empty(n, b * h * w, c, dtype=dtype)
+    inv = torch.empty(k, dtype=dtype)
+    rm_k, rv_k = np_(rm0), np_(rv0)
+    _bn_kernels.bn_forward(np_(a.reshape(-1, k)), np_(gamma), np_(beta), rm_k, rv_k,
+                           inv.numpy(), out.numpy(), BN_EPS, BN_MOMENTUM, train)
+    np.testing.assert_allclose(out.view(n, b, h, w, c).double(), ref_rows, **tol)
+    np.testing.assert_allclose(inv.double(), ref_inv, **tol)
+    np.testing.assert_allclose(rm_k, rm, **tol)
+    np.testing.assert_allclose(rv_k, rv, **tol)
+    if not train:
+        return
+    g_k = np_(g.reshape(-1, k))
+    sums = np.empty((n, 2, c))
+    _bn_kernels.channel_sums(g_k, out.numpy(), sums)
+    grad = np.empty_like(g_k)
+    grad_gamma, grad_beta = np.empty(k, g_k.dtype), np.empty(k, g_k.dtype)
+    _bn_kernels.bn_backward(g_k, out.numpy(), np_(gamma), np_(beta), inv.numpy(), sums,
+                            grad, grad_gamma, grad_beta)
+    np.testing.assert_allclose(grad.reshape(b, h, w, k),
+                               ref_grad.permute(0, 2, 3, 1), **tol)
+    # gamma's gradient takes sum(g out) - beta sum(g): through a gamma of 1e-8 that
+    # difference is 1e-8 of its terms, so float64 keeps ~8 digits of it there
+    np.testing.assert_allclose(grad_gamma, ref_gg, **{**tol, "rtol": max(tol["rtol"], 1e-7)})
+    np.testing.assert_allclose(grad_beta, ref_gb, **tol)
 
 
 def test_second_backward_through_one_forward_is_a_clear_error():

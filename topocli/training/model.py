@@ -23,7 +23,10 @@ node shared by several nodes of the level is read from cache, with the ReLU and 
 move to channels-last in the same pass, when torch runs on one thread; on other
 devices, with more threads, and with ``DagStage.edge_kernels = False`` as one
 multiply-add per DAG edge into node-major
-rows followed by one pass for the ReLU and the layout. Training memory is
+rows followed by one pass for the ReLU and the layout. On the compiled path BN is
+compiled too (:mod:`topocli.training._bn_kernels`): its forward writes the node-major
+rows itself and its backward reads them where they are (the pull takes the sums it
+needs), so no layout copy is left around BN. Training memory is
 three tensors per node: the forward keeps the node outputs and each node's ReLU and
 depthwise-conv outputs (the per-node loop keeps about five per node plus one per edge),
 so the backward recomputes nothing; BN's backward runs from its output in one fused
@@ -129,10 +132,10 @@ class _StageFunction(torch.autograd.Function):
         for k in reversed(range(len(stage.levels))):
             lv, p, invstd = stage.levels[k], params[5 * k:5 * k + 5], invstds[k]
             chunks = lv.node_chunks(chunk)
-            pulled = [None] * len(chunks) if state.compiled is None else \
-                state.compiled.pull_level(state, lv, chunks)
+            pulled = [(None, None)] * len(chunks) if state.compiled is None else \
+                state.compiled.pull_level(state, lv, chunks, ctx.training)
             grads = [_level_backward(ctx.training, lv, p, invstd, level_kept, state, j0, j1,
-                                     g)
+                                     *g)
                      for (j0, j1), level_kept, g
                      in reversed(list(zip(chunks, kept[k], pulled)))]
             kept[k] = None   # free this level's activations as soon as they are used
@@ -187,26 +190,29 @@ class _CompiledPull:
             self.share_ptrs[v] = share.data_ptr()
         self.pending = np.bincount(stage.out_target, minlength=stage.dag.n)  # in-degrees
 
-    def pull_level(self, state: _BackwardState, lv, chunks: list) -> list[torch.Tensor]:
+    def pull_level(self, state: _BackwardState, lv, chunks: list, bn_sums: bool
+                   ) -> list[tuple[torch.Tensor, np.ndarray | None]]:
         """Output gradients of every node of level ``lv``, one ``(B, H, W, n, C)`` tensor
-        per chunk, in one compiled pass; frees the level's rows and every input gradient
-        whose last source was in this level."""
+        per chunk, in one compiled pass, each with (``bn_sums``) its nodes' per-channel
+        sums for BN's backward (``(n, 2, C)``, else None); frees the level's rows and
+        every input gradient whose last source was in this level."""
         from topocli.training import _edge_kernels
         stage, v0, v1 = self.stage, lv.first, lv.first + lv.n
         like = state.rows[v0]
         b, h, w, c = like.shape
         grads = [like.new_empty(b, h, w, j1 - j0, c) for j0, j1 in chunks]
+        sums = np.zeros((lv.n if bn_sums else 0, 2, c))
         _edge_kernels.pull_level(self.grad_ptrs, self.out_ptrs, self.share_ptrs,
                                  stage.out_ptr, stage.out_edge, stage.out_target,
                                  self.weights, self.dots, *_chunk_table(grads, chunks),
                                  v0, v1, c, like.numel(), like.numpy(), self.want_dots,
-                                 _edge_kernels.block_for(c))
+                                 _edge_kernels.block_for(c), sums)
         targets = stage.out_target[stage.out_ptr[v0]:stage.out_ptr[v1]]
         np.subtract.at(self.pending, targets, 1)
         for j in np.unique(targets[self.pending[targets] == 0]).tolist():
             state.grad_in[j] = None
         state.rows[v0:v1] = [None] * lv.n
-        return grads
+        return [(g, sums[j0:j1] if bn_sums else None) for g, (j0, j1) in zip(grads, chunks)]
 
     def set_input_grad(self, state: _BackwardState, j: int, grad: torch.Tensor) -> None:
         state.grad_in[j] = grad
@@ -243,19 +249,31 @@ def _pull_output_grad(state: _BackwardState, v: int, dest: torch.Tensor) -> None
 
 
 def _level_backward(training, lv, p, invstd, level_kept, state: _BackwardState, j0, j1,
-                    g=None):
+                    g=None, bn_sums=None):
     """Gradients of nodes ``j0:j1`` of level ``lv`` from their kept ReLU, depthwise and BN
     outputs: pulls the nodes' output gradients from their targets (unless given: ``g``,
-    ``(B, H, W, n, C)``), leaves the gradient of their summed inputs in
+    ``(B, H, W, n, C)``, with ``bn_sums`` from the compiled pull: BN's backward is then
+    compiled too), leaves the gradient of their summed inputs in
     ``state.grad_in`` (or adds it to ``state.grad_x``), frees the chunk's rows, and
     returns (dw, pw, gamma, beta) gradient slices."""
     r, d, out = level_kept
-    _, dw, pw, gamma, beta = p
-    n, c, c_in = j1 - j0, lv.channels, lv.in_channels
-    ch, ch_in = slice(j0 * c, j1 * c), slice(j0 * c_in, j1 * c_in)
-    gamma, beta, invstd = gamma[ch], beta[ch], invstd[ch]
+    n, c = j1 - j0, lv.channels
+    ch = slice(j0 * c, j1 * c)
+    gamma, beta, invstd = p[3][ch], p[4][ch], invstd[ch]
     b, h, w = out.shape[1:4]
     v0, v1 = lv.first + j0, lv.first + j1
+    if bn_sums is not None:
+        # BN's backward reads the node-major output where it is (no layout copy), in one
+        # pass: the pull took its sums
+        from topocli.training import _bn_kernels
+        grad_p = g.new_empty(b, h, w, n * c)
+        grad_gamma, grad_beta = g.new_empty(n * c), g.new_empty(n * c)
+        _bn_kernels.bn_backward(g.view(-1, n * c).numpy(), out.view(n, -1, c).numpy(),
+                                gamma.detach().numpy(), beta.detach().numpy(),
+                                invstd.numpy(), bn_sums, grad_p.view(-1, n * c).numpy(),
+                                grad_gamma.numpy(), grad_beta.numpy())
+        return _convs_backward(lv, p, state, grad_p.permute(0, 3, 1, 2), r, d, j0, j1,
+                               grad_gamma, grad_beta)
     if g is not None:
         g = g.view(b, h, w, n * c).permute(0, 3, 1, 2)
     else:
@@ -280,7 +298,18 @@ def _level_backward(training, lv, p, invstd, level_kept, state: _BackwardState, 
         xhat = (out - beta.view(shape)) / safe.view(shape)
         grad_beta, grad_gamma = g.sum((0, 2, 3)), (g * xhat).sum((0, 2, 3))
         grad_p = g * (gamma * invstd).view(shape)
-    # Back through both convs, from the kept ReLU and depthwise outputs.
+    return _convs_backward(lv, p, state, grad_p, r, d, j0, j1, grad_gamma, grad_beta)
+
+
+def _convs_backward(lv, p, state: _BackwardState, grad_p, r, d, j0, j1, grad_gamma,
+                    grad_beta):
+    """Back through the pointwise and depthwise convs of nodes ``j0:j1`` from BN's input
+    gradient ``grad_p`` (channels-last) and the kept ReLU and depthwise outputs; then
+    the ReLU's backward into ``state``. Returns (dw, pw, gamma, beta) gradient slices."""
+    _, dw, pw, _, _ = p
+    n, c, c_in = j1 - j0, lv.channels, lv.in_channels
+    ch, ch_in = slice(j0 * c, j1 * c), slice(j0 * c_in, j1 * c_in)
+    b = grad_p.shape[0]
     conv_bwd = torch.ops.aten.convolution_backward
     grad_d, grad_pw, _ = conv_bwd(grad_p, d, pw[ch], None, [1, 1], [0, 0], [1, 1], False,
                                   [0, 0], n, [True, True, False])
@@ -333,7 +362,7 @@ def _stage_forward(stage, x, params, *, keep: bool):
             else:                                      # chunk by chunk, as computed
                 inputs = (lv.aggregate(x, rows, values, j0, j1) for j0, j1 in chunks)
             for (j0, j1), r in zip(chunks, inputs):
-                out, invstd, d = lv.compute(r, p, j0, j1)
+                out, invstd, d = lv.compute(r, p, j0, j1, fused_bn=ptrs is not None)
                 rows[lv.first + j0:lv.first + j1] = out.unbind(0)
                 if ptrs is not None:
                     ptrs[lv.first + j0:lv.first + j1] = out.data_ptr() + np.arange(
@@ -461,7 +490,7 @@ class _Level(nn.Module):
         torch.clamp_min(a, 0, out=r)
         return r.view(b, h, w, n * c).permute(0, 3, 1, 2)
 
-    def compute(self, r: torch.Tensor, p, j0: int, j1: int
+    def compute(self, r: torch.Tensor, p, j0: int, j1: int, *, fused_bn: bool = False
                 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Depthwise -> pointwise -> BN of nodes ``j0:j1`` from their ReLU'd input ``r``
         (no autograd).
@@ -470,7 +499,9 @@ class _Level(nn.Module):
         chunk, else a copy: the edges read and write whole node rows), BN's inverse std
         per channel, and the depthwise output (kept for the backward).
         Convolutions run channels-last, ``(B, n*C, H, W)``, which CPU depthwise kernels
-        need to be fast (the NCHW depthwise backward measured ~5x slower).
+        need to be fast (the NCHW depthwise backward measured ~5x slower). ``fused_bn``
+        (the CPU's compiled path): BN writes its node-major output itself
+        (:func:`~topocli.training._bn_kernels.bn_forward`), no copy.
         """
         _, dw, pw, gamma, beta = p
         b, nc_in = r.shape[:2]
@@ -479,6 +510,17 @@ class _Level(nn.Module):
         rm, rv = self.running_mean[ch], self.running_var[ch]
         d = F.conv2d(r, dw[ch_in], stride=self.stride, padding=1, groups=nc_in)
         a = F.conv2d(d, pw[ch], groups=n)
+        if fused_bn:
+            from topocli.training import _bn_kernels
+            h, w = a.shape[2:]
+            a = a.permute(0, 2, 3, 1).contiguous()      # channels-last already: a view
+            out = a.new_empty(n, b, h, w, c)
+            invstd = a.new_empty(n * c)
+            _bn_kernels.bn_forward(a.view(-1, n * c).numpy(), gamma[ch].detach().numpy(),
+                                   beta[ch].detach().numpy(), rm.numpy(), rv.numpy(),
+                                   invstd.numpy(), out.view(n, -1, c).numpy(), BN_EPS,
+                                   BN_MOMENTUM, self.training)
+            return out, invstd, d
         if self.training:
             a, _, invstd = torch.native_batch_norm(a, gamma[ch], beta[ch], rm, rv, True,
                                                    BN_MOMENTUM, BN_EPS)
