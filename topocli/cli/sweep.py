@@ -110,6 +110,7 @@ def train_sweep(graphs, view, families, grid, count, seeds, model, config, reser
     """
     from topocli.errors import TopocliError
     from topocli.sweep import run_sweep
+    from topocli.sweep.execute import release_local_workers
 
     if jobs and scheduler:
         raise TopocliError("give either --jobs (local processes) or --scheduler (a Dask "
@@ -125,11 +126,14 @@ def train_sweep(graphs, view, families, grid, count, seeds, model, config, reser
             raise TopocliError("--model reservoir compares binary graphs: the null models "
                                "have no synapse counts, so drop --weighted")
         tasks = reservoir_tasks(reservoir.validate())
-    result = run_sweep(list(graphs), out, families=families, count=count, seeds=seeds,
-                       seed=seed, grid=grid, config=config, view=view, jobs=jobs,
-                       scheduler=scheduler, retries=retries, stack=stack,
-                       echo=lambda line: click.echo(f"topocli: {line}", err=True),
-                       progress=ProgressLine(), command=_command_line(), **tasks)
+    try:
+        result = run_sweep(list(graphs), out, families=families, count=count, seeds=seeds,
+                           seed=seed, grid=grid, config=config, view=view, jobs=jobs,
+                           scheduler=scheduler, retries=retries, stack=stack,
+                           echo=lambda line: click.echo(f"topocli: {line}", err=True),
+                           progress=ProgressLine(), command=_command_line(), **tasks)
+    finally:   # this command ends here: its idle workers need not tear down cleanly
+        release_local_workers()
     if write_report:
         _write_report(out)
     if result.failed:

@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from topocli.seeding import derive_seed
 from topocli.sweep import tasks
 from topocli.sweep.plan import REAL, GraphSpec
@@ -52,12 +54,18 @@ def stand_in_prepare(spec: GraphSpec, real: ig.Graph, params: dict | None = None
 
 
 
+#: What ``stand_in_train(hold_mb=...)`` keeps for the life of its process.
+_HELD: list = []
+
+
 def stand_in_train(graph: ig.Graph, config: TrainConfig, *, sleep: float = 0.0, epochs: int = 2,
                    fail_runs: tuple[str, ...] = (), fail_once_dir: str | None = None,
-                   log_dir: str | None = None) -> dict:
+                   log_dir: str | None = None, hold_mb: int = 0) -> dict:
     """A deterministic fake of ``train_graph``: numbers from the graph and the seed only.
 
-    ``sleep`` seconds of pretend work; runs named in ``fail_runs`` always raise; with
+    ``sleep`` seconds of pretend work; ``hold_mb``: the process's first run allocates that
+    much memory and keeps it (a training worker's steady state: torch, kernels, caches);
+    runs named in ``fail_runs`` always raise; with
     ``fail_once_dir`` every run raises on its first try only (a marker file remembers);
     ``log_dir`` gets one file per execution named ``<run_id>.<pid>.<ns>`` (tests count
     executions and find worker pids there).
@@ -66,6 +74,8 @@ def stand_in_train(graph: ig.Graph, config: TrainConfig, *, sleep: float = 0.0, 
     run_id = tasks.CURRENT_RUN or "unknown"
     if log_dir:
         Path(log_dir, f"{run_id}.{os.getpid()}.{time.time_ns()}").touch()
+    if hold_mb and not _HELD:
+        _HELD.append(np.ones(hold_mb << 20, np.uint8))   # touched: resident
     if sleep:
         time.sleep(sleep)
     if run_id in fail_runs:

@@ -24,6 +24,8 @@ log = logging.getLogger("topocli")
 
 #: Timed training steps of the pilot (after one untimed warm-up step).
 PILOT_STEPS = 2
+#: Test images the pilot evaluates to time evaluation (per image).
+PILOT_EVAL_IMAGES = 128
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,7 @@ def pilot(graph: ig.Graph | None, config: TrainConfig, *, steps: int = PILOT_STE
             step()
         step_s = (time.perf_counter() - start) / steps
         model.eval()
-        xe = data.x_test[:500] if len(data.y_test) else x
+        xe = data.x_test[:PILOT_EVAL_IMAGES] if len(data.y_test) else x
         start = time.perf_counter()
         with torch.no_grad():
             model(xe)

@@ -225,6 +225,9 @@ def run_stack(specs: tuple[RunSpec, ...], graphs: tuple[Any, ...], config: Train
     what it was stacked with, failures included. A custom ``train_fn`` (tests,
     benchmarks) trains one graph at a time and is called run by run.
     """
+    from topocli.sweep.execute import keep_worker
+
+    keep_worker()
     key = stack_key(specs)
     if len(specs) == 1 or train_fn is not None:
         return {"key": key, "runs": [run_training(spec, graph, config, threads, train_fn)
