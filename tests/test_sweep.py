@@ -176,6 +176,8 @@ def test_local_workers_are_kept_across_training_runs(tmp_path):
     400 MB held by the stand-in) is not restarted by loky as leaking (measured: a
     restart cost ~5 s per worker in the demo-sized sweep): every run of the sweep ran in
     one of the two worker processes."""
+    import psutil  # noqa: F401 - loky measures its workers' memory with psutil
+
     log_dir = tmp_path / "log"
     log_dir.mkdir()
     result = sweep(tmp_path / "sw", jobs=2, count=1, sleep=1.1, hold_mb=400,

@@ -194,9 +194,12 @@ def test_forward_without_grad_matches_per_node_reference(chunk_bytes, edge_path)
 
 def test_cpu_stage_runs_the_compiled_kernels(monkeypatch):
     """On the CPU with one torch thread the stage's per-edge work goes through the
-    compiled kernels (one call per non-input level each way), and the per-edge torch
-    path is not taken; with two threads it is."""
-    calls = {"gather_level": 0, "pull_level": 0}
+    compiled kernels (one call per non-input level each way) and so does BN (one call
+    per node chunk each way; whole levels here), and the per-edge torch path is not
+    taken; with two threads it is."""
+    from topocli.training import _bn_kernels
+
+    calls = {"gather_level": 0, "pull_level": 0, "bn_forward": 0, "bn_backward": 0}
     def spy(name, kernel):
         def counted(*args):
             calls[name] += 1
@@ -204,7 +207,8 @@ def test_cpu_stage_runs_the_compiled_kernels(monkeypatch):
         return counted
 
     for name in calls:
-        monkeypatch.setattr(_edge_kernels, name, spy(name, getattr(_edge_kernels, name)))
+        module = _edge_kernels if name in ("gather_level", "pull_level") else _bn_kernels
+        monkeypatch.setattr(module, name, spy(name, getattr(module, name)))
     from topocli.training.model import _pull_output_grad as pull_output_grad
     monkeypatch.setattr("topocli.training.model._pull_output_grad", None)   # would fail
     torch.manual_seed(0)
@@ -212,7 +216,9 @@ def test_cpu_stage_runs_the_compiled_kernels(monkeypatch):
     model = RandWireNet(dag, in_channels=1, num_classes=3, channels=3)
     model(torch.randn(2, 1, 6, 6)).sum().backward()
     levels = len(model.stages[0].levels)
-    assert calls == {"gather_level": levels - 1, "pull_level": levels}
+    expected = {"gather_level": levels - 1, "pull_level": levels, "bn_forward": levels,
+                "bn_backward": levels}
+    assert calls == expected
     # with more torch threads the per-edge torch calls (which use them) are taken
     monkeypatch.setattr("topocli.training.model._pull_output_grad", pull_output_grad)
     torch.set_num_threads(2)
@@ -220,16 +226,20 @@ def test_cpu_stage_runs_the_compiled_kernels(monkeypatch):
         model(torch.randn(2, 1, 6, 6)).sum().backward()
     finally:
         torch.set_num_threads(1)
-    assert calls == {"gather_level": levels - 1, "pull_level": levels}
+    assert calls == expected
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_edge_kernels_against_numpy(dtype):
+@pytest.mark.parametrize("positions,block", [(7, 6), (150, None)])
+def test_edge_kernels_against_numpy(dtype, positions, block):
     """The two kernels on their own, against numpy: odd channel counts, chunks of
-    several nodes, blocks that do not divide the rows, one output node with a share of
-    the stage gradient, a node with five out-edges (one group of four and one left)."""
+    several nodes, blocks that do not divide the rows (7 positions in blocks of 2) or the
+    default block (150 positions in one block: BN's sums span several 64-position
+    partial sums), one output node with a share of the stage gradient, a node with five
+    out-edges (one group of four and one left)."""
     rng = np.random.default_rng(0)
-    n_nodes, positions, c = 9, 7, 3
+    n_nodes, c = 9, 3
+    block = block or _edge_kernels.block_for(c)
     size = positions * c
     act = [rng.standard_normal(size).astype(dtype) for _ in range(n_nodes)]
     ptrs = np.asarray([a.ctypes.data for a in act], dtype=np.int64)
@@ -241,7 +251,7 @@ def test_edge_kernels_against_numpy(dtype):
     chunks = [np.empty(positions * 2 * c, dtype), np.empty(size, dtype)]   # nodes 6-7, 8
     table = (np.asarray([chunks[0].ctypes.data] * 2 + [chunks[1].ctypes.data], np.int64),
              np.asarray([2, 2, 1], np.int64), np.asarray([0, 1, 0], np.int64))
-    _edge_kernels.gather_level(ptrs, crow, sources, weights, *table, c, size, act[0], 2 * c)
+    _edge_kernels.gather_level(ptrs, crow, sources, weights, *table, c, size, act[0], block)
     got = [chunks[0].reshape(positions, 2, c)[:, 0], chunks[0].reshape(positions, 2, c)[:, 1],
            chunks[1].reshape(positions, c)]
     for j, pred in enumerate(preds):
@@ -267,38 +277,42 @@ def test_edge_kernels_against_numpy(dtype):
     table = (np.full(3, grads.ctypes.data, np.int64), np.full(3, 3, np.int64),
              np.arange(3, dtype=np.int64))
     sums = np.zeros((3, 2, c))
+    shift = rng.standard_normal((3, c)).astype(dtype)   # BN's beta of nodes 0..2
     _edge_kernels.pull_level(grad_ptrs, ptrs, share_ptrs, optr, oedge, otarget, weights,
-                             dots, *table, 0, 3, c, size, act[0], True, 2 * c, sums)
+                             dots, *table, 0, 3, c, size, act[0], True, block, sums, shift)
     for v in range(3):
         expected = share.copy() if v == 1 else np.zeros(size, dtype)
         for e, t in zip(oedge[optr[v]:optr[v + 1]], targets[v]):
             expected += weights[e] * grad_in[t]
-            np.testing.assert_allclose(dots[e], grad_in[t] @ act[v], rtol=1e-5)
+            np.testing.assert_allclose(dots[e], grad_in[t] @ act[v], rtol=1e-5, atol=1e-5)
         np.testing.assert_allclose(grads.reshape(positions, 3, c)[:, v],
                                    expected.reshape(positions, c), rtol=1e-5, atol=1e-6)
-        # BN's sums per channel: of the gradient and of gradient x the node's output
+        # BN's sums per channel: of the gradient and of gradient x (output - beta)
         g, o = expected.reshape(positions, c), act[v].reshape(positions, c)
-        np.testing.assert_allclose(sums[v], [g.sum(0), (g * o).sum(0)], rtol=1e-5,
-                                   atol=1e-6)
+        np.testing.assert_allclose(sums[v], [g.sum(0), (g * (o - shift[v])).sum(0)],
+                                   rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
-@pytest.mark.parametrize("train", [True, False])
-def test_bn_kernels_against_torch(dtype, train):
+@pytest.mark.parametrize("train,mean", [(True, 0.5), (False, 0.5), (True, 2000.0)])
+def test_bn_kernels_against_torch(dtype, train, mean):
     """The compiled BN of a node chunk against torch's batch norm and its layout copies:
     the node-major output, inverse std and running statistics (training: batch
     statistics, momentum update; eval: running statistics), and the backward's input,
     gamma and beta gradients from the node-major output (in float64 one gamma near
-    zero, which both paths take as 1e-6). Float64 against the float64 reference to 1e-10; float32
-    against the float64 reference within float32 rounding. 70 positions: one partial
-    sum block of 64 and one of 6."""
+    zero, which both paths take as 1e-6). Float64 against the float64 reference to
+    1e-10; float32 against the float64 reference within float32 rounding, also for a
+    mean 1,000 standard deviations from zero (the variance must not cancel). 70
+    positions: one partial sum block of 64 and one of 6."""
     from topocli.training import _bn_kernels
     from topocli.training.model import BN_EPS, BN_MOMENTUM
 
     gen = torch.Generator().manual_seed(0)
     b, h, w, n, c = 2, 5, 7, 3, 5
     k = n * c
-    a = torch.randn(b, h, w, k, generator=gen, dtype=torch.float64) * 2 + 0.5
+    # the reference in float64 from the very values the kernel gets
+    a = (torch.randn(b, h, w, k, generator=gen, dtype=torch.float64) * 2 + mean).to(
+        dtype).double()
     gamma = torch.rand(k, generator=gen, dtype=torch.float64) + 0.5
     if dtype == torch.float64:   # in float32, out - beta through a gamma of 1e-8 is noise
         gamma[4] = 1e-8
@@ -336,15 +350,15 @@ def test_bn_kernels_against_torch(dtype, train):
         return
     g_k = np_(g.reshape(-1, k))
     sums = np.empty((n, 2, c))
-    _bn_kernels.channel_sums(g_k, out.numpy(), sums)
+    _bn_kernels.channel_sums(g_k, out.numpy(), np_(beta), sums)
     grad = np.empty_like(g_k)
     grad_gamma, grad_beta = np.empty(k, g_k.dtype), np.empty(k, g_k.dtype)
     _bn_kernels.bn_backward(g_k, out.numpy(), np_(gamma), np_(beta), inv.numpy(), sums,
                             grad, grad_gamma, grad_beta)
     np.testing.assert_allclose(grad.reshape(b, h, w, k),
                                ref_grad.permute(0, 2, 3, 1), **tol)
-    # gamma's gradient takes sum(g out) - beta sum(g): through a gamma of 1e-8 that
-    # difference is 1e-8 of its terms, so float64 keeps ~8 digits of it there
+    # through a gamma of 1e-8, out - beta is 1e-8 of beta: the last bits of the two
+    # forwards' outputs leave ~8 digits of gamma's gradient there (float64)
     np.testing.assert_allclose(grad_gamma, ref_gg, **{**tol, "rtol": max(tol["rtol"], 1e-7)})
     np.testing.assert_allclose(grad_beta, ref_gb, **tol)
 

@@ -88,8 +88,11 @@ def release_local_workers() -> None:
     except ImportError:  # pragma: no cover - joblib without loky
         return
     executor = getattr(reusable_executor, "_executor", None)
-    if executor is not None:
-        executor.shutdown(wait=True, kill_workers=True)
+    try:
+        if executor is not None:
+            executor.shutdown(wait=True, kill_workers=True)
+    except Exception:  # noqa: BLE001 - only time is at stake: never mask the sweep's outcome
+        log.debug("could not stop the local workers early", exc_info=True)
 
 
 @contextmanager
@@ -124,7 +127,7 @@ def execute(fn: Callable[..., dict], items: Sequence[tuple], *, key: Callable[[t
 
     from joblib import Parallel, delayed
 
-    # loky restarts a worker whose memory grew (torch's allocator caches do); harmless.
+    # loky restarts a worker whose memory grew past its bound (see keep_worker); harmless.
     warnings.filterwarnings("ignore", message="A worker stopped while some jobs were given")
 
     pending = {key(item): item for item in items}

@@ -114,7 +114,8 @@ def gather_level(ptrs, crow, sources, weights, dst_ptrs, dst_n, dst_j, c, size, 
 
 @numba.njit(cache=True, nogil=True, fastmath=_FAST, boundscheck=False)
 def pull_level(grad_ptrs, out_ptrs, share_ptrs, optr, oedge, otarget, weights, dots,
-               dst_ptrs, dst_n, dst_j, v0, v1, c, size, like, want_dots, block, sums):
+               dst_ptrs, dst_n, dst_j, v0, v1, c, size, like, want_dots, block, sums,
+               shift):
     """The output gradient of every node ``v0:v1`` of a level, block by block over
     positions (a target shared by several sources is read from cache after the first):
     its share of the stage output's gradient plus, over its out-edges, weight x the
@@ -122,8 +123,9 @@ def pull_level(grad_ptrs, out_ptrs, share_ptrs, optr, oedge, otarget, weights, d
     node output) added to ``dots`` when ``want_dots``. Node ``v``'s gradient goes to
     chunk ``dst_ptrs[v - v0]`` as its node ``dst_j[v - v0]``. ``sums``, unless empty,
     ``(v1 - v0, 2, c)`` float64, receives per channel the sum of the gradient and of
-    gradient x output, what BN's backward needs
-    (:func:`~topocli.training._bn_kernels.bn_backward`), taken while both are in cache.
+    gradient x (output - ``shift``), ``shift`` ``(v1 - v0, c)``: with BN's beta, what
+    BN's backward needs (:func:`~topocli.training._bn_kernels.bn_backward`), taken while
+    both are in cache.
     """
     acc = np.empty(min(block, size), like.dtype)
     want_sums = sums.shape[0] > 0
@@ -177,15 +179,16 @@ def pull_level(grad_ptrs, out_ptrs, share_ptrs, optr, oedge, otarget, weights, d
                     dots[oedge[e]] += d0
                 e += 1
             if want_sums:
-                _channel_sums(a, s, m, c, part, sums[v - v0])
+                _channel_sums(a, s, m, c, part, sums[v - v0], shift[v - v0])
             dst = _row(dst_ptrs, v - v0, size * dst_n[v - v0], like)
             _store(a, dst, b0, m, dst_j[v - v0], dst_n[v - v0], c, False)
 
 
-@numba.njit(cache=True, nogil=True, fastmath=_FAST, boundscheck=False)
-def _channel_sums(g, out, m, c, part, sums):
-    """Add to ``sums`` (``(2, c)``, float64) the per-channel sums of ``g`` and ``g x out``
-    over the ``m // c`` positions of a block, in partial sums of 64 positions."""
+@numba.njit(cache=True, nogil=True, fastmath={"contract"}, boundscheck=False)
+def _channel_sums(g, out, m, c, part, sums, shift):
+    """Add to ``sums`` (``(2, c)``, float64) the per-channel sums of ``g`` and
+    ``g x (out - shift)`` over the ``m // c`` positions of a block, in partial sums of 64
+    positions (no reassociation: ``out - shift`` is taken element by element)."""
     for q0 in range(0, m // c, 64):
         part[:] = 0
         for q in range(q0, min(q0 + 64, m // c)):
@@ -193,7 +196,7 @@ def _channel_sums(g, out, m, c, part, sums):
             oq = out[q * c:(q + 1) * c]
             for i in range(c):
                 part[0, i] += gq[i]
-                part[1, i] += gq[i] * oq[i]
+                part[1, i] += gq[i] * (oq[i] - shift[i])
         for i in range(c):
             sums[0, i] += part[0, i]
             sums[1, i] += part[1, i]

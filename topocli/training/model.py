@@ -133,7 +133,7 @@ class _StageFunction(torch.autograd.Function):
             lv, p, invstd = stage.levels[k], params[5 * k:5 * k + 5], invstds[k]
             chunks = lv.node_chunks(chunk)
             pulled = [(None, None)] * len(chunks) if state.compiled is None else \
-                state.compiled.pull_level(state, lv, chunks, ctx.training)
+                state.compiled.pull_level(state, lv, chunks, p[4] if ctx.training else None)
             grads = [_level_backward(ctx.training, lv, p, invstd, level_kept, state, j0, j1,
                                      *g)
                      for (j0, j1), level_kept, g
@@ -190,23 +190,25 @@ class _CompiledPull:
             self.share_ptrs[v] = share.data_ptr()
         self.pending = np.bincount(stage.out_target, minlength=stage.dag.n)  # in-degrees
 
-    def pull_level(self, state: _BackwardState, lv, chunks: list, bn_sums: bool
-                   ) -> list[tuple[torch.Tensor, np.ndarray | None]]:
+    def pull_level(self, state: _BackwardState, lv, chunks: list,
+                   beta: torch.Tensor | None) -> list[tuple[torch.Tensor, np.ndarray | None]]:
         """Output gradients of every node of level ``lv``, one ``(B, H, W, n, C)`` tensor
-        per chunk, in one compiled pass, each with (``bn_sums``) its nodes' per-channel
-        sums for BN's backward (``(n, 2, C)``, else None); frees the level's rows and
-        every input gradient whose last source was in this level."""
+        per chunk, in one compiled pass, each with (given the level's BN ``beta``) its
+        nodes' per-channel sums for BN's backward (``(n, 2, C)``, else None); frees the
+        level's rows and every input gradient whose last source was in this level."""
         from topocli.training import _edge_kernels
         stage, v0, v1 = self.stage, lv.first, lv.first + lv.n
         like = state.rows[v0]
         b, h, w, c = like.shape
         grads = [like.new_empty(b, h, w, j1 - j0, c) for j0, j1 in chunks]
+        bn_sums = beta is not None
         sums = np.zeros((lv.n if bn_sums else 0, 2, c))
+        shift = beta.detach().numpy().reshape(lv.n, c) if bn_sums else sums[:, 0]
         _edge_kernels.pull_level(self.grad_ptrs, self.out_ptrs, self.share_ptrs,
                                  stage.out_ptr, stage.out_edge, stage.out_target,
                                  self.weights, self.dots, *_chunk_table(grads, chunks),
                                  v0, v1, c, like.numel(), like.numpy(), self.want_dots,
-                                 _edge_kernels.block_for(c), sums)
+                                 _edge_kernels.block_for(c), sums, shift)
         targets = stage.out_target[stage.out_ptr[v0]:stage.out_ptr[v1]]
         np.subtract.at(self.pending, targets, 1)
         for j in np.unique(targets[self.pending[targets] == 0]).tolist():
