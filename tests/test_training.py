@@ -349,8 +349,10 @@ def test_bn_kernels_against_torch(dtype, train, mean):
     if not train:
         return
     g_k = np_(g.reshape(-1, k))
-    sums = np.empty((n, 2, c))
-    _bn_kernels.channel_sums(g_k, out.numpy(), np_(beta), sums)
+    # the sums the pull takes (what the backward gets from it), in float64
+    g_nodes = g_k.astype(np.float64).reshape(-1, n, c).transpose(1, 0, 2)
+    shifted = out.numpy().astype(np.float64) - np_(beta).reshape(n, 1, c)
+    sums = np.stack([g_nodes.sum(1), (g_nodes * shifted).sum(1)], axis=1)
     grad = np.empty_like(g_k)
     grad_gamma, grad_beta = np.empty(k, g_k.dtype), np.empty(k, g_k.dtype)
     _bn_kernels.bn_backward(g_k, out.numpy(), np_(gamma), np_(beta), inv.numpy(), sums,

@@ -104,7 +104,7 @@ def bn_backward(g, out, gamma, beta, invstd, sums, grad, grad_gamma, grad_beta):
     """Training-mode batch norm backward from BN's output ``out`` (``(n, P, C)``,
     node-major), the output gradient ``g`` (``(P, n * C)``, channels-last) and, per
     node and channel, the sums of ``g`` and ``g x (out - beta)`` (``sums``,
-    ``(n, 2, C)``, from the pull that produced ``g``, or :func:`channel_sums`): the
+    ``(n, 2, C)``, from the pull that produced ``g``, :func:`add_block_sums`): the
     input gradient into
     ``grad`` (channels-last) in one pass, gamma's and beta's gradients into
     ``grad_gamma`` and ``grad_beta``. A gamma below 1e-6 in size is taken as 1e-6 to
@@ -140,26 +140,22 @@ def bn_backward(g, out, gamma, beta, invstd, sums, grad, grad_gamma, grad_beta):
 
 
 @numba.njit(cache=True, nogil=True, fastmath=_FAST, boundscheck=False)
-def channel_sums(g, out, beta, sums):
-    """``sums`` (``(n, 2, C)``, float64) = per node and channel the sums of ``g``
-    (``(P, n * C)``, channels-last) and of ``g x (out - beta)`` (``out``:
-    ``(n, P, C)``; ``beta``: ``(n * C,)``), in partial sums of :data:`SUM_BLOCK`
-    positions: what :func:`bn_backward` takes when the pull did not take them."""
-    n_pos = g.shape[0]
-    n, _, c = out.shape
-    part = np.empty((2, c), g.dtype)
-    for j in range(n):
-        k0 = j * c
-        src = out[j]
-        sums[j] = 0
-        for p0 in range(0, n_pos, SUM_BLOCK):
-            part[:] = 0
-            for p in range(p0, min(p0 + SUM_BLOCK, n_pos)):
-                o = src[p]
-                row = g[p, k0:k0 + c]
-                for i in range(c):
-                    part[0, i] += row[i]
-                    part[1, i] += row[i] * (o[i] - beta[k0 + i])
+def add_block_sums(g, out, m, c, part, sums, shift):
+    """Add to ``sums`` (``(2, c)``, float64) one node's per-channel sums of ``g`` and of
+    ``g x (out - shift)`` (``shift``: the node's beta) over a block of its node-major
+    rows, ``m`` elements (``m // c`` positions), in partial sums of :data:`SUM_BLOCK`
+    positions (``part``: ``(2, c)`` scratch): what :func:`bn_backward` takes, added up
+    by the pull (:func:`~topocli.training._edge_kernels.pull_level`) while the
+    gradient and the output blocks are in cache."""
+    n_pos = m // c
+    for q0 in range(0, n_pos, SUM_BLOCK):
+        part[:] = 0
+        for q in range(q0, min(q0 + SUM_BLOCK, n_pos)):
+            gq = g[q * c:(q + 1) * c]
+            oq = out[q * c:(q + 1) * c]
             for i in range(c):
-                sums[j, 0, i] += part[0, i]
-                sums[j, 1, i] += part[1, i]
+                part[0, i] += gq[i]
+                part[1, i] += gq[i] * (oq[i] - shift[i])
+        for i in range(c):
+            sums[0, i] += part[0, i]
+            sums[1, i] += part[1, i]

@@ -28,6 +28,8 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
+from topocli.training._bn_kernels import add_block_sums
+
 #: Elements per block (rounded down to whole positions by :func:`block_for`). In
 #: isolation, the forward pass over the Varshney stage took 34 / 196 ms (digits / C=32) at
 #: 16,384, 36 / 217 at 4,096, 39 / 256 at 1,024 (CPU time, loaded machine).
@@ -179,24 +181,6 @@ def pull_level(grad_ptrs, out_ptrs, share_ptrs, optr, oedge, otarget, weights, d
                     dots[oedge[e]] += d0
                 e += 1
             if want_sums:
-                _channel_sums(a, s, m, c, part, sums[v - v0], shift[v - v0])
+                add_block_sums(a, s, m, c, part, sums[v - v0], shift[v - v0])
             dst = _row(dst_ptrs, v - v0, size * dst_n[v - v0], like)
             _store(a, dst, b0, m, dst_j[v - v0], dst_n[v - v0], c, False)
-
-
-@numba.njit(cache=True, nogil=True, fastmath={"contract"}, boundscheck=False)
-def _channel_sums(g, out, m, c, part, sums, shift):
-    """Add to ``sums`` (``(2, c)``, float64) the per-channel sums of ``g`` and
-    ``g x (out - shift)`` over the ``m // c`` positions of a block, in partial sums of 64
-    positions (no reassociation: ``out - shift`` is taken element by element)."""
-    for q0 in range(0, m // c, 64):
-        part[:] = 0
-        for q in range(q0, min(q0 + 64, m // c)):
-            gq = g[q * c:(q + 1) * c]
-            oq = out[q * c:(q + 1) * c]
-            for i in range(c):
-                part[0, i] += gq[i]
-                part[1, i] += gq[i] * (oq[i] - shift[i])
-        for i in range(c):
-            sums[0, i] += part[0, i]
-            sums[1, i] += part[1, i]

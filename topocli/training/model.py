@@ -203,7 +203,8 @@ class _CompiledPull:
         grads = [like.new_empty(b, h, w, j1 - j0, c) for j0, j1 in chunks]
         bn_sums = beta is not None
         sums = np.zeros((lv.n if bn_sums else 0, 2, c))
-        shift = beta.detach().numpy().reshape(lv.n, c) if bn_sums else sums[:, 0]
+        shift = beta.detach().numpy().reshape(lv.n, c) if bn_sums else \
+            np.zeros((0, c), like.numpy().dtype)
         _edge_kernels.pull_level(self.grad_ptrs, self.out_ptrs, self.share_ptrs,
                                  stage.out_ptr, stage.out_edge, stage.out_target,
                                  self.weights, self.dots, *_chunk_table(grads, chunks),
