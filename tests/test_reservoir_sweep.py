@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import igraph as ig
 import numpy as np
 import pandas as pd
@@ -54,7 +56,10 @@ def test_reservoir_sweep_tables_resume_and_report(run_cli, tmp_path):
     report = run_cli("report", out, "--metric", "score_memory-capacity", "--resamples", "50")
     assert report.exit_code == 0, report.output
     html = (out / "report" / "index.html").read_text()
-    assert "score memory-capacity" in html and "degree_cv" in html
+    assert "memory-capacity: memory capacity (delays)" in html and "degree_cv" in html
+    summary = json.loads((out / "report" / "summary.json").read_text())
+    assert summary["metric"] == "score_memory-capacity" and summary["higher_is_better"]
+    assert "ceiling" not in html.lower()  # memory capacity is no accuracy
 
 
 def test_prepare_keeps_the_sweep_draw():

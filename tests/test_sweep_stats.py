@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
+from topocli.reports import inference as inf
 from topocli.reports import sweep_stats as ss
 
 SEED_EFFECT = np.array([0.05, -0.05, 0.03, -0.03, 0.0])
@@ -45,24 +46,23 @@ def test_seed_effects_are_recovered_and_removed_from_graph_means():
 
 def test_real_graph_beats_its_nulls_when_paired_by_seed_though_pooled_runs_do_not():
     runs = planted_runs()
-    vs = ss.real_vs_nulls(ss.seed_design(runs), n_boot=1000, n_perm=1000, seed=0)
+    vs = inf.real_vs_families(ss.seed_design(runs), primary="b", draws=500, seed=0)
     row = vs.set_index("family").loc["b"]
-    assert row["rank"] == 1 and row["of"] == 9
-    assert row["ci_low"] > 0  # paired difference and its graph-bootstrap CI exclude zero
-    assert row["p_sign"] == pytest.approx(1 / 16)  # exact sign-flip over 5 seeds: 2/32
-    assert row["p_greater"] == pytest.approx(1 / 9)
+    assert row["role"] == "primary" and row["rank"] == 1 and row["of"] == 9
+    assert row["ci_low"] > 0 and row["p"] < 0.01  # seed effects cancel in the difference
+    assert vs.set_index("family").loc["a", "role"] == "secondary"
     # the unpaired view of the same runs: a run-level Welch test sees no difference
     real = runs.loc[runs.family == "real", "test_acc"]
     nulls = runs.loc[runs.family == "b", "test_acc"]
     assert sps.ttest_ind(real, nulls, equal_var=False).pvalue > 0.5
 
 
-def test_family_difference_found_by_graph_permutation_with_seed_blocks():
+def test_family_difference_found_with_seed_blocks():
     runs = planted_runs()
-    comp = ss.family_comparisons(ss.seed_design(runs), n_perm=2000, n_boot=1000, seed=0)
+    comp = inf.family_comparisons(ss.seed_design(runs))
     row = comp.set_index(["family_a", "family_b"]).loc[("a", "b")]
     assert row["diff"] == pytest.approx(0.003, abs=0.001)
-    assert row["ci_low"] > 0 and row["p"] < 0.01
+    assert row["ci_low"] > 0 and row["p"] < 0.01 and row["dof"] == 14  # 2 x (8 - 1)
     a = runs.loc[runs.family == "a", "test_acc"]
     b = runs.loc[runs.family == "b", "test_acc"]
     assert sps.ttest_ind(a, b, equal_var=False).pvalue > 0.5  # pooled runs: nothing
@@ -70,35 +70,42 @@ def test_family_difference_found_by_graph_permutation_with_seed_blocks():
 
 def test_no_difference_gives_no_finding():
     runs = planted_runs(real_gain=0.0, family_gain=0.0, seed=3)
-    design = ss.seed_design(runs)
-    comp = ss.family_comparisons(design, n_perm=2000, n_boot=1000, seed=0)
+    comp = inf.family_comparisons(ss.seed_design(runs))
     assert comp["p"].iloc[0] > 0.05 and comp["ci_low"].iloc[0] < 0 < comp["ci_high"].iloc[0]
 
 
-def test_family_table_resamples_graphs_not_runs():
+def test_family_table_intervals_come_from_graphs_not_runs():
     design = ss.seed_design(planted_runs())
-    fam = ss.family_table(design, n_boot=1000, seed=0).set_index("family")
+    fam = inf.family_table(design).set_index("family")
     assert list(fam.index) == ["real", "a", "b"]
     assert fam.loc["a", "n_graphs"] == 8 and fam.loc["a", "n_runs"] == 40
     # the interval reflects the spread of graph means (~0.0007), not the 5-point seed effect
     assert fam.loc["a", "ci_high"] - fam.loc["a", "ci_low"] < 0.002
+    lower = inf.family_table(design, higher_is_better=False).set_index("family")
+    assert list(lower.index) == ["real", "b", "a"]  # best first in the metric's direction
 
 
 def test_power_summary_names_noise_spread_and_ceiling():
-    power = ss.power_summary(ss.seed_design(planted_runs()))
+    from topocli.reports.scores import score_for
+    from topocli.reports.sweep_tables import sweep_tables
+
+    power = sweep_tables(None, planted_runs(), primary="b", resamples=100).power
     assert power["seeds"] == 5 and power["graphs"] == 17
     assert power["noise_sd"] == pytest.approx(0.0003, rel=0.3)
     assert power["graph_sd"] == pytest.approx(0.0007, rel=0.5)
-    assert power["spread_ratio"] > 2  # graphs differ by more than seed noise
-    assert 0 < power["mdd_family"] < power["mdd_real"]
-    assert power["min_p_real"] == pytest.approx(1 / 9)
+    assert power["f_p"] < 0.001 and power["reliability"] > 0.9  # graphs differ
+    assert 0 < power["mdd_primary"] < 0.002
     assert not power["at_ceiling"]
     high = planted_runs()
     high["test_acc"] += 0.08
-    assert ss.power_summary(ss.seed_design(high))["at_ceiling"]
+    assert sweep_tables(None, high, resamples=100).power["at_ceiling"]
     low = planted_runs()
     low["test_acc"] -= 0.78  # about chance for 10 classes
-    assert ss.power_summary(ss.seed_design(low))["at_floor"]
+    assert sweep_tables(None, low, resamples=100).power["at_floor"]
+    # an unbounded or lower-is-better metric has no ceiling or floor to warn about
+    low["score_memory-capacity"] = low["test_acc"]
+    mc = sweep_tables(None, low, metric=score_for("score_memory-capacity"), resamples=100)
+    assert "at_floor" not in mc.power and "at_ceiling" not in mc.power
 
 
 def test_missing_runs_are_handled_by_the_additive_fit():
@@ -148,7 +155,8 @@ def test_the_report_pairs_by_seed_end_to_end(tmp_path):
     page = build_report(folder, resamples=400).read_text()
     vs = pd.read_csv(folder / "report" / "real_vs_families.csv").set_index("family")
     assert (vs["rank"] == 1).all() and (vs["ci_low"] > 0).all()
-    assert vs["p_sign"].tolist() == pytest.approx([0.125] * 3)  # 4 seeds: 2 of 16 signs
+    assert (vs.loc[vs["role"] == "secondary", "p_holm"] >= vs.loc[
+        vs["role"] == "secondary", "p"]).all()
     power = pd.read_csv(folder / "report" / "power.csv").iloc[0]
     assert power["noise_sd"] < 0.001  # the seed effect is not mistaken for noise
-    assert "paired by seed" in page and "What this sweep can and cannot tell" in page
+    assert "seed is a block" in page and "What this sweep can and cannot tell" in page

@@ -17,18 +17,25 @@ from topocli.cli.options import seed_option
                    "replaced, any other non-empty folder is refused.")
 @click.option("--resamples", type=click.IntRange(min=0), default=2000, show_default=True,
               help="Bootstrap resamples and permutations per correlation.")
-@click.option("--metric", default="test_acc", show_default=True,
-              help="runs.csv column a sweep is scored by, higher is better (e.g. "
-                   "score_memory-capacity for a train-sweep --model reservoir).")
+@click.option("--metric", default=None,
+              help="runs.csv column a sweep is scored by [default: test_acc, or a reservoir "
+                   "sweep's first score_<task>]; accuracies and the reservoir scores know "
+                   "their direction and range (NRMSE: lower is better).")
+@click.option("--higher-is-better/--lower-is-better", "higher_is_better", default=None,
+              help="The metric's direction, for a column topocli does not know [default: "
+                   "lower for names with err, loss, nrmse, mse, time or cost, else higher].")
 @seed_option
-def report(directory: Path, out: Path | None, resamples: int, metric: str, seed: int) -> None:
+def report(directory: Path, out: Path | None, resamples: int, metric: str | None,
+           higher_is_better: bool | None, seed: int) -> None:
     """Write DIR/report/index.html (plus PNGs and CSVs) for an analyze or sweep folder.
 
     \b
     The page opens from disk with no network. For a sweep: does each real connectome
-    beat its null families, paired by seed (graph-level means, sign-flip and
-    graph-permutation tests, CIs resampling graphs); what the sweep can detect and
-    whether accuracy is at the ceiling; which statistic explains accuracy
+    beat its null families: the primary comparison declared before the runs (default:
+    the degree-preserving nulls) with an interval that counts every noise source and
+    the equivalence bound it reaches, the graph-effect test, secondary comparisons
+    corrected for their number, ranks with intervals; what the sweep can detect and
+    whether accuracy is at the ceiling; which statistic explains the score
     (Spearman/Pearson with bootstrap CIs, permutation p, Holm, partial correlation
     controlling for edges and parameters, a standardised regression); accuracy over
     the clustering x path-length plane with the sweet spot. For analyze: each statistic
@@ -39,8 +46,10 @@ def report(directory: Path, out: Path | None, resamples: int, metric: str, seed:
     Examples:
       topocli report sweep/
       topocli report analysis/ --out analysis-report/
+      topocli report rsweep/ --metric score_narma10      # NRMSE: lower is better
     """
     from topocli.reports import build_report
 
-    index = build_report(directory, out, seed=seed, resamples=resamples, metric=metric)
+    index = build_report(directory, out, seed=seed, resamples=resamples, metric=metric,
+                         higher_is_better=higher_is_better)
     click.echo(f"wrote {index}")

@@ -94,9 +94,13 @@ have no synapse counts).
                    "model (each keeps its own parameters, row and checkpoint; results "
                    "equal training alone to float rounding); 1: each run alone "
                    "[default: 1 on the CPU, 8 on a CUDA GPU].")
+@click.option("--primary", metavar="FAMILY", default=None,
+              help="The null family the report's headline compares the real graph with, "
+                   "declared before the runs [default: degree, wiring beyond the degree "
+                   "sequence, when drawn]; the other families are secondary comparisons.")
 @report_option
 def train_sweep(graphs, view, families, grid, count, seeds, model, config, reservoir, seed,
-                out, jobs, scheduler, retries, stack, write_report):
+                out, jobs, scheduler, retries, stack, primary, write_report):
     """Train GRAPH and COUNT null samples per family, SEEDS runs each, into --out.
 
     Several GRAPHs (e.g. celegans-varshney2011 celegans-white1986) each get their own
@@ -130,6 +134,7 @@ def train_sweep(graphs, view, families, grid, count, seeds, model, config, reser
         result = run_sweep(list(graphs), out, families=families, count=count, seeds=seeds,
                            seed=seed, grid=grid, config=config, view=view, jobs=jobs,
                            scheduler=scheduler, retries=retries, stack=stack,
+                           primary=primary,
                            echo=lambda line: click.echo(f"topocli: {line}", err=True),
                            progress=ProgressLine(), command=_command_line(), **tasks)
     finally:   # this command ends here: its idle workers need not tear down cleanly

@@ -49,7 +49,8 @@ def _check_out(out: Path) -> None:
 
 
 def build_report(directory: str | Path, out: str | Path | None = None, *, seed: int = 0,
-                 resamples: int = 2000, metric: str = "test_acc") -> Path:
+                 resamples: int = 2000, metric: str | None = None,
+                 higher_is_better: bool | None = None) -> Path:
     """Write the HTML report of an analyze or sweep folder; return the index.html path.
 
     Parameters
@@ -64,10 +65,12 @@ def build_report(directory: str | Path, out: str | Path | None = None, *, seed: 
         Seed of the bootstrap/permutation draws and of the community detection.
     resamples : int
         Bootstrap resamples and permutations per correlation.
-    metric : str
-        The runs.csv column a sweep is scored by, higher is better (``test_acc``; a
-        ``--model reservoir`` sweep: ``score_memory-capacity`` or another
-        ``score_<task>`` column).
+    metric : str, optional
+        The runs.csv column a sweep is scored by (default ``test_acc``, or a reservoir
+        sweep's first ``score_<task>`` column); its direction and range come from
+        :func:`topocli.reports.scores.score_for`. An unknown column is an error.
+    higher_is_better : bool, optional
+        Override the metric's direction (a column topocli does not know).
 
     Returns
     -------
@@ -89,7 +92,7 @@ def build_report(directory: str | Path, out: str | Path | None = None, *, seed: 
             page = analyze_page.analyze_page(folder, tmp, seed=seed)
         else:
             page = sweep_page.sweep_page(folder, tmp, seed=seed, resamples=resamples,
-                                         metric=metric)
+                                         metric=metric, higher_is_better=higher_is_better)
         text = html.render(page.title, page.summary, page.sections, meta=page.meta,
                            notes=page.notes)
         (tmp / "index.html").write_text(text, encoding="utf-8")

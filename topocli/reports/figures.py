@@ -9,6 +9,7 @@ is always drawn in the same red, null families in the same colours across figure
 from __future__ import annotations
 
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -21,24 +22,34 @@ from topocli.reports import stats as st
 from topocli.reports import sweep_correlations as sc
 
 REAL_COLOR = "#d62728"
+REAL_MARKER = "*"
 _PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
             "#bcbd22", "#17becf", "#aec7e8", "#98df8a", "#c5b0d5"]
+#: With the palette's 12 colours, 48 null families are told apart by colour and marker.
+_MARKERS = ("o", "s", "^", "D")
 CLASS_ORDER = ("sensory", "pharyngeal", "interneuron", "unknown", "other", "motor", "muscle")
 DPI = 100
 
 
-def family_colors(families) -> dict[str, str]:
-    """Stable colours: ``real`` red, the others in order of first appearance."""
-    colors, i = {}, 0
+def family_styles(families) -> dict[str, tuple[str, str]]:
+    """Stable (colour, marker) per family: ``real`` a red star, the others in order of
+    first appearance, the marker changing each time the colours come round again."""
+    styles, i = {}, 0
     for fam in families:
-        if fam in colors:
+        if fam in styles:
             continue
         if fam == "real":
-            colors[fam] = REAL_COLOR
+            styles[fam] = (REAL_COLOR, REAL_MARKER)
         else:
-            colors[fam] = _PALETTE[i % len(_PALETTE)]
+            styles[fam] = (_PALETTE[i % len(_PALETTE)],
+                           _MARKERS[(i // len(_PALETTE)) % len(_MARKERS)])
             i += 1
-    return colors
+    return styles
+
+
+def family_colors(families) -> dict[str, str]:
+    """The colour of :func:`family_styles`."""
+    return {fam: color for fam, (color, _) in family_styles(families).items()}
 
 
 def _new(width: float, height: float) -> Figure:
@@ -49,7 +60,8 @@ def _new(width: float, height: float) -> Figure:
 
 def _save(fig: Figure, path: Path) -> Path:
     path = Path(path)
-    fig.savefig(path, format="png", dpi=DPI)
+    # a tight box takes in legends placed outside the axes: none is clipped at the edges
+    fig.savefig(path, format="png", dpi=DPI, bbox_inches="tight", pad_inches=0.1)
     return path
 
 
@@ -58,8 +70,43 @@ def _grid(n: int, ncols: int = 4) -> tuple[int, int]:
     return math.ceil(n / ncols), ncols
 
 
+def _upper_first(text: str) -> str:
+    """``text`` with its first letter upper case and the rest untouched (NRMSE stays)."""
+    return text[:1].upper() + text[1:]
+
+
 def _short(name: str, width: int = 26) -> str:
     return name if len(name) <= width else name[: width - 1] + "…"
+
+
+def _line_fit(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Least-squares slope and intercept; a near-degenerate x gives no RankWarning."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", np.exceptions.RankWarning)
+        slope, icpt = np.polyfit(x, y, 1)
+    return float(slope), float(icpt)
+
+
+def _family_points(ax, x: np.ndarray, y: np.ndarray, fams: np.ndarray,
+                   styles: dict[str, tuple[str, str]], *, skip_real: bool = False) -> None:
+    """One scatter per family in its colour and marker; the real graphs as large stars."""
+    for fam in pd.unique(fams):
+        m = (fams == fam) & np.isfinite(x) & np.isfinite(y)
+        if not m.any() or (skip_real and fam == "real"):
+            continue
+        color, marker = styles.get(fam, (_PALETTE[0], "o"))
+        real = fam == "real"
+        ax.scatter(x[m], y[m], s=120 if real else 18, color=color, marker=marker,
+                   edgecolor="black" if real else "none", zorder=4 if real else 2,
+                   label="real connectome" if real else fam)
+
+
+def _figure_legend(fig: Figure, ax) -> None:
+    """The families' legend below the panels, in as many rows as it needs."""
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, labels, loc="outside lower center", ncols=min(6, len(labels)),
+                   fontsize=8)
 
 
 # --------------------------------------------------------------------------- analyze
@@ -281,8 +328,10 @@ def class_matrix(table: pd.DataFrame, path: Path, *, title: str = "") -> Path | 
 
 # --------------------------------------------------------------------------- sweep
 def accuracy_by_family(runs: pd.DataFrame, path: Path, *, metric: str = "test_acc",
-                       seed: int = 0) -> Path | None:
-    """Box plot of accuracy per family with every run as a point; the real one in red."""
+                       seed: int = 0, label: str | None = None,
+                       higher_is_better: bool = True) -> Path | None:
+    """Box plot of the score per family with every run as a point, families best first;
+    the real one in red."""
     ok = runs[runs["status"].astype(str) == "ok"] if "status" in runs else runs
     ok = ok.assign(**{metric: pd.to_numeric(ok[metric], errors="coerce")}).dropna(
         subset=[metric])
@@ -290,7 +339,7 @@ def accuracy_by_family(runs: pd.DataFrame, path: Path, *, metric: str = "test_ac
         return None
     means = ok.groupby("family", sort=False)[metric].mean()
     fams = (["real"] if "real" in means else []) + \
-        [f for f in means.sort_values(ascending=False).index if f != "real"]
+        [f for f in means.sort_values(ascending=not higher_is_better).index if f != "real"]
     colors = family_colors(fams)
     data = [ok.loc[ok["family"] == f, metric].to_numpy(float) for f in fams]
     fig = _new(max(6.0, 1.3 * len(fams) + 2), 4.6)
@@ -315,19 +364,23 @@ def accuracy_by_family(runs: pd.DataFrame, path: Path, *, metric: str = "test_ac
         ax.set_xticklabels(fams, rotation=35, ha="right", fontsize=8)
     else:
         ax.set_xticklabels(fams)
-    ax.set_ylabel(metric.replace("_", " "))
-    ax.set_title("Accuracy by graph family (box: runs; dots: each graph × seed)")
+    label = label or metric.replace("_", " ")
+    ax.set_ylabel(label)
+    ax.set_title(f"{_upper_first(label)} by graph family, best first (box: runs; dots: each "
+                 "graph × seed)")
     return _save(fig, path)
 
 
 def statistic_scatter(table: pd.DataFrame, correlations: pd.DataFrame, path: Path, *,
-                      outcome: str = "acc", max_panels: int = 24) -> Path | None:
-    """Accuracy against each statistic (one dot per graph), OLS fit line and ρ in the title."""
+                      outcome: str = "acc", label: str = "accuracy",
+                      max_panels: int = 24) -> Path | None:
+    """The score against each statistic (one dot per graph), OLS fit line and ρ in the
+    title."""
     finite = correlations[np.isfinite(correlations["rho"].to_numpy(float))]
     stats = [s for s in finite["statistic"] if s in table][:max_panels]
     if not stats:
         return None
-    colors = family_colors(table["family"]) if "family" in table else {}
+    styles = family_styles(table["family"]) if "family" in table else {}
     nrows, ncols = _grid(len(stats))
     fig = _new(3.2 * ncols, 2.8 * nrows + 0.5)
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
@@ -336,14 +389,10 @@ def statistic_scatter(table: pd.DataFrame, correlations: pd.DataFrame, path: Pat
     for ax, stat in zip(axes, stats):
         x_all = pd.to_numeric(table[stat], errors="coerce").to_numpy(float)
         fams = table["family"].to_numpy() if "family" in table else np.array([""] * len(x_all))
-        for fam in pd.unique(fams):
-            m = fams == fam
-            ax.scatter(x_all[m], y_all[m], s=40 if fam == "real" else 16,
-                       color=colors.get(fam, _PALETTE[0]), zorder=3 if fam == "real" else 2,
-                       edgecolor="black" if fam == "real" else "none", label=fam)
+        _family_points(ax, x_all, y_all, fams, styles)
         ok = np.isfinite(x_all) & np.isfinite(y_all)
         if ok.sum() >= 3 and np.ptp(x_all[ok]) > 0:
-            slope, icpt = np.polyfit(x_all[ok], y_all[ok], 1)
+            slope, icpt = _line_fit(x_all[ok], y_all[ok])
             xs = np.linspace(x_all[ok].min(), x_all[ok].max(), 50)
             ax.plot(xs, slope * xs + icpt, color="black", linewidth=1)
         row = info.loc[stat]
@@ -354,12 +403,9 @@ def statistic_scatter(table: pd.DataFrame, correlations: pd.DataFrame, path: Pat
         ax.xaxis.set_major_locator(MaxNLocator(4))
     for ax in axes[len(stats):]:
         ax.set_visible(False)
-    handles, labels = axes[0].get_legend_handles_labels()
-    if handles:
-        fig.legend(handles, labels, loc="outside lower center", ncols=min(8, len(labels)),
-                   fontsize=8)
-    fig.suptitle("Accuracy (mean over seeds) against each statistic; one dot per graph",
-                 fontsize=11)
+    _figure_legend(fig, axes[0])
+    fig.suptitle(f"{_upper_first(label)} (mean over seeds) against each statistic; one dot "
+                 "per graph", fontsize=11)
     return _save(fig, path)
 
 
@@ -419,31 +465,36 @@ def training_curves(curves: pd.DataFrame, path: Path) -> Path | None:
     return _save(fig, path)
 
 
-def accuracy_vs_cost(per_graph: pd.DataFrame, path: Path) -> Path | None:
-    """Accuracy (mean over seeds) against parameter count and MACs, one dot per graph."""
+def accuracy_vs_cost(per_graph: pd.DataFrame, path: Path, *,
+                     label: str = "accuracy") -> Path | str | None:
+    """The score (mean over seeds) against parameter count and MACs, one dot per graph;
+    a sentence instead when every graph costs the same (one column of points)."""
     cols = [c for c in ("n_params", "macs") if c in per_graph
             and pd.to_numeric(per_graph[c], errors="coerce").notna().any()]
     if not cols:
         return None
-    colors = family_colors(per_graph["family"]) if "family" in per_graph else {}
-    fig = _new(5.2 * len(cols), 4.2)
-    axes = np.atleast_1d(fig.subplots(1, len(cols)))
-    for ax, col in zip(axes, cols):
-        x = pd.to_numeric(per_graph[col], errors="coerce")
-        for fam in pd.unique(per_graph["family"]) if "family" in per_graph else [None]:
-            m = (per_graph["family"] == fam) if fam is not None else slice(None)
-            ax.scatter(x[m], per_graph.loc[m, "acc"], s=40 if fam == "real" else 16,
-                       color=colors.get(fam, _PALETTE[0]), label=fam,
-                       edgecolor="black" if fam == "real" else "none",
-                       zorder=3 if fam == "real" else 2)
-        rho = sc.correlation(x, per_graph["acc"])
+    varying = [c for c in cols if pd.to_numeric(per_graph[c], errors="coerce").nunique() > 1]
+    if not varying:
+        return ("Every graph has the same parameter count and MACs (same n and m), so "
+                f"{label} against cost would be one column of points: the figure is left "
+                "out.")
+    styles = family_styles(per_graph["family"]) if "family" in per_graph else {}
+    fams = per_graph["family"].to_numpy() if "family" in per_graph else \
+        np.array([""] * len(per_graph))
+    y = pd.to_numeric(per_graph["acc"], errors="coerce").to_numpy(float)
+    fig = _new(5.2 * len(varying), 4.2)
+    axes = np.atleast_1d(fig.subplots(1, len(varying)))
+    for ax, col in zip(axes, varying):
+        x = pd.to_numeric(per_graph[col], errors="coerce").to_numpy(float)
+        _family_points(ax, x, y, fams, styles)
+        rho = sc.correlation(pd.Series(x), pd.Series(y))
         ax.set_xlabel("parameters" if col == "n_params" else "MACs per image")
-        ax.set_ylabel("accuracy (mean over seeds)")
-        ax.set_title(f"Accuracy vs {'parameters' if col == 'n_params' else 'MACs'}"
+        ax.set_ylabel(f"{label} (mean over seeds)")
+        ax.set_title(f"{_upper_first(label)} vs {'parameters' if col == 'n_params' else 'MACs'}"
                      + (f" (ρ = {rho:.2f})" if np.isfinite(rho) else ""))
         ax.xaxis.set_major_formatter(EngFormatter())
         ax.xaxis.set_major_locator(MaxNLocator(5))
-    axes[0].legend(fontsize=8)
+    _figure_legend(fig, axes[0])
     return _save(fig, path)
 
 
@@ -486,11 +537,14 @@ def _real_points(ax, table: pd.DataFrame, x: str, y: str) -> None:
 
 
 def accuracy_landscape(table: pd.DataFrame, x: str, y: str, spot: dict | None, path: Path,
-                       *, bins: int = 8) -> Path | None:
-    """Accuracy over the clustering x path-length plane (You et al. 2020, Fig. 3).
+                       *, bins: int = 8, label: str = "accuracy",
+                       noise: float | None = None) -> Path | None:
+    """The score over the clustering x path-length plane (You et al. 2020, Fig. 3).
 
-    Cells: mean accuracy of the graphs inside each of ``bins`` x ``bins`` cells; dots: the
+    Cells: mean score of the graphs inside each of ``bins`` x ``bins`` cells; dots: the
     graphs; stars: the real connectomes; a cross: the sweet spot and its 95% intervals.
+    ``noise`` (the seed noise of one graph's mean) sets the smallest colour range,
+    ±2 noise around the mean, so that cells differing by noise alone look alike.
     """
     data = table.assign(**{c: pd.to_numeric(table[c], errors="coerce") for c in (x, y, "acc")})
     data = data.dropna(subset=[x, y, "acc"])
@@ -504,8 +558,14 @@ def accuracy_landscape(table: pd.DataFrame, x: str, y: str, spot: dict | None, p
         mean = np.where(count > 0, total / count, np.nan)
     fig = _new(7.2, 5.4)
     ax = fig.subplots()
-    mesh = ax.pcolormesh(xe, ye, mean.T, cmap="viridis", shading="flat")
-    fig.colorbar(mesh, ax=ax, label="accuracy (mean of the graphs in the cell)")
+    lo, hi = float(np.nanmin(mean)), float(np.nanmax(mean))
+    cbar_label = f"{label} (mean of the graphs in the cell)"
+    if noise is not None and np.isfinite(noise) and noise > 0:
+        centre = float(data["acc"].mean())
+        lo, hi = min(lo, centre - 2 * noise), max(hi, centre + 2 * noise)
+        cbar_label += f"; seed noise of a graph mean ±{noise:.3g}"
+    mesh = ax.pcolormesh(xe, ye, mean.T, cmap="viridis", shading="flat", vmin=lo, vmax=hi)
+    fig.colorbar(mesh, ax=ax, label=cbar_label)
     nulls = data[data["family"] != "real"] if "family" in data else data
     ax.scatter(nulls[x], nulls[y], s=10, color="white", edgecolor="black", linewidth=0.4,
                zorder=3, label="graphs")
@@ -519,12 +579,13 @@ def accuracy_landscape(table: pd.DataFrame, x: str, y: str, spot: dict | None, p
     ax.set_xlabel(x)
     ax.set_ylabel(y)
     ax.legend(fontsize=8, loc="best")
-    ax.set_title("Accuracy over clustering × path length")
+    ax.set_title(f"{_upper_first(label)} over clustering × path length")
     return _save(fig, path)
 
 
 def accuracy_bands(table: pd.DataFrame, correlations: pd.DataFrame, path: Path, *,
-                   panels: int = 4, n_boot: int = 400, seed: int = 0) -> Path | None:
+                   panels: int = 4, n_boot: int = 400, seed: int = 0,
+                   label: str = "accuracy") -> Path | None:
     """Accuracy against the ``panels`` statistics most correlated with it: dots per graph,
     the least-squares line and its 95% band from resampling graphs."""
     finite = correlations[np.isfinite(correlations["rho"].to_numpy(float))]
@@ -533,7 +594,7 @@ def accuracy_bands(table: pd.DataFrame, correlations: pd.DataFrame, path: Path, 
     if not stats:
         return None
     rng = np.random.default_rng(seed)
-    colors = family_colors(table["family"]) if "family" in table else {}
+    styles = family_styles(table["family"]) if "family" in table else {}
     fig = _new(3.6 * len(stats), 3.6)
     axes = np.atleast_1d(fig.subplots(1, len(stats)))
     y_all = pd.to_numeric(table["acc"], errors="coerce").to_numpy(float)
@@ -542,21 +603,17 @@ def accuracy_bands(table: pd.DataFrame, correlations: pd.DataFrame, path: Path, 
         x_all = pd.to_numeric(table[stat], errors="coerce").to_numpy(float)
         ok = np.isfinite(x_all) & np.isfinite(y_all)
         fams = table["family"].to_numpy() if "family" in table else np.array([""] * len(ok))
-        for fam in pd.unique(fams):
-            m = (fams == fam) & ok & (fams != "real")
-            if m.any():
-                ax.scatter(x_all[m], y_all[m], s=14, color=colors.get(fam, _PALETTE[0]),
-                           label=fam, zorder=2)
+        _family_points(ax, x_all, y_all, fams, styles, skip_real=True)
         _real_points(ax, table.assign(_x=x_all, _y=y_all)[ok], "_x", "_y")
         xs = x_all[ok]
         if ok.sum() >= 4 and np.ptp(xs) > 0:
             grid = np.linspace(xs.min(), xs.max(), 60)
-            slope, icpt = np.polyfit(xs, y_all[ok], 1)
+            slope, icpt = _line_fit(xs, y_all[ok])
             lines = []
             for _ in range(n_boot):
                 pick = rng.integers(0, ok.sum(), ok.sum())
                 if np.ptp(xs[pick]) > 0:
-                    b1, b0 = np.polyfit(xs[pick], y_all[ok][pick], 1)
+                    b1, b0 = _line_fit(xs[pick], y_all[ok][pick])
                     lines.append(b1 * grid + b0)
             if lines:
                 lo, hi = np.quantile(np.array(lines), [0.025, 0.975], axis=0)
@@ -567,11 +624,8 @@ def accuracy_bands(table: pd.DataFrame, correlations: pd.DataFrame, path: Path, 
         ax.set_xlabel(_short(stat), fontsize=8)
         ax.tick_params(labelsize=7)
         ax.xaxis.set_major_locator(MaxNLocator(4))
-    axes[0].set_ylabel("accuracy (mean over seeds)")
-    handles, labels = axes[0].get_legend_handles_labels()
-    if handles:
-        fig.legend(handles, labels, loc="outside lower center", ncols=min(8, len(labels)),
-                   fontsize=8)
+    axes[0].set_ylabel(f"{label} (mean over seeds)")
+    _figure_legend(fig, axes[0])
     return _save(fig, path)
 
 

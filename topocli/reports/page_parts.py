@@ -38,17 +38,23 @@ def figure(section: Section, fn: Callable[..., Path | None], filename: str, capt
            out: Path, *args, **kwargs) -> None:
     """Draw ``fn(*args, out / filename, **kwargs)`` into ``section``; on failure a note.
 
-    ``fn`` returns the PNG's path, or None when there is nothing to draw (then the
-    section says so instead of showing an empty figure).
+    ``fn`` returns the PNG's path, or None when there is nothing to draw, or a sentence
+    saying why a figure would mislead (then the section says so instead of showing it).
     """
+    import matplotlib
+
     try:
-        path = fn(*args, out / filename, **kwargs)
+        # names come from files: a "$" in one must print as a dollar, not start mathtext
+        with matplotlib.rc_context({"text.parse_math": False}):
+            path = fn(*args, out / filename, **kwargs)
     except Exception as exc:  # noqa: BLE001 (a broken figure must not cost the report)
         log.warning("report: figure %s failed: %s: %s", filename, type(exc).__name__, exc)
         section.note(f"Figure {filename} could not be drawn ({type(exc).__name__}: {exc}).")
         return
     if path is None:
         section.note(f"Nothing to draw for: {caption}")
+    elif isinstance(path, str):  # the figure's own reason for showing nothing
+        section.note(path)
     else:
         section.figure(filename, caption)
 

@@ -1,37 +1,29 @@
-"""Statistics of a sweep that respect its design: graphs are the units, seeds are blocks.
+"""A sweep's scores as a design: graphs are the units, seeds are blocks.
 
 Every graph of a sweep is trained with the same K seeds (:mod:`topocli.sweep.plan`), so a
-run's accuracy is ``graph effect + seed effect + noise``: a seed that happens to train
-well lifts every graph alike. The functions here therefore
+run's score is ``graph effect + seed effect + noise``: a seed that happens to train well
+lifts every graph alike. This module holds
 
-* take the accuracy of a graph as its mean over seeds after removing the seed effects
-  (:func:`seed_design`: an additive two-way fit, exact means for a complete design);
-* compare families, and a real graph with its nulls, at the graph level with seed as a
-  block: a permutation of whole graphs between the groups (the same relabelling in
-  every seed block, i.e. a within-seed permutation) and, for a real graph, a sign-flip
-  test of its per-seed differences; confidence intervals resample *graphs* (stratified
-  by family), never runs;
-* say aloud what the sweep can detect (:func:`power_summary`): seed noise against the
-  spread of graph means, the smallest detectable difference and correlation, the
-  ceiling;
-* give a multivariable view (:func:`standardized_regression`) and the sweet spot on the
-  clustering x path-length plane with its uncertainty (:func:`sweet_spot`).
+* the graphs x seeds matrix and its additive two-way fit (:func:`seed_design`; exact
+  means for a complete design), from which every comparison starts: the variance model
+  and its intervals are in :mod:`topocli.reports.inference`;
+* a multivariable view (:func:`standardized_regression`) and the sweet spot on the
+  clustering x path-length plane with its uncertainty (:func:`sweet_spot`), both
+  resampling *graphs*, never runs.
 
 Pure functions of plain tables; every random draw comes from ``seed`` through
 :func:`topocli.seeding.as_rng`.
 
 References
 ----------
-Good (2005), Permutation, Parametric, and Bootstrap Tests of Hypotheses, ch. 3-4 (blocked
-permutations). Davison & Hinkley (1997), Bootstrap Methods, ch. 3.8 (stratified and
-hierarchical resampling: resample the top-level units). You, Leskovec, He & Xie (2020),
-Graph Structure of Neural Networks, ICML (accuracy over the clustering x path-length
-plane).
+Montgomery, Design and Analysis of Experiments, ch. 4 (randomised complete block
+designs). Davison & Hinkley (1997), Bootstrap Methods, ch. 3.8 (resample the top-level
+units). You, Leskovec, He & Xie (2020), Graph Structure of Neural Networks, ICML (accuracy
+over the clustering x path-length plane).
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 import warnings
 from dataclasses import dataclass
@@ -42,18 +34,8 @@ from scipy import stats as sps
 
 from topocli.seeding import as_rng
 
-__all__ = ["CEILING", "FLOOR", "SeedDesign", "family_comparisons", "family_table", "graph_accuracy",
-           "power_summary", "rank_among", "real_vs_nulls", "seed_design",
+__all__ = ["SeedDesign", "design_from_matrix", "graph_accuracy", "rank_among", "seed_design",
            "standardized_regression", "sweet_spot"]
-
-#: Accuracy from which a sweep is called "at the ceiling": graphs differ by a few test
-#: images at most, and the differences between them are mostly seed noise.
-CEILING = 0.97
-#: Accuracy below which a sweep is called "at the floor": within 0.1 of chance for the
-#: 10-class tasks topocli trains (digits, MNIST and its kin, CIFAR-10); the networks have
-#: not learned enough for topology to show.
-FLOOR = 0.2
-_ALPHA, _POWER = 0.05, 0.80
 
 
 @dataclass(frozen=True)
@@ -135,12 +117,29 @@ def seed_design(runs: pd.DataFrame, *, metric: str = "test_acc") -> SeedDesign:
     families = tuple(str(first.loc[g, "family"]) for g in graphs)
     refs = tuple(str(first.loc[g, "reference"]) if "reference" in first else ""
                  for g in graphs)
-    if not graphs:
+    return design_from_matrix(values, families, refs, seeds=tuple(int(s) for s in seeds),
+                              graph_ids=tuple(graphs))
+
+
+def design_from_matrix(values: np.ndarray, families, references=None, *, seeds=None,
+                       graph_ids=None) -> SeedDesign:
+    """The :class:`SeedDesign` of a graphs x seeds matrix (NaN = missing run) whose rows
+    belong to ``families`` (and ``references``); the simulator builds sweeps this way."""
+    values = np.asarray(values, dtype=float)
+    n_graphs = values.shape[0]
+    families = tuple(str(f) for f in families)
+    references = tuple(references) if references is not None else ("",) * n_graphs
+    seeds = tuple(seeds) if seeds is not None else tuple(range(values.shape[1]))
+    graph_ids = tuple(graph_ids) if graph_ids is not None else tuple(
+        f"g{i}" for i in range(n_graphs))
+    if not n_graphs:
         empty = np.zeros(0)
         return SeedDesign((), (), (), (), values, empty, empty, empty, empty, math.nan, 0)
     grand, graph, seed, noise, dof = _additive_fit(values)
-    return SeedDesign(tuple(graphs), families, refs, tuple(int(s) for s in seeds), values,
-                      grand + graph, np.nanmean(values, axis=1),
+    with warnings.catch_warnings():  # a graph without runs has a NaN mean on purpose
+        warnings.simplefilter("ignore", RuntimeWarning)
+        raw = np.nanmean(values, axis=1)
+    return SeedDesign(graph_ids, families, references, seeds, values, grand + graph, raw,
                       np.isfinite(values).sum(1), seed, noise, dof)
 
 
@@ -152,227 +151,12 @@ def graph_accuracy(design: SeedDesign) -> pd.DataFrame:
                          "acc_raw": design.raw_mean, "n_seeds": design.n_seeds})
 
 
-def _bootstrap_mean_ci(values: np.ndarray, rng: np.random.Generator, n_boot: int,
-                       ci: float = 0.95) -> tuple[float, float]:
-    v = values[np.isfinite(values)]
-    if len(v) < 2 or n_boot <= 0:
-        return math.nan, math.nan
-    means = v[rng.integers(0, len(v), size=(n_boot, len(v)))].mean(1)
-    lo, hi = np.quantile(means, [(1 - ci) / 2, 1 - (1 - ci) / 2])
-    return float(lo), float(hi)
-
-
-def family_table(design: SeedDesign, *, n_boot: int = 2000, seed=0) -> pd.DataFrame:
-    """Accuracy by family at the graph level: mean of the seed-adjusted graph means, the sd
-    between graphs, and a 95% bootstrap CI resampling the family's graphs.
-
-    Columns family, reference, n_graphs, n_runs, mean, sd_graphs, ci_low, ci_high;
-    ``real`` first, then by mean descending.
-    """
-    rng = as_rng(seed)
-    rows = []
-    keys = list(dict.fromkeys(zip(design.families, design.references)))
-    for family, ref in keys:
-        idx = design.members(family, ref)
-        vals = design.graph_mean[idx]
-        lo, hi = _bootstrap_mean_ci(vals, rng, n_boot)
-        rows.append({"family": family, "reference": ref, "n_graphs": len(idx),
-                     "n_runs": int(design.n_seeds[idx].sum()),
-                     "mean": float(vals.mean()) if len(vals) else math.nan,
-                     "sd_graphs": float(vals.std(ddof=1)) if len(vals) > 1 else math.nan,
-                     "ci_low": lo, "ci_high": hi})
-    out = pd.DataFrame(rows, columns=["family", "reference", "n_graphs", "n_runs", "mean",
-                                      "sd_graphs", "ci_low", "ci_high"])
-    # per reference in the order met: its real graph first, then by mean descending
-    ref_order = {r: i for i, r in enumerate(dict.fromkeys(design.references))}
-    key = np.where(out["family"] == "real", np.inf, out["mean"].fillna(-np.inf))
-    order = np.lexsort((-key, out["reference"].map(ref_order).to_numpy()))
-    return out.iloc[order].reset_index(drop=True)
-
-
-def _group_permutation_p(a: np.ndarray, b: np.ndarray, rng: np.random.Generator,
-                         n_perm: int) -> float:
-    """Two-sided p of mean(a) - mean(b) under relabelling whole graphs between a and b
-    (exact when there are at most ``n_perm`` relabellings)."""
-    pooled = np.concatenate([a, b])
-    observed = abs(a.mean() - b.mean())
-    n, k = len(pooled), len(a)
-    if math.comb(n, k) <= n_perm:
-        splits = [np.array(c) for c in itertools.combinations(range(n), k)]
-        masks = np.zeros((len(splits), n), bool)
-        for row, c in enumerate(splits):
-            masks[row, c] = True
-        exact = True
-    else:
-        order = np.argsort(rng.random((n_perm, n)), axis=1)
-        masks = np.zeros((n_perm, n), bool)
-        np.put_along_axis(masks, order[:, :k], True, axis=1)
-        exact = False
-    diff = np.abs((masks * pooled).sum(1) / k - (~masks * pooled).sum(1) / (n - k))
-    hits = int((diff >= observed - 1e-12).sum())
-    return float(hits / len(masks)) if exact else float((1 + hits) / (1 + n_perm))
-
-
-def family_comparisons(design: SeedDesign, *, reference: str | None = None,
-                       n_perm: int = 2000, n_boot: int = 2000, seed=0) -> pd.DataFrame:
-    """Every pair of null families (of one reference): the difference of their graph-level
-    means with a stratified bootstrap CI over graphs and a graph-permutation p.
-
-    Seeds are blocks: graph means are seed-adjusted, and a permutation moves whole graphs
-    (all their seeds) between the two families. Columns family_a, family_b, n_a, n_b,
-    diff, ci_low, ci_high, p.
-    """
-    rng = as_rng(seed)
-    families = [f for f in dict.fromkeys(design.families) if f != "real"]
-    rows = []
-    for fa, fb in itertools.combinations(families, 2):
-        a = design.graph_mean[design.members(fa, reference)]
-        b = design.graph_mean[design.members(fb, reference)]
-        if len(a) == 0 or len(b) == 0:
-            continue
-        lo = hi = math.nan
-        if len(a) > 1 and len(b) > 1 and n_boot > 0:
-            da = a[rng.integers(0, len(a), (n_boot, len(a)))].mean(1)
-            db = b[rng.integers(0, len(b), (n_boot, len(b)))].mean(1)
-            lo, hi = (float(v) for v in np.quantile(da - db, [0.025, 0.975]))
-        p = _group_permutation_p(a, b, rng, n_perm) if len(a) + len(b) > 2 else math.nan
-        rows.append({"family_a": fa, "family_b": fb, "n_a": len(a), "n_b": len(b),
-                     "diff": float(a.mean() - b.mean()), "ci_low": lo, "ci_high": hi,
-                     "p": p})
-    return pd.DataFrame(rows, columns=["family_a", "family_b", "n_a", "n_b", "diff",
-                                       "ci_low", "ci_high", "p"])
-
-
-def _sign_flip_p(d: np.ndarray, rng: np.random.Generator, n_perm: int) -> float:
-    """Two-sided sign-flip p of mean(d) over seeds (exact for up to 2^12 flips)."""
-    d = d[np.isfinite(d)]
-    k = len(d)
-    if k == 0:
-        return math.nan
-    if 2 ** k <= max(n_perm, 4096):
-        signs = np.array(list(itertools.product((1, -1), repeat=k)))
-        return float(np.mean(np.abs(signs @ d) >= abs(d.sum()) - 1e-12))
-    signs = rng.choice((1, -1), size=(n_perm, k))
-    hits = int((np.abs(signs @ d) >= abs(d.sum()) - 1e-12).sum())
-    return float((1 + hits) / (1 + n_perm))
-
-
 def rank_among(value: float, others, *, higher_is_better: bool = True) -> tuple[int, int]:
     """Competition rank of ``value`` among ``others`` plus itself (1 = best): (rank, of)."""
     o = np.asarray(others, dtype=float)
     o = o[np.isfinite(o)]
     better = np.sum(o > value) if higher_is_better else np.sum(o < value)
     return int(better) + 1, len(o) + 1
-
-
-def real_vs_nulls(design: SeedDesign, *, n_boot: int = 2000, n_perm: int = 2000,
-                  seed=0) -> pd.DataFrame:
-    """Each real graph against each null family of its own reference, paired by seed.
-
-    For real graph r and family F with graphs g: per seed s the difference
-    ``d_s = acc(r, s) - mean_g acc(g, s)`` (the seed effect cancels); ``diff`` is the
-    mean of ``d_s``, its CI resamples F's graphs, ``p_sign`` is the sign-flip p over
-    seeds (does r beat F's average in every seed?). Against F's spread of graphs: the
-    rank of r's seed-adjusted mean among F's graph means plus r (1 = best), the
-    empirical ``p_greater = (1 + #{g >= r}) / (1 + n)`` and ``z`` (difference over the
-    sd of F's graph means).
-
-    Columns reference, family, n_graphs, n_seeds, real_acc, family_mean, diff, ci_low,
-    ci_high, p_sign, z, rank, of, p_greater.
-    """
-    from topocli.reports.stats import empirical_p
-
-    rng = as_rng(seed)
-    cols = ["reference", "family", "n_graphs", "n_seeds", "real_acc", "family_mean", "diff",
-            "ci_low", "ci_high", "p_sign", "z", "rank", "of", "p_greater"]
-    rows = []
-    for ref in dict.fromkeys(design.references):
-        reals = design.members("real", ref)
-        if len(reals) == 0:
-            continue
-        r = reals[0]
-        real_acc = float(design.graph_mean[r])
-        for family in dict.fromkeys(design.families):
-            if family == "real":
-                continue
-            idx = design.members(family, ref)
-            if len(idx) == 0:
-                continue
-            block = design.values[idx]
-            with warnings.catch_warnings():  # a seed no null graph ran is NaN on purpose
-                warnings.simplefilter("ignore", RuntimeWarning)
-                per_seed = np.nanmean(block, axis=0)
-            d = design.values[r] - per_seed  # NaN where either side is missing
-            lo = hi = math.nan
-            if len(idx) > 1 and n_boot > 0:
-                picks = rng.integers(0, len(idx), (n_boot, len(idx)))
-                with warnings.catch_warnings():  # an all-missing seed is NaN on purpose
-                    warnings.simplefilter("ignore", RuntimeWarning)
-                    boot = np.nanmean(design.values[r][None] - np.nanmean(
-                        block[picks], axis=1), axis=1)
-                boot = boot[np.isfinite(boot)]
-                if len(boot):
-                    lo, hi = (float(v) for v in np.quantile(boot, [0.025, 0.975]))
-            means = design.graph_mean[idx]
-            sd = float(means.std(ddof=1)) if len(means) > 1 else math.nan
-            diff = float(np.nanmean(d)) if np.isfinite(d).any() else math.nan
-            rank, of = rank_among(real_acc, means)
-            rows.append({"reference": ref, "family": family, "n_graphs": len(idx),
-                         "n_seeds": int(np.isfinite(d).sum()), "real_acc": real_acc,
-                         "family_mean": float(means.mean()), "diff": diff,
-                         "ci_low": lo, "ci_high": hi,
-                         "p_sign": _sign_flip_p(d, rng, n_perm),
-                         "z": diff / sd if sd and np.isfinite(sd) and sd > 0 else math.nan,
-                         "rank": rank, "of": of,
-                         "p_greater": empirical_p(real_acc, means, sidedness="greater")})
-    return pd.DataFrame(rows, columns=cols)
-
-
-def power_summary(design: SeedDesign) -> dict:
-    """What this sweep can detect, said in numbers.
-
-    Returns a dict with ``seeds``, ``graphs``, ``noise_sd`` (seed noise of one run),
-    ``noise_sd_of_mean`` (what seed noise alone gives a graph mean: noise_sd / sqrt(K)),
-    ``graph_sd`` (pooled sd of graph means within null families), ``spread_ratio``
-    (graph_sd / noise_sd_of_mean: about 1 when graphs differ by seed noise only),
-    ``mdd_family`` (smallest difference between two families of the median size that a
-    two-sided 5% test detects with 80% power, from graph_sd), ``mdd_real`` (the same for
-    one real graph against a family: it must lie that far from the family mean),
-    ``min_p_real`` (the smallest empirical p a real graph can reach with the family
-    sizes here), ``min_rho`` (smallest detectable correlation over the graphs, Fisher z),
-    ``mean_acc``, ``share_at_ceiling`` (graphs with accuracy >= :data:`CEILING`),
-    ``at_ceiling`` (more than half the graphs are) and ``at_floor`` (more than half the
-    graphs are below :data:`FLOOR`).
-    """
-    z = sps.norm.ppf(1 - _ALPHA / 2) + sps.norm.ppf(_POWER)
-    nulls = [f for f in dict.fromkeys(design.families) if f != "real"]
-    groups = [design.graph_mean[design.members(f, ref)]
-              for f in nulls for ref in dict.fromkeys(design.references)]
-    groups = [g for g in groups if len(g) > 0]
-    ss = sum(float(((g - g.mean()) ** 2).sum()) for g in groups)
-    dof = sum(len(g) - 1 for g in groups)
-    graph_sd = math.sqrt(ss / dof) if dof > 0 else math.nan
-    k = float(np.median(design.n_seeds)) if len(design.n_seeds) else math.nan
-    noise_mean = design.noise_sd / math.sqrt(k) if k and np.isfinite(design.noise_sd) \
-        else math.nan
-    sizes = [len(g) for g in groups]
-    n_family = float(np.median(sizes)) if sizes else math.nan
-    finite = design.graph_mean[np.isfinite(design.graph_mean)]
-    n_graphs = len(finite)
-    mdd_family = z * graph_sd * math.sqrt(2 / n_family) if n_family else math.nan
-    return {
-        "seeds": int(k) if np.isfinite(k) else 0, "graphs": n_graphs,
-        "noise_sd": design.noise_sd, "noise_sd_of_mean": noise_mean, "graph_sd": graph_sd,
-        "spread_ratio": graph_sd / noise_mean if noise_mean and noise_mean > 0 else math.nan,
-        "mdd_family": mdd_family,
-        "mdd_real": z * graph_sd * math.sqrt(1 + 1 / n_family) if n_family else math.nan,
-        "min_p_real": 1 / (1 + min(sizes)) if sizes else math.nan,
-        "min_rho": math.tanh(z / math.sqrt(n_graphs - 3)) if n_graphs > 3 else math.nan,
-        "mean_acc": float(finite.mean()) if n_graphs else math.nan,
-        "share_at_ceiling": float((finite >= CEILING).mean()) if n_graphs else math.nan,
-        "at_ceiling": bool(n_graphs and (finite >= CEILING).mean() > 0.5),
-        "at_floor": bool(n_graphs and (finite < FLOOR).mean() > 0.5),
-    }
 
 
 def standardized_regression(table: pd.DataFrame, candidates: list[str], *,
@@ -434,20 +218,25 @@ def standardized_regression(table: pd.DataFrame, candidates: list[str], *,
 
 
 def sweet_spot(table: pd.DataFrame, x: str, y: str, *, outcome: str = "acc",
-               n_boot: int = 1000, grid: int = 41, seed=0) -> dict:
-    """Where accuracy peaks on the (x, y) plane (clustering, path length), with a CI.
+               n_boot: int = 1000, grid: int = 41, seed=0,
+               higher_is_better: bool = True) -> dict:
+    """Where the score is best on the (x, y) plane (clustering, path length), with a CI.
 
     A quadratic surface ``acc ~ 1 + x + y + x^2 + y^2 + xy`` is fitted by least squares
-    over the graphs; its maximum over the box the graphs span is the sweet spot. The
+    over the graphs; its best point (maximum, or minimum when lower is better) over the
+    box the graphs span is the sweet spot. The
     bootstrap (resampling graphs) gives percentile intervals of its coordinates and the
     share of resamples whose maximum lies on the edge of the box (then the data show a
     direction, not a spot). Needs 10 or more graphs.
 
     Returns a dict: n, x, y, acc (at the spot), x_low, x_high, y_low, y_high,
-    share_on_edge, r2, and ``interior`` (the fitted surface is concave and its maximum
-    lies inside the box).
+    share_on_edge, r2, r2_adj, p_surface (F test of the five surface terms: does the
+    surface explain anything?), and ``interior`` (the fitted surface is concave in the
+    metric's good direction and its best point lies inside the box).
     """
+    sign = 1.0 if higher_is_better else -1.0
     data = table[[x, y, outcome]].apply(pd.to_numeric, errors="coerce").dropna()
+    data[outcome] = sign * data[outcome]
     n = len(data)
     if n < 10 or data[x].nunique() < 3 or data[y].nunique() < 3:
         return {"n": n}
@@ -482,6 +271,9 @@ def sweet_spot(table: pd.DataFrame, x: str, y: str, *, outcome: str = "acc",
     bx, by, bacc, edge, concave, fitted = fit(pts)
     ss = float(((pts[:, 2] - pts[:, 2].mean()) ** 2).sum())
     r2 = 1 - float(((pts[:, 2] - fitted) ** 2).sum()) / ss if ss > 0 else math.nan
+    r2_adj = 1 - (1 - r2) * (n - 1) / (n - 6) if n > 6 else math.nan
+    p_surface = float(sps.f.sf((r2 / 5) / ((1 - r2) / (n - 6)), 5, n - 6)) \
+        if n > 6 and 0 <= r2 < 1 else math.nan
     spots, edges = [], 0
     for _ in range(n_boot):
         sample = pts[rng.integers(0, n, n)]
@@ -493,7 +285,8 @@ def sweet_spot(table: pd.DataFrame, x: str, y: str, *, outcome: str = "acc",
     spots_arr = np.array(spots) if spots else np.full((1, 2), np.nan)
     qx = np.quantile(spots_arr[:, 0], [0.025, 0.975])
     qy = np.quantile(spots_arr[:, 1], [0.025, 0.975])
-    return {"n": n, "x": float(bx), "y": float(by), "acc": float(bacc),
+    return {"n": n, "x": float(bx), "y": float(by), "acc": sign * float(bacc),
             "x_low": float(qx[0]), "x_high": float(qx[1]), "y_low": float(qy[0]),
             "y_high": float(qy[1]), "share_on_edge": edges / max(1, len(spots)),
-            "r2": r2, "interior": bool(concave and not edge)}
+            "r2": r2, "r2_adj": r2_adj, "p_surface": p_surface,
+            "interior": bool(concave and not edge)}

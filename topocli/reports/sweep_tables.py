@@ -4,28 +4,34 @@
 ``curves.csv``) into a :class:`SweepTables`: every table the page shows and writes as CSV.
 It reads no files and draws nothing; :mod:`topocli.reports.sweep_page` lays it out.
 
-Design, stated once (see :mod:`topocli.reports.sweep_stats`): a graph's accuracy is its
-seed-adjusted mean over seeds; every comparison and interval is at the graph level with
-seed as a block; correlations are across graphs with the edge counts and the parameter
-count partialled out; generator parameters (``p`` of a ``--grid``) are design columns,
-not topology statistics.
+Design, stated once (see :mod:`topocli.reports.inference`): a graph's score is its
+seed-adjusted mean over seeds; every comparison's interval counts the real graph's seed
+noise, the nulls' graph-to-graph spread and their seed noise; one comparison, declared
+before the runs (``--primary``, default the degree-preserving nulls), is primary and the
+others are secondary, corrected for their number; the metric has its own direction and
+range (:mod:`topocli.reports.scores`); correlations are across graphs with the edge
+counts and the parameter count partialled out; generator parameters (``p`` of a
+``--grid``) are design columns, not topology statistics.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from topocli.reports import inference as inf
 from topocli.reports import stats as st
 from topocli.reports import sweep_correlations as sc
 from topocli.reports import sweep_stats as ss
+from topocli.reports.scores import ACCURACY_CEILING, ACCURACY_FLOOR, Score, score_for
 
 __all__ = ["CLUSTERING", "EDGE_COLUMNS", "PATH_LENGTH", "SweepTables", "edge_column",
-           "generator_parameters", "per_graph_costs", "statistics_vs_families",
-           "sweep_tables"]
+           "generator_parameters", "per_graph_costs", "power_summary",
+           "statistics_vs_families", "sweep_tables"]
 
 #: Columns counting the edges a network is wired with, best first: the DAG's kept edges
 #: from runs.csv (mean over seeds), the same count as graphs.csv writes it, then the
@@ -41,7 +47,9 @@ PATH_LENGTH = ("path_length_undirected", "path_length")
 class SweepTables:
     """Everything the sweep page shows; a ``None`` table means "not computable here"."""
 
-    metric: str
+    score: Score
+    primary: str | None = None                  # the declared (or default) primary family
+    primary_declared: bool = False              # named in config.json before the runs
     per_graph: pd.DataFrame | None = None       # one row per graph: acc + statistics
     statistics: list[str] = field(default_factory=list)
     parameters: list[str] = field(default_factory=list)  # generator parameter columns
@@ -51,6 +59,8 @@ class SweepTables:
     real_vs_nulls: pd.DataFrame | None = None   # paired by seed, per reference
     comparisons: pd.DataFrame | None = None     # null family pairs
     power: dict | None = None
+    variance: inf.Variance | None = None
+    graph_effect: inf.GraphEffect | None = None
     correlations: pd.DataFrame | None = None
     regression: pd.DataFrame | None = None
     regression_info: dict | None = None
@@ -59,6 +69,18 @@ class SweepTables:
     topology: pd.DataFrame | None = None        # real statistics vs each family
     failed: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def metric(self) -> str:
+        return self.score.column
+
+    def primary_row(self, reference: str = "") -> pd.Series | None:
+        """The primary comparison of ``reference`` (a row of :attr:`real_vs_nulls`)."""
+        vs = self.real_vs_nulls
+        if vs is None or vs.empty:
+            return None
+        rows = vs[(vs["role"] == "primary") & (vs["reference"] == reference)]
+        return rows.iloc[0] if len(rows) else None
 
     def csvs(self) -> dict[str, pd.DataFrame]:
         """The tables the report writes next to its page, by file stem."""
@@ -85,7 +107,9 @@ def generator_parameters(graphs: pd.DataFrame) -> list[str]:
         except ValueError:
             continue
         for key in params if isinstance(params, dict) else ():
-            for col in (key, f"param_{key}"):
+            # param_<key> first: the sweep writes it when <key> is also a statistic
+            # (landscape's target transitivity beside the graph's measured one)
+            for col in (f"param_{key}", key):
                 if col in graphs:
                     names[col] = None
                     break
@@ -168,30 +192,38 @@ def _first(table: pd.DataFrame, names: tuple[str, ...]) -> str | None:
 
 
 def sweep_tables(graphs: pd.DataFrame | None, runs: pd.DataFrame | None, *,
-                 metric: str = "test_acc", resamples: int = 2000, seed: int = 0
+                 metric: str | Score = "test_acc", primary: str | None = None,
+                 primary_declared: bool = False, resamples: int = 2000, seed: int = 0
                  ) -> SweepTables:
-    """Compute every table of the sweep page from graphs.csv and runs.csv (pure)."""
-    out = SweepTables(metric=metric)
+    """Compute every table of the sweep page from graphs.csv and runs.csv (pure).
+
+    ``metric`` is a runs.csv column or its :class:`~topocli.reports.scores.Score`;
+    ``primary`` the null family of the primary comparison (``primary_declared``: named
+    before the runs, in config.json).
+    """
+    score = metric if isinstance(metric, Score) else score_for(metric)
+    out = SweepTables(score=score, primary=primary, primary_declared=primary_declared)
     rng = np.random.default_rng(seed)
 
     def draw() -> int:  # one independent stream per table, all from ``seed``
         return int(rng.integers(0, 2**31 - 1))
 
-    if runs is not None and metric not in runs:
-        out.notes.append(f"runs.csv has no {metric} column: accuracy sections are left out.")
+    if runs is not None and score.column not in runs:
+        out.notes.append(f"runs.csv has no {score.column} column: the score sections are "
+                         "left out.")
         runs = None
     if graphs is not None:
         out.parameters = generator_parameters(graphs)
         out.statistics = st.statistic_columns(graphs, exclude=out.parameters)
     if runs is None:
         return out
-    design = ss.seed_design(runs, metric=metric)
+    design = ss.seed_design(runs, metric=score.column)
     if not design.graph_ids:
-        out.notes.append("No successful runs in runs.csv: accuracy sections are left out.")
+        out.notes.append("No successful runs in runs.csv: the score sections are left out.")
         return out
     out.design = design
     acc = ss.graph_accuracy(design)
-    costs = per_graph_costs(runs, metric=metric)
+    costs = per_graph_costs(runs, metric=score.column)
     table = acc.merge(costs, on="graph_id", how="left")
     if graphs is not None and "graph_id" in graphs:
         g = graphs.drop(columns=[c for c in ("family", "reference", "n_params", "macs", "acc")
@@ -201,20 +233,25 @@ def sweep_tables(graphs: pd.DataFrame | None, runs: pd.DataFrame | None, *,
     out.per_graph = table
     out.statistics += [c for c in st.statistic_columns(costs)
                        if c.startswith("dag_") and c not in out.statistics]
+    out.statistics = [c for c in out.statistics if c not in out.parameters]
     out.edge_col = edge_column(table)
     failed = runs[runs["status"].astype(str) != "ok"] if "status" in runs else None
     out.failed = failed if failed is not None and len(failed) else None
 
-    fam = ss.family_table(design, n_boot=resamples, seed=draw())
+    higher = score.higher_is_better
+    fam = inf.family_table(design, higher_is_better=higher)
     cost = _family_cost(table, out.edge_col)
     out.families = fam.merge(cost, on=["family", "reference"], how="left")
-    out.real_vs_nulls = ss.real_vs_nulls(design, n_boot=resamples, n_perm=resamples,
-                                         seed=draw())
+    out.real_vs_nulls = inf.real_vs_families(design, primary=primary,
+                                             higher_is_better=higher, draws=resamples,
+                                             seed=draw())
     out.comparisons = pd.concat(
-        [ss.family_comparisons(design, reference=ref, n_perm=resamples, n_boot=resamples,
-                               seed=draw()).assign(reference=ref)
+        [inf.family_comparisons(design, reference=ref).assign(reference=ref)
          for ref in dict.fromkeys(design.references)], ignore_index=True)
-    out.power = ss.power_summary(design)
+    out.variance = inf.variance_components(design)
+    out.graph_effect = inf.graph_effect(design)
+    out.power = power_summary(design, score, out.variance, out.graph_effect,
+                              out.primary_row(design.references[0]))
     if graphs is not None:
         out.topology = statistics_vs_families(graphs, [s for s in out.statistics
                                                        if s in graphs])
@@ -234,7 +271,53 @@ def sweep_tables(graphs: pd.DataFrame | None, runs: pd.DataFrame | None, *,
     if c_col and l_col:
         out.plane = (c_col, l_col)
         out.sweet_spot = ss.sweet_spot(table[table["family"] != "real"], c_col, l_col,
-                                       n_boot=min(resamples, 1000), seed=draw())
+                                       n_boot=min(resamples, 1000), seed=draw(),
+                                       higher_is_better=higher)
+    return out
+
+
+def power_summary(design: ss.SeedDesign, score: Score, variance: inf.Variance,
+                  effect: inf.GraphEffect, primary: pd.Series | None) -> dict:
+    """What this sweep can detect, in the metric's units.
+
+    ``seeds`` (median per graph), ``graphs``, ``noise_sd`` (one run's graph x seed noise)
+    and ``noise_dof``, ``noise_sd_of_mean`` (noise_sd / sqrt(K)), ``within_sd`` (sd of a
+    graph mean within a null family, pooled) and ``within_dof``, ``graph_sd`` (that
+    spread without the seed noise), the graph-effect test (``f``, ``f_dof_graphs``,
+    ``f_dof_residual``, ``f_p``, ``reliability``), ``mdd_primary`` (the smallest true
+    difference the primary comparison detects at 5 %, two-sided, with 80 % power),
+    ``min_rho`` (smallest correlation across the graphs detectable at 5 % with 80 %
+    power), ``mean``, and for accuracies only ``share_at_ceiling``, ``at_ceiling`` and
+    ``at_floor``.
+    """
+    from scipy import stats as sps
+
+    z = sps.norm.ppf(1 - inf.ALPHA / 2) + sps.norm.ppf(0.8)
+    finite = design.graph_mean[np.isfinite(design.graph_mean)]
+    n_graphs = len(finite)
+    k = float(np.median(design.n_seeds)) if len(design.n_seeds) else math.nan
+    noise = design.noise_sd
+    mdd = math.nan
+    if primary is not None:
+        mdd = inf.detectable_difference(inf.Comparison.from_estimate(
+            float(primary["diff"]), float(primary["se"]), float(primary["dof"])))
+    out = {
+        "seeds": int(k) if np.isfinite(k) else 0, "graphs": n_graphs,
+        "noise_sd": noise, "noise_dof": design.noise_dof,
+        "noise_sd_of_mean": noise / math.sqrt(k) if k and np.isfinite(noise) else math.nan,
+        "within_sd": math.sqrt(variance.within) if np.isfinite(variance.within) else math.nan,
+        "within_dof": variance.within_dof, "graph_sd": variance.graph_sd(k),
+        "f": effect.f, "f_dof_graphs": effect.dof_graphs,
+        "f_dof_residual": effect.dof_residual, "f_p": effect.p,
+        "reliability": effect.reliability, "mdd_primary": mdd,
+        "min_rho": math.tanh(z / math.sqrt(n_graphs - 3)) if n_graphs > 3 else math.nan,
+        "mean": float(finite.mean()) if n_graphs else math.nan,
+    }
+    if score.accuracy:
+        out["share_at_ceiling"] = float((finite >= ACCURACY_CEILING).mean()) \
+            if n_graphs else math.nan
+        out["at_ceiling"] = bool(n_graphs and (finite >= ACCURACY_CEILING).mean() > 0.5)
+        out["at_floor"] = bool(n_graphs and (finite < ACCURACY_FLOOR).mean() > 0.5)
     return out
 
 

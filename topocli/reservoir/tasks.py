@@ -16,7 +16,7 @@ import numpy as np
 from topocli.errors import TopocliError
 from topocli.reservoir.readout import DEFAULT_RIDGES, fit_ridge
 
-__all__ = ["TASKS", "HIGHER_IS_BETTER", "SCORE_NAMES", "mackey_glass_series",
+__all__ = ["TASKS", "HIGHER_IS_BETTER", "SCORE_NAMES", "SCORE_RANGE", "mackey_glass_series",
            "mackey_glass_prediction", "memory_capacity", "narma10", "narma10_series", "nrmse",
            "sequential_digits"]
 
@@ -27,6 +27,10 @@ SCORE_NAMES = {"memory-capacity": "memory capacity (delays)", "narma10": "NRMSE"
                "mackey-glass": "NRMSE at 84 steps", "digits": "test accuracy"}
 HIGHER_IS_BETTER = {"memory-capacity": True, "narma10": False, "mackey-glass": False,
                     "digits": True}
+#: Each score's range (None: unbounded on that side). Memory capacity is at most the
+#: reservoir's size N and the largest delay fitted; NRMSE is 1 for predicting the mean.
+SCORE_RANGE = {"memory-capacity": (0.0, None), "narma10": (0.0, None),
+               "mackey-glass": (0.0, None), "digits": (0.0, 1.0)}
 _FRACTIONS = (0.6, 0.2)  # training and validation shares; the test set is the rest
 
 

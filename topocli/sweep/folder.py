@@ -94,8 +94,14 @@ def fingerprint(identity: dict) -> str:
 
 
 def open_folder(out: Path, identity: dict, *, command: str | None,
-                notes: dict | None = None) -> None:
-    """Create ``out`` for this sweep, or check it already holds this very sweep."""
+                notes: dict | None = None, design: dict | None = None) -> None:
+    """Create ``out`` for this sweep, or check it already holds this very sweep.
+
+    ``design`` is what the sweep declares before its runs about how they will be read
+    (``{"primary": FAMILY}``: the one comparison its headline tests). It is not part of
+    the identity (it decides no run), but a resumed sweep may not change it: a primary
+    comparison chosen after seeing results is not a primary comparison.
+    """
     config_path = out / "config.json"
     expected = fingerprint(identity)
     if config_path.exists():
@@ -112,6 +118,14 @@ def open_folder(out: Path, identity: dict, *, command: str | None,
             diff = _differences(existing.get("identity", {}), identity)
             raise TopocliError(f"{out} holds a different sweep ({diff}); rerun with the same "
                                "options to resume it, or choose another --out folder")
+        declared = existing.get("design")
+        if design and isinstance(declared, dict) and declared.get("primary") != \
+                design.get("primary"):
+            raise TopocliError(
+                f"{out} declared --primary {declared.get('primary')} before its runs; a "
+                f"sweep cannot change its primary comparison on resume (asked: "
+                f"{design.get('primary')}): resume with --primary "
+                f"{declared.get('primary')}, or start a new --out folder")
         _complete_folder(out)
         return
     if out.exists() and any(out.iterdir()):
@@ -121,7 +135,8 @@ def open_folder(out: Path, identity: dict, *, command: str | None,
     # config.json first: once it exists the folder is this sweep's, whatever else is missing.
     write_json_atomic(config_path, {
         "kind": KIND, "fingerprint": expected, "identity": identity,
-        "notes": notes or {}, "command": command, "topocli_version": __version__,
+        "notes": notes or {}, **({"design": design} if design else {}),
+        "command": command, "topocli_version": __version__,
         "python": sys.version.split()[0], "versions": versions(),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     })

@@ -30,9 +30,13 @@ from topocli.errors import TopocliError
 from topocli.nullmodels.grid import GridPoint
 from topocli.seeding import derive_seed
 
-__all__ = ["GraphSpec", "RunSpec", "SweepPlan", "parse_families", "plan_sweep"]
+__all__ = ["DEFAULT_PRIMARY", "GraphSpec", "RunSpec", "SweepPlan", "parse_families", "plan_sweep"]
 
 REAL = "real"
+#: The comparison a sweep's headline tests unless it declares another (``--primary``):
+#: the real graph against its degree-preserving nulls, which tests wiring beyond the
+#: degree sequence (Milo et al. 2002; Maslov & Sneppen 2002).
+DEFAULT_PRIMARY = "degree"
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,13 @@ from topocli.sweep.folder import (
     reference_names,
     sweep_identity,
 )
-from topocli.sweep.plan import RunSpec, SweepPlan, parse_families, plan_sweep
+from topocli.sweep.plan import (
+    DEFAULT_PRIMARY,
+    RunSpec,
+    SweepPlan,
+    parse_families,
+    plan_sweep,
+)
 from topocli.sweep.store import SweepStore
 from topocli.sweep.tasks import (
     config_for_run,
@@ -94,6 +100,7 @@ def run_sweep(
     null_params: dict[str, dict] | None = None,
     grid: Sequence[str] = (),
     stack: int | None = None,
+    primary: str | None = None,
     train_fn: Callable | None = None,
     prepare_fn: Callable | None = None,
     progress: Callable[..., None] | None = None,
@@ -143,6 +150,11 @@ def run_sweep(
         :func:`default_stack` for ``config.device`` (1 with a custom ``train_fn``). Each
         run keeps its own row, curve and store entry; its numbers do not depend on the
         stack (to float rounding).
+    primary : str
+        The null family the real graph is compared with in the report's headline,
+        declared before the runs and kept in ``config.json`` (``design.primary``).
+        Default: ``degree`` (wiring beyond the degree sequence) when the sweep has it.
+        A resumed sweep may not change it.
     train_fn : callable
         ``train_fn(graph, config) -> dict`` replacing
         :func:`topocli.training.train_graph` (tests, benchmarks); must be importable by
@@ -201,13 +213,15 @@ def run_sweep(
     plan = plan_sweep(family_list, count=count, seeds=seeds, seed=seed, grid=points,
                       references=references)
     several = len(references) > 1
+    design = {"primary": _primary_family(primary, plan)}
     identity = sweep_identity(
         reals if several else reals[""], family_list, count=count, seeds=seeds, seed=seed,
         config=config, null_params=null_params, train_fn=train_fn, prepare_fn=prepare_fn,
         direction=directions if several else directions[""], grid=grids)
     open_folder(out, identity, command=command,
                 notes={"graph_form": directions[references[0]].get("reason", ""),
-                       **({"references": references} if several else {})})
+                       **({"references": references} if several else {})},
+                design=design if design["primary"] else None)
     result = SweepResult(out=out, plan=plan)
     with SweepStore(out / STORE_NAME) as store:
         check_store(store, out, identity)
@@ -235,6 +249,18 @@ def run_sweep(
         f"({result.ran} run now, {result.already_done} done before) in "
         f"{format_seconds(result.seconds)}; tables: graphs.csv, runs.csv, curves.csv")
     return result
+
+
+def _primary_family(primary: str | None, plan: SweepPlan) -> str | None:
+    """The declared primary null family: ``primary`` if the plan has it, else
+    :data:`DEFAULT_PRIMARY` when drawn, else None (a sweep without that family)."""
+    nulls = list(dict.fromkeys(g.family for g in plan.graphs if g.family != "real"))
+    if primary is None:
+        return DEFAULT_PRIMARY if DEFAULT_PRIMARY in nulls else None
+    if primary not in nulls:
+        raise TopocliError(f"--primary {primary} is not a null family of this sweep; "
+                           f"choose one of {', '.join(nulls) or '(none: add --families)'}")
+    return primary
 
 
 # ----------------------------------------------------------------- phases
