@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -184,6 +185,11 @@ def test_analyze_report_summary_and_figures(folders):
     for prefix in ("nulls_1_", "adjacency_1_", "class_matrix_1_", "degrees", "motifs"):
         assert any(p.name.startswith(prefix) for p in index.parent.glob("*.png")), prefix
     assert page.count("<img ") == 5
+    summary = json.loads((index.parent / "summary.json").read_text())
+    assert summary["kind"] == "analyze" and summary["n_nulls"] == 40
+    assert summary["null_model"] == "degree nulls"
+    head = summary["headline"]
+    assert head["statistic"] in page and head["z"] is not None and 0 < head["p"] <= 1
     holm = pd.read_csv(index.parent / "metrics_with_holm.csv")
     fixed = holm[holm["statistic"] == "n"].iloc[0]
     assert np.isnan(fixed["p_holm"])  # fixed by the null model: not part of the family

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from topocli.fileio import write_json_atomic
 from topocli.reports import figures as fg
 from topocli.reports.analyze_tables import (
     ALPHA,
@@ -27,7 +28,7 @@ from topocli.reports.folders import ResultFolder
 from topocli.reports.html import Section
 from topocli.reports.page_parts import Page, figure, meta_line, versions_section
 
-__all__ = ["MAX_GRAPH_FIGURES", "analyze_page", "summary_text"]
+__all__ = ["MAX_GRAPH_FIGURES", "analyze_page", "analyze_summary", "summary_text"]
 
 #: Graphs drawn (null distributions, adjacency, class matrix); the tables show them all.
 MAX_GRAPH_FIGURES = 4
@@ -38,6 +39,7 @@ def analyze_page(folder: ResultFolder, out: Path, *, seed: int = 0) -> Page:
     tables = analyze_tables(folder)
     for name, frame in tables.csvs().items():
         frame.to_csv(out / f"{name}.csv", index=False)
+    write_json_atomic(out / "summary.json", analyze_summary(tables.summary))
     page = Page(title=f"topocli analyze report: {folder.path.name}",
                 summary=summary_text(tables.summary, folder.path.name))
     page.sections += [_metrics_section(tables), _nulls_section(tables, out),
@@ -189,6 +191,28 @@ def _rich_club_section(t: AnalyzeTables, out: Path) -> Section:
 
 
 # ----------------------------------------------------------------------- headline
+def analyze_summary(s: AnalyzeSummary | None) -> dict:
+    """``report/summary.json`` of an analyze folder: its headline statistic (the one
+    farthest from its nulls) with z and p, the null model and how many statistics
+    differ after Holm's correction."""
+    def num(value: float) -> float | None:
+        return float(value) if value is not None and math.isfinite(value) else None
+
+    if s is None:
+        return {"kind": "analyze", "graph": None}
+    e = s.extreme
+    return {
+        "kind": "analyze", "graph": s.graph, "n": num(s.n), "m": num(s.m),
+        "null_model": s.null_label, "n_nulls": s.n_nulls,
+        "headline": None if e is None else {
+            "statistic": e.statistic, "value": num(e.value), "null_mean": num(e.null_mean),
+            "null_sd": num(e.null_sd), "z": num(e.z), "p": num(e.p),
+            "p_holm": num(e.p_holm)},
+        "statistics_tested": s.tested, "statistics_differing_holm": s.differ,
+        "nulls_needed_for_holm": s.nulls_needed,
+    }
+
+
 def summary_text(s: AnalyzeSummary | None, folder_name: str) -> str:
     """The headline sentence: the first graph against its nulls, Holm, what nulls held."""
     if s is None:

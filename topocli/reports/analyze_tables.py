@@ -47,6 +47,8 @@ class ExtremeStatistic:
     value: float
     null_mean: float
     null_sd: float
+    p: float = math.nan          # two-sided empirical p as analyze wrote it
+    p_holm: float = math.nan     # Holm-adjusted over the graph's statistics
 
 
 @dataclass(frozen=True)
@@ -238,7 +240,8 @@ def _summary(metrics: pd.DataFrame | None, nulls: pd.DataFrame | None, label: st
     if z is not None and z.notna().any():
         r = rows.loc[z.abs().idxmax()]
         extreme = ExtremeStatistic(str(r["statistic"]), _num(r["z"]), _num(r["value"]),
-                                   _num(r.get("null_mean")), _num(r.get("null_sd")))
+                                   _num(r.get("null_mean")), _num(r.get("null_sd")),
+                                   _num(r.get("p")), _num(r.get("p_holm")))
         n_extreme = int((z.abs() >= EXTREME_Z).sum())
         n_with_z = int(z.notna().sum())
     tested = int(rows["p_holm"].notna().sum())

@@ -18,7 +18,7 @@ import pandas as pd
 from topocli.errors import TopocliError
 
 __all__ = ["ACCURACY_CEILING", "ACCURACY_FLOOR", "NOT_METRICS", "Score", "default_metric",
-           "score_for"]
+           "metric_columns", "score_for"]
 
 #: An accuracy from which a sweep is "at the ceiling": graphs differ by a few test images.
 ACCURACY_CEILING = 0.97
@@ -133,8 +133,10 @@ def metric_columns(runs: pd.DataFrame) -> list[str]:
 
 
 def default_metric(runs: pd.DataFrame | None) -> str:
-    """``test_acc`` when the sweep has it, else its first reservoir score column."""
-    if runs is None or "test_acc" in runs:
+    """``test_acc`` when the sweep has values in it, else its first reservoir score
+    column (a ``--model reservoir`` sweep), else ``test_acc``."""
+    if runs is None or ("test_acc" in runs
+                        and pd.to_numeric(runs["test_acc"], errors="coerce").notna().any()):
         return "test_acc"
     scores = [c for c in runs.columns if str(c).startswith("score_")]
     return str(scores[0]) if scores else "test_acc"
