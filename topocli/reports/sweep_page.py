@@ -30,7 +30,7 @@ from topocli.reports.scores import (
 )
 from topocli.reports.sweep_tables import SweepTables, sweep_tables
 
-__all__ = ["budget", "sweep_page", "sweep_summary"]
+__all__ = ["budget", "declared_primary", "sweep_page", "sweep_summary"]
 
 #: Family pairs shown on the page (a grid of many points makes hundreds of pairs).
 MAX_COMPARISONS = 20
@@ -47,7 +47,7 @@ def sweep_page(folder: ResultFolder, out: Path, *, seed: int = 0, resamples: int
     metric = metric or default_metric(runs)
     score = score_for(metric, runs, higher_is_better=higher_is_better) \
         if runs is not None else score_for(metric, higher_is_better=higher_is_better)
-    primary, declared = _primary(folder.config)
+    primary, declared = declared_primary(folder.config)
     tables = sweep_tables(graphs, runs, metric=score, primary=primary,
                           primary_declared=declared, resamples=resamples, seed=seed)
     folder.notes.extend(tables.notes)
@@ -72,7 +72,7 @@ def sweep_page(folder: ResultFolder, out: Path, *, seed: int = 0, resamples: int
     return page
 
 
-def _primary(config: dict) -> tuple[str, bool]:
+def declared_primary(config: dict) -> tuple[str, bool]:
     """The primary family and whether config.json declared it before the runs."""
     from topocli.sweep.plan import DEFAULT_PRIMARY
 
