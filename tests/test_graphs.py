@@ -186,6 +186,10 @@ def test_matrix_rows_are_matched_by_name_and_numeric_names_read(tmp_path, caplog
     f = tmp_path / "shuffled.csv"
     f.write_text(",A,B,C\nC,1,0,0\nA,0,2,0\nB,0,0,1\n")
     assert _edges(read_graph_file(f)) == [("A", "B", 2.0), ("B", "C", 1.0), ("C", "A", 1.0)]
+    edge_list = tmp_path / "ids.csv"       # three edges under a header: not a 3x3 matrix
+    edge_list.write_text("from_id,to_id,count\n1,2,3\n2,3,1\n3,1,2\n")
+    assert _edges(read_graph_file(edge_list)) == [("1", "2", 3.0), ("2", "3", 1.0),
+                                                  ("3", "1", 2.0)]
     numbered = tmp_path / "numbered.csv"
     numbered.write_text(",1,2,3\n1,0,1,0\n2,0,0,1\n3,1,0,0\n")
     assert _edges(read_graph_file(numbered)) == [("1", "2", 1.0), ("2", "3", 1.0),

@@ -649,7 +649,8 @@ def _matrix_layout(table: pd.DataFrame) -> str | None:
     - the header is distinct names, the cells mostly numbers, two or more rows, and at
       least half of them named like columns, or the body square with named rows.
 
-    Without row names, the header is all names and the body a square of mostly numbers.
+    Without row names, the header is all names (its third not ``count``, ``weight``, ``type``
+    or the like: that is an edge list's header) and the body a square of mostly numbers.
     A table of this shape is read as a matrix or refused (:func:`_matrix_cells`), never
     taken for an edge list. (Mostly numbers: three in four cells finite numbers or empty,
     so that a bad cell or a short row still reads as a matrix.)
@@ -674,7 +675,8 @@ def _matrix_layout(table: pd.DataFrame) -> str | None:
             return "named rows"
         if len(row_named) == len(rows) >= 2 and len(rows) == len(names):
             return "named rows"
-    if (_is_name(first[0]) and len(body) == len(first)
+    weights_named = len(first) > 2 and first[2].lower() in _WEIGHT_NAMES + _TYPE_NAMES
+    if (_is_name(first[0]) and len(body) == len(first) and not weights_named
             and all(_is_value(r) for r in rows) and _share(body, _is_entry) >= 0.75):
         return "header only"
     return None
