@@ -3,6 +3,9 @@
 Every reader of a file a user or a results folder hands topocli (GraphML, GML, edge
 list, CSV adjacency, IDX, CIFAR binary, a sweep folder's config.json and store) either
 returns its data or raises :class:`TopocliError` (one line); never another exception.
+Three readers are held to more than that (issue 28): a matrix-shaped CSV with a fault is
+refused as a matrix, nodes named like NA keep their names, and a GraphML value is read
+as its key's type or refused.
 Inputs are mutations of small valid files (bytes flipped, cut, spliced, repeated) and
 plain random bytes. How many cases ran is counted in ``CASES`` and checked at the end.
 """
@@ -46,6 +49,18 @@ SEEDS = {
            b' target 0 synapsetype "E" weight 1 ]\n]\n',
     "txt": b"# comment\nADAL AVAL 3 chemical\nAVAL AVAR 1 gap junction\nAVAR ADAL 2 S\n",
     "csv": b",a,b,c\na,0,1,0\nb,1,0,2\nc,0,2,0\n",
+    # issue 28: typed GraphML keys, a matrix with bad cells, nodes named like NA
+    "typed.graphml": b'<?xml version="1.0"?><graphml xmlns="http://graphml.graphdrawing.org/'
+                     b'xmlns"><key id="w" for="edge" attr.name="weight" attr.type="int"/>'
+                     b'<key id="d" for="node" attr.name="size" attr.type="double"/>'
+                     b'<key id="b" for="node" attr.name="seen" attr.type="boolean"/>'
+                     b'<key id="l" for="graph" attr.name="year" attr.type="long"/>'
+                     b'<graph edgedefault="undirected"><data key="l">2011</data><node id="a">'
+                     b'<data key="d">1.5e3</data><data key="b">true</data></node><node id="b">'
+                     b'<data key="d">nan</data><data key="b">0</data></node><edge source="a" '
+                     b'target="b"><data key="w">3</data></edge></graph></graphml>',
+    "holes.matrix.csv": b"node,NA,null,c\nNA,0,,inf\nnull,nan,0,x\nc,1,1\n",
+    "na.names.txt": b"NA null 1\nNone n/a\nnan NULL nan\nnull NA NA\n",
 }
 
 
@@ -104,6 +119,101 @@ def _idx(values: np.ndarray) -> bytes:
     header = bytes([0, 0, 8, values.ndim]) + b"".join(
         int(d).to_bytes(4, "big") for d in values.shape)
     return header + values.astype(np.uint8).tobytes()
+
+
+NA_NAMES = ["NA", "null", "None", "n/a", "nan", "NULL", "", "N/A", "#N/A", "<NA>"]
+BAD_CELLS = ["", "nan", "NaN", "inf", "-inf", "x", "NA", "null", "-1", "1e400", "1;2"]
+
+
+@st.composite
+def _matrices(draw):
+    """A matrix-shaped CSV with one fault: a bad cell, a short row or a missing row."""
+    names = draw(st.lists(st.sampled_from(NA_NAMES[:6] + ["a", "b", "7", "AVAL"]),
+                          min_size=2, max_size=5, unique=True))
+    n = len(names)
+    cells = [[str(draw(st.integers(0, 3))) for _ in range(n)] for _ in range(n)]
+    # A 2-node matrix without a row and with a named corner is a 2-line edge list.
+    fault = draw(st.sampled_from(["cell", "short row", "missing row"][: 2 + (n > 2)]))
+    i, j = draw(st.integers(0, n - 1)), draw(st.integers(0, n - 1))
+    if fault == "cell":
+        cells[i][j] = draw(st.sampled_from(BAD_CELLS))
+    elif fault == "short row":
+        cells[i] = cells[i][: draw(st.integers(1, n - 1))]
+    corner = draw(st.sampled_from(["", "node"]))
+    rows = [[names[k], *cells[k]] for k in range(n) if not (fault == "missing row" and k == i)]
+    text = "\n".join(",".join(r) for r in [[corner, *names], *rows]) + "\n"
+    return text, fault
+
+
+@settings(FUZZ, max_examples=max(FUZZ.max_examples // 2, 1))
+@given(case=_matrices())
+def test_matrix_shaped_csv_with_a_fault_is_refused_as_a_matrix(tmp_path, case):
+    """Issue 28: never read as an edge list; one line naming the fault."""
+    text, fault = case
+    path = tmp_path / "m.csv"
+    path.write_text(text)
+    with pytest.raises(TopocliError, match="adjacency matrix") as info:
+        read_graph_file(path)
+    assert "\n" not in str(info.value)
+    assert {"cell": "cell (row", "short row": "cells but the header",
+            "missing row": "rows follow"}[fault] in str(info.value)
+    CASES["matrix faults"] += 1
+
+
+@settings(FUZZ, max_examples=max(FUZZ.max_examples // 2, 1))
+@given(edges=st.lists(st.tuples(st.sampled_from(NA_NAMES[:6] + ["N/A", "-", "x"]),
+                                st.sampled_from(NA_NAMES[:6] + ["<NA>", "NaN", "y"]),
+                                st.sampled_from(["", " 1", " 2", " nan", " NA"])),
+                      min_size=1, max_size=8),
+       sep=st.sampled_from([" ", "\t", ","]))
+def test_nodes_named_like_missing_values_are_kept(tmp_path, edges, sep):
+    """Issue 28: every name in an edge list is a node, however much it looks like NA."""
+    path = tmp_path / "e.txt"
+    path.write_text("".join(f"{u}{sep}{v}{w.replace(' ', sep)}\n" for u, v, w in edges))
+    g = read_graph_file(path)
+    assert set(g.vs["name"]) == {n for u, v, _ in edges for n in (u, v)}
+    assert {(g.vs[e.source]["name"], g.vs[e.target]["name"]) for e in g.es} == \
+        {(u, v) for u, v, _ in edges}
+    CASES["NA-like names"] += 1
+
+
+def _graphml_value_ok(typ: str, text: str) -> bool:
+    """The oracle: what a <data> value of attr.type ``typ`` may hold."""
+    value = text.strip()
+    if not value or typ == "string":
+        return True
+    if typ == "boolean":
+        return value.lower() in ("true", "false", "1", "0")
+    try:
+        number = float(value)
+    except ValueError:
+        return False
+    return typ in ("double", "float") or number.is_integer()
+
+
+@settings(FUZZ, max_examples=max(FUZZ.max_examples // 2, 1))
+@given(typ=st.sampled_from(["int", "long", "double", "float", "boolean", "string"]),
+       text=st.one_of(st.sampled_from(["3", "-2", "3.0", "3.5", "1e400", "nan", "NaN", "inf",
+                                       "-inf", "abc", "", " 7 ", "true", "False", "0", "1",
+                                       "maybe", "0x10", "1_000"]),
+                      st.text(alphabet="0123456789.-+eEinfaTrue ", max_size=6)),
+       where=st.sampled_from(["node", "edge", "graph"]))
+def test_graphml_values_match_their_key_type_or_are_refused(tmp_path, typ, text, where):
+    """Issue 28: a <data> value its key's attr.type cannot hold is one line, not a crash."""
+    data = f'<data key="k">{text}</data>'
+    body = {"node": (data, "", ""), "edge": ("", data, ""), "graph": ("", "", data)}[where]
+    path = tmp_path / "t.graphml"
+    path.write_text('<graphml xmlns="http://graphml.graphdrawing.org/xmlns">'
+                    f'<key id="k" for="{where}" attr.name="extra" attr.type="{typ}"/>'
+                    f'<graph edgedefault="directed">{body[2]}<node id="a">{body[0]}</node>'
+                    f'<node id="b"/><edge source="a" target="b">{body[1]}</edge></graph>'
+                    "</graphml>")
+    if _graphml_value_ok(typ, text):
+        assert read_graph_file(path).ecount() == 1
+    else:
+        with pytest.raises(TopocliError, match=f"is not a valid {typ}"):
+            read_graph_file(path)
+    CASES["typed GraphML"] += 1
 
 
 def test_idx_reader_survives_random_bytes(tmp_path):
@@ -188,5 +298,6 @@ def test_sweep_folder_config_and_store_survive_random_bytes(tmp_path):
 def test_zz_how_many_cases_ran():
     """Runs last in this file: every fuzzed reader saw its cases (printed with -s)."""
     print("fuzz cases per reader:", dict(sorted(CASES.items())))
-    expected = {f"graph:{f}" for f in SEEDS} | {"idx", "cifar", "sweep folder"}
+    expected = {f"graph:{f}" for f in SEEDS} | {"idx", "cifar", "sweep folder",
+                                                "matrix faults", "NA-like names", "typed GraphML"}
     assert set(CASES) == expected and all(v >= 20 for v in CASES.values())

@@ -12,17 +12,21 @@ bomb fails at once.
 
 from __future__ import annotations
 
+import codecs
+import csv
 import gzip
 import io
 import json
 import logging
 import math
+import re
 from pathlib import Path
 
 import igraph as ig
 import numpy as np
 import pandas as pd
 
+from topocli.bounded_read import read_input_bytes
 from topocli.errors import TopocliError
 from topocli.fileio import write_bytes_atomic
 from topocli.graphs import classes
@@ -57,6 +61,9 @@ _NODE_CLASSES = ("cell_class", "cellclass", "class", "cell_type", "celltype", "t
 _NODE_ROLES = ("role", "function", "neuron_type", "neurontype")
 _NODE_TRANSMITTERS = ("neurotransmitter", "neurotransmitters", "nt", "transmitter")
 
+# No name, value or table line is longer (a 50 MB attribute cost 2.5 GB to parse and log).
+_MAX_VALUE_CHARS = 1 << 20
+
 GRAPH_SUFFIXES = (".graphml", ".graphml.gz", ".gml", ".gml.gz", ".txt", ".csv", ".tsv",
                   ".edges", ".edgelist", ".txt.gz", ".csv.gz", ".tsv.gz")
 
@@ -87,7 +94,11 @@ def build_raw(
     edges = edges.copy()
     edges["source"] = edges["source"].astype(str).str.strip()
     edges["target"] = edges["target"].astype(str).str.strip()
-    edges = edges[(edges["source"] != "") & (edges["target"] != "")]
+    no_end = (edges["source"] == "") | (edges["target"] == "")
+    if no_end.any():
+        log.warning("%s: dropped %d edges with an empty source or target", label,
+                    int(no_end.sum()))
+        edges = edges[~no_end]
     if "synapse_type" not in edges:
         edges["synapse_type"] = "unknown"
     _note_mapping(label, "synapse types", "synapse_type", edges["synapse_type"],
@@ -142,7 +153,7 @@ def build_raw(
     nodes["name"] = nodes["name"].astype(str).str.strip()
     if nodes["name"].duplicated().any():
         dup = nodes["name"][nodes["name"].duplicated()].iloc[0]
-        log.warning("%s: node %r listed more than once; kept the first", label, dup)
+        log.warning("%s: node %r listed more than once; kept the first", label, _short(dup))
         nodes = nodes.drop_duplicates("name")
     known = set(nodes["name"])
     extra = [str(n) for n in pd.unique(np.concatenate([edges["u"].to_numpy(dtype=str),
@@ -187,7 +198,7 @@ def _note_mapping(label: str, what: str, field: str, values: pd.Series, mapper) 
 
 def _few(items: list[str], limit: int = 6) -> str:
     more = f", ... ({len(items)} values)" if len(items) > limit else ""
-    return ", ".join(items[:limit]) + more
+    return ", ".join(_short(item) for item in items[:limit]) + more
 
 
 def _node_classes(nodes: pd.DataFrame, label: str) -> list[str]:
@@ -290,21 +301,6 @@ def _raw_tables(graph: ig.Graph) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 # --------------------------------------------------------------------------- readers
-def _read_bytes(path: Path) -> bytes:
-    try:
-        data = path.read_bytes()
-    except IsADirectoryError:
-        raise TopocliError(f"{path} is a folder, not a graph file") from None
-    except OSError as exc:
-        raise TopocliError(f"cannot read {path}: {exc.strerror}") from None
-    if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
-            raise TopocliError(f"{path} looks gzipped but cannot be decompressed ({exc})") from None
-    return data
-
-
 def _text(path: Path, data: bytes) -> str:
     if b"\x00" in data[:65536]:
         raise TopocliError(f"{path} is a binary file, not a graph; give GraphML, GML, an "
@@ -313,6 +309,31 @@ def _text(path: Path, data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return data.decode("latin-1")
+
+
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
+
+
+def _xml_text(path: Path, data: bytes) -> str:
+    """The text of an XML file, decoded once, in the encoding its declaration names.
+
+    The parser is then given a ``str``, for which expat ignores the declaration; so a
+    file declared ISO-8859-1 is not decoded a second time.
+    """
+    declared = _XML_ENCODING.match(data[3:] if data.startswith(b"\xef\xbb\xbf") else data)
+    if declared is None or b"\x00" in data[:65536]:
+        return _text(path, data)
+    encoding = declared.group(1).decode("ascii")
+    try:
+        if codecs.lookup(encoding).name == "utf-8":
+            return _text(path, data)   # UTF-8 in name only is common: keep the fallback
+        return data.decode(encoding).removeprefix("\ufeff")
+    except LookupError:
+        raise TopocliError(f"{path} declares encoding {encoding!r}, which Python does not "
+                           "know; save it as UTF-8") from None
+    except UnicodeDecodeError as exc:
+        raise TopocliError(f"{path} declares encoding {encoding!r} but byte {exc.start} is "
+                           f"not valid {encoding}; save it as UTF-8") from None
 
 
 def _format_of(path: Path) -> str:
@@ -340,7 +361,8 @@ def read_graph_file(path: str | Path, *, match_cells: bool = True) -> ig.Graph:
         raise TopocliError(f"{path}: no such file; give a bundled name (topocli graphs lists "
                            "them) or the path of a graph file")
     fmt = _format_of(path)
-    text = _text(path, _read_bytes(path))
+    data = read_input_bytes(path)
+    text = _xml_text(path, data) if fmt == "graphml" else _text(path, data)
     if not text.strip():
         raise TopocliError(f"{path} is empty; a graph file needs at least one edge")
     label = path.name
@@ -366,7 +388,8 @@ def _read_graphml(text: str, label: str) -> ig.Graph:
     from defusedxml import DefusedXmlException
 
     try:
-        root = safe_et.fromstring(text.encode("utf-8"), forbid_dtd=True)
+        # A str, not bytes: the text is already decoded (see _xml_text).
+        root = safe_et.fromstring(text, forbid_dtd=True)
     except DefusedXmlException:
         raise TopocliError(f"{label}: the XML declares a DTD or entities, which topocli refuses "
                            "to expand (an XML bomb looks like this); remove the <!DOCTYPE> "
@@ -393,23 +416,19 @@ def _read_graphml(text: str, label: str) -> ig.Graph:
         for d in el:
             if local(d.tag) == "data":
                 name, typ = keys.get(d.get("key", ""), (d.get("key", ""), "string"))
-                value = d.text or ""
-                if typ in ("int", "long"):
-                    value = int(float(value)) if value.strip() else None
-                elif typ in ("double", "float"):
-                    value = float(value) if value.strip() else None
-                elif typ == "boolean":
-                    value = value.strip().lower() in ("true", "1")
-                out[name] = value
+                _check_length(d.text or "", f"{name!r} value", label)
+                out[name] = _typed_value(d.text or "", typ, name, label)
         return out
 
     node_rows, edge_rows = [], []
     for el in graph_el:
         tag = local(el.tag)
         if tag == "node":
+            _check_ends(el, tag, len(node_rows) + 1, label)
             d = data_of(el)
             node_rows.append(_node_row(el.get("id"), d))
         elif tag == "edge":
+            _check_ends(el, tag, len(edge_rows) + 1, label)
             d = data_of(el)
             edge_rows.append({"source": el.get("source"), "target": el.get("target"),
                               "weight": _first(d, _WEIGHT_NAMES),
@@ -423,6 +442,57 @@ def _read_graphml(text: str, label: str) -> ig.Graph:
     directed = graph_el.get("edgedefault", "directed") == "directed"
     return build_raw(nodes.drop(columns="id"), edges, directed=directed, label=label,
                      attrs={k: v for k, v in attrs.items() if v is not None})
+
+
+def _typed_value(text: str, typ: str, name: str, label: str) -> object:
+    """A ``<data>`` value as its key's ``attr.type`` says; one line if it is not one.
+
+    Empty is ``None`` (no value). Integers must be whole and finite (``3``, ``3.0``);
+    doubles may be ``NaN`` or ``INF`` as XML Schema allows (a weight that is not a finite
+    count is refused later, by :func:`build_raw`); booleans are ``true``/``false``/``1``/``0``.
+    """
+    value = text.strip()
+    if typ not in ("int", "long", "double", "float", "boolean"):
+        return text
+    if not value:
+        return None
+    try:
+        if typ == "boolean":
+            return {"true": True, "1": True, "false": False, "0": False}[value.lower()]
+        number = float(value)
+        if typ in ("double", "float"):
+            return number
+        if number.is_integer():   # finite and whole: "3" or "3.0", never NaN or INF
+            return int(value) if value.lstrip("+-").isdigit() else int(number)
+    except (ValueError, KeyError):
+        pass
+    raise TopocliError(f"{label}: {name!r} value {_short(value)!r} is not a valid {typ} "
+                       f"(its <key> declares attr.type=\"{typ}\"); fix the value or the key")
+
+
+def _check_length(text: str, what: str, label: str) -> None:
+    if len(text) > _MAX_VALUE_CHARS:
+        raise TopocliError(f"{label}: {what} is {len(text) / (1 << 20):.1f} M characters "
+                           f"long; topocli reads names and values of up to "
+                           f"{_MAX_VALUE_CHARS >> 20} M characters")
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _check_ends(el, tag: str, number: int, label: str) -> None:
+    """Refuse a GraphML node without ``id``, or an edge without ``source`` or ``target``.
+
+    Left in, they would all be one node named ``None``, and the edges merged into it.
+    """
+    for end in ("id",) if tag == "node" else ("source", "target"):
+        _check_length(el.get(end) or "", f"{tag} {number}'s {end}", label)
+        if not (el.get(end) or "").strip():
+            attrs = "".join(f" {k}={_short(v)!r}" for k, v in el.attrib.items())
+            raise TopocliError(f"{label}: {tag} {number} (<{tag}{attrs}>) has no {end}; "
+                               f"every GraphML {tag} needs "
+                               f"{'an id' if tag == 'node' else 'source and target'}")
 
 
 def _from_networkx(nxg, label: str, attrs: dict | None = None) -> ig.Graph:
@@ -444,7 +514,8 @@ def _node_row(node_id: str | None, data: dict) -> dict:
     """A node's name, class, role and neurotransmitter, whatever the file calls them."""
     lowered = {str(k).lower(): v for k, v in data.items()}
     name = next((lowered[k] for k in _NODE_NAMES
-                 if k in lowered and str(lowered[k]).strip() not in ("", "None")), node_id)
+                 if k in lowered and lowered[k] is not None and str(lowered[k]).strip()),
+                node_id)
     return {"id": node_id, "name": str(name), "cell_class": _first(data, _NODE_CLASSES),
             "role": _first(data, _NODE_ROLES),
             "neurotransmitter": _first(data, _NODE_TRANSMITTERS)}
@@ -480,24 +551,79 @@ def _read_gml(text: str, label: str) -> ig.Graph:
                                        if isinstance(v, (str, int, float))})
 
 
-def _is_number(text: str) -> bool:
+# Cells that stand for "no value". Tables are read as plain text (pandas' NA parsing is
+# off), so that nodes named NA, null, None or nan keep their names; in a weight column
+# these cells are a missing weight (set to 1, with a note).
+_MISSING = frozenset({"", "na", "n/a", "nan", "null", "none"})
+
+
+def _is_number(text: object) -> bool:
+    """Whether ``text`` is a finite number."""
     try:
         return math.isfinite(float(text))
     except (TypeError, ValueError):
         return False
 
 
+def _is_value(text: object) -> bool:
+    """Whether a cell holds a number (``nan``, ``inf`` included) or nothing at all.
+
+    This is how a weight or a matrix cell looks, right or wrong; a name does not.
+    A missing field (a short row: not a ``str``) counts as nothing.
+    """
+    if not isinstance(text, str):
+        return True
+    try:
+        float(text)
+    except ValueError:
+        return text.lower() in _MISSING
+    return True
+
+
+def _is_name(text: object) -> bool:
+    """Whether a header cell names a node: not empty, not a number (``nan`` and ``NA`` can be
+    names; ``inf`` and ``1e3`` cannot)."""
+    if not isinstance(text, str) or not text:
+        return False
+    try:
+        return math.isnan(float(text))
+    except ValueError:
+        return True
+
+
+def _is_entry(text: object) -> bool:
+    """Whether a cell looks like a matrix entry: a finite number, or empty."""
+    return not isinstance(text, str) or not text or _is_number(text)
+
+
 def _read_table(text: str, fmt: str, label: str) -> ig.Graph:
+    """An edge list or an adjacency matrix (see :func:`_matrix_layout` for which)."""
+    table = _parse_table(text, fmt, label)
+    matrix = _matrix_cells(table, label)
+    if matrix is not None:
+        return _from_matrix(*matrix, label)
+    return _read_edge_list(table, label)
+
+
+def _parse_table(text: str, fmt: str, label: str) -> pd.DataFrame:
+    """Cells as stripped strings; a short line's missing fields are NaN, never ``""``."""
     lines = [ln for ln in text.splitlines()
              if ln.strip() and not ln.lstrip().startswith(("#", "%"))]
     if not lines:
         raise TopocliError(f"{label} has only comments; a graph file needs at least one edge")
+    longest = max(range(len(lines)), key=lambda i: len(lines[i]))
+    _check_length(lines[longest], f"line {longest + 1} (not counting comments)", label)
     sep = {"csv": ",", "tsv": "\t"}.get(fmt)
     if sep is None:
         sep = "\t" if "\t" in lines[0] else ("," if "," in lines[0] else r"\s+")
+    # As many columns as the longest line, so that a first line without a weight does not
+    # make every later weight an error.
+    width = max(len(ln.split()) for ln in lines) if sep == r"\s+" else \
+        max(len(row) for row in csv.reader(lines, delimiter=sep, skipinitialspace=True))
     try:
         table = pd.read_csv(io.StringIO("\n".join(lines)), sep=sep, header=None, dtype=str,
-                            engine="python", skipinitialspace=True)
+                            engine="python", skipinitialspace=True, keep_default_na=False,
+                            na_filter=False, names=range(width))
     except Exception as exc:
         raise TopocliError(f"{label}: cannot parse as a table ({exc}); give one edge per line "
                            "('source target [weight]') or an adjacency matrix") from None
@@ -505,24 +631,130 @@ def _read_table(text: str, fmt: str, label: str) -> ig.Graph:
     if table.shape[1] < 2:
         raise TopocliError(f"{label}: each line needs at least two columns (source target "
                            "[weight]); found one")
-    first = list(table.iloc[0].fillna(""))
-    # An adjacency matrix: a header of node names and a (nearly) square numeric body.
+    return table
+
+
+def _share(cells: pd.DataFrame, test) -> float:
+    return float(cells.apply(lambda c: c.map(test)).to_numpy().mean()) if cells.size else 0.0
+
+
+def _matrix_layout(table: pd.DataFrame) -> str | None:
+    """``"named rows"``, ``"header only"`` or ``None`` (an edge list).
+
+    The first row of a matrix names the nodes. Its rows are named too when
+
+    - the corner cell is empty and a row is named like a column (``,a,b,c`` / ``a,0,1,0``);
+    - the corner is a name, the cells mostly numbers, and two or more rows named like
+      columns, each once, at most one column having no row (``node,1,2,3`` / ``1,0,1,0``);
+    - the header is distinct names, the cells mostly numbers, two or more rows, and at
+      least half of them named like columns, or the body square with named rows.
+
+    Without row names, the header is all names (its third not ``count``, ``weight``, ``type``
+    or the like: that is an edge list's header) and the body a square of mostly numbers.
+    A table of this shape is read as a matrix or refused (:func:`_matrix_cells`), never
+    taken for an edge list. (Mostly numbers: three in four cells finite numbers or empty,
+    so that a bad cell or a short row still reads as a matrix.)
+    """
+    first = [cell for cell in table.iloc[0] if isinstance(cell, str)]   # a short header
     body = table.iloc[1:]
+    if table.shape[1] < 3 or body.empty or first[0].lower() in _HEADER_SOURCE:
+        return None
+    names, rows = first[1:], list(body.iloc[:, 0])
+    in_names = sum(r in names for r in rows)
+    if first[0] == "" and in_names:
+        return "named rows"
+    mostly_numbers = _share(body.iloc[:, 1:], _is_entry) >= 0.75
+    if (mostly_numbers and _is_name(first[0]) and len(set(rows)) == in_names == len(rows)
+            and len(rows) >= max(2, len(names) - 1)):
+        return "named rows"
+    if not all(_is_name(n) for n in names) or len(set(names)) < len(names):
+        return None
+    if mostly_numbers and len(rows) >= 2:
+        row_named = [r for r in rows if _is_name(r)]
+        if row_named and 2 * in_names >= len(rows):
+            return "named rows"
+        if len(row_named) == len(rows) >= 2 and len(rows) == len(names):
+            return "named rows"
+    weights_named = len(first) > 2 and first[2].lower() in _WEIGHT_NAMES + _TYPE_NAMES
+    if (_is_name(first[0]) and len(body) == len(first) and not weights_named
+            and all(_is_value(r) for r in rows) and _share(body, _is_entry) >= 0.75):
+        return "header only"
+    return None
+
+
+def _matrix_cells(table: pd.DataFrame, label: str) -> tuple[np.ndarray, list[str]] | None:
+    """The weights and node names of an adjacency matrix; ``None`` for an edge list.
+
+    A matrix with a short row, a missing or unknown row, or a cell that is not a finite
+    number >= 0 (empty, ``nan``, ``inf``, text) is refused in one line naming the place.
+    """
+    layout = _matrix_layout(table)
+    if layout is None:
+        return None
+    first = [cell for cell in table.iloc[0] if isinstance(cell, str)]   # a short header
+    body = table.iloc[1:]
+    named = layout == "named rows"
+    names = first[1:] if named else first
+    rows = list(body.iloc[:, 0]) if named else [str(i + 1) for i in range(len(body))]
+    cells = body.iloc[:, 1:] if named else body
+    what = f"{label}: adjacency matrix"
+    if len(set(names)) < len(names) or "" in names:
+        raise TopocliError(f"{what} header names {_few([repr(n) for n in names])}: every "
+                           "column needs a name, each name once")
+    for row_name, row in zip(rows, cells.itertuples(index=False)):
+        given = sum(isinstance(x, str) for x in row)
+        if given != len(names):
+            raise TopocliError(f"{what} row {row_name} has {given} cells but the header "
+                               f"names {len(names)} nodes; give one cell per node")
+    cells = cells.iloc[:, :len(names)]   # the columns a longer line opened are empty
+    if len(rows) != len(names):
+        missing = [n for n in names if n not in rows] if named else []
+        raise TopocliError(f"{what} header names {len(names)} nodes but {len(rows)} rows "
+                           "follow" + (f" (no row for {_few(missing)})" if missing else "")
+                           + "; a matrix has one row per node")
+    order = np.arange(len(rows))
+    if named:
+        unknown = [r for r in rows if r not in names]
+        if unknown or len(set(rows)) < len(rows):
+            raise TopocliError(f"{what} rows and columns name different nodes (row "
+                               f"{(unknown or rows)[0]!r}); rows must name the column nodes, "
+                               "each once")
+        order = np.array([rows.index(n) for n in names])
+    values = _matrix_values(cells.to_numpy()[order], [rows[i] for i in order], names, what)
+    return values, list(names)
+
+
+def _matrix_values(cells: np.ndarray, rows: list[str], names: list[str],
+                   what: str) -> np.ndarray:
+    """The cells as floats; one line naming the first one that is not a count."""
+    values = np.full(cells.shape, np.nan)
+    for (i, j), cell in np.ndenumerate(cells):
+        try:
+            values[i, j] = float(cell)
+        except ValueError:
+            pass
+    bad = np.argwhere(~np.isfinite(values) | (values < 0))
+    if len(bad):
+        i, j = bad[0]
+        cell = cells[i, j]
+        how = "empty" if not cell else f"{_short(cell)!r}" + (
+            "" if _is_value(cell) else " (not a number)")
+        more = f" ({len(bad)} cells like it)" if len(bad) > 1 else ""
+        raise TopocliError(f"{what} cell (row {rows[i]}, column {names[j]}) is {how}{more}; "
+                           "every cell must be a number >= 0 (0 for no edge)")
+    return values
+
+
+def _read_edge_list(table: pd.DataFrame, label: str) -> ig.Graph:
+    """``source target [weight [type]]`` per line, with an optional header line."""
+    first = list(table.iloc[0].fillna(""))
     n_cols = table.shape[1]
-    if len(body) >= 2 and n_cols >= 3 and not all(_is_number(x) for x in first[1:]) \
-            and first[0].lower() not in _HEADER_SOURCE:
-        row_names = body.iloc[:, 0]
-        has_row_names = not all(_is_number(x) for x in row_names.fillna("x"))
-        values = body.iloc[:, 1:] if has_row_names else body
-        if (len(values) == values.shape[1] and values.shape[1] >= 2
-                and all(values.apply(lambda c: c.map(_is_number)).all())):
-            names = first[1:] if has_row_names or len(first) == values.shape[1] + 1 else first
-            return _from_matrix(values.astype(float).to_numpy(), list(names), label)
     header = None
     second = list(table.iloc[1].fillna("")) if len(table) > 1 else None
+    # A third column that is no number (not even nan or inf) names the weights.
     if first[0].lower() in _HEADER_SOURCE or (
-            n_cols >= 3 and not _is_number(first[2])
-            and (second is None or _is_number(second[2]) or second[2] == "")):
+            n_cols >= 3 and not _is_value(first[2])
+            and (second is None or _is_value(second[2]))):
         header = [h.lower() for h in first]
         table = table.iloc[1:]
     if header is not None:
@@ -533,14 +765,18 @@ def _read_table(text: str, fmt: str, label: str) -> ig.Graph:
         w_col = 2 if n_cols >= 3 else None
         t_col = 3 if n_cols >= 4 else None
     edges = pd.DataFrame({"source": table.iloc[:, 0], "target": table.iloc[:, 1]})
-    edges = edges.dropna()
+    short = int(edges["target"].isna().sum())
+    if short:
+        log.warning("%s: skipped %d lines with a single field (an edge needs source and "
+                    "target)", label, short)
+        edges = edges.dropna()
     if w_col is not None:
         w = table.iloc[:, w_col]
-        numeric = pd.to_numeric(w, errors="coerce")
-        if numeric.isna().all() and w.notna().any():
+        given = w[[isinstance(x, str) and x.lower() not in _MISSING for x in w]]
+        if len(given) and pd.to_numeric(given, errors="coerce").isna().all():
             raise TopocliError(f"{label}: the third column is not numeric; an edge list is "
                                "'source target [weight [type]]'")
-        edges["weight"] = numeric
+        edges["weight"] = pd.to_numeric(w.where(w.isin(given)), errors="coerce")
     if t_col is not None:
         edges["synapse_type"] = table.iloc[:, t_col]
     if edges.empty:
@@ -549,9 +785,6 @@ def _read_table(text: str, fmt: str, label: str) -> ig.Graph:
 
 
 def _from_matrix(values: np.ndarray, names: list[str], label: str) -> ig.Graph:
-    if len(names) != values.shape[0]:
-        raise TopocliError(f"{label}: adjacency matrix header names {len(names)} nodes but "
-                           f"the matrix is {values.shape[0]}x{values.shape[1]}")
     directed = not np.allclose(values, values.T)
     log.info("%s: read as a %s adjacency matrix", label,
              "directed" if directed else "symmetric (undirected)")

@@ -16,13 +16,13 @@ normalised with the per-channel mean and sd of the training split.
 from __future__ import annotations
 
 import dataclasses
-import gzip
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from topocli.bounded_read import read_input_bytes
 from topocli.errors import TopocliError
 from topocli.seeding import derive_seed
 
@@ -30,6 +30,7 @@ __all__ = ["DATASETS", "Splits", "load_dataset", "read_idx"]
 
 DATASETS = ("digits", "mnist", "fashion-mnist", "kmnist", "cifar10")
 _TORCHVISION_DIR = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST", "kmnist": "KMNIST"}
+IDX_MAX_DIMS = 4   # labels are 1-d, MNIST-style images 3-d; more is a damaged header
 _IDX = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
         "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
 
@@ -63,18 +64,20 @@ class Splits:
 
 
 def read_idx(path: str | Path) -> np.ndarray:
-    """Read an IDX file (LeCun's MNIST format), gzipped if the name ends in ``.gz``."""
+    """Read an IDX file (LeCun's MNIST format), gzipped or not.
+
+    The file must be a regular file within topocli's input cap
+    (:func:`topocli.bounded_read.read_input_bytes`) and hold 1 to
+    :data:`IDX_MAX_DIMS` dimensions; otherwise one line says what is wrong.
+    """
     path = Path(path)
-    opener = gzip.open if path.suffix == ".gz" else open
-    try:
-        with opener(path, "rb") as fh:
-            data = fh.read()
-    except (OSError, EOFError) as exc:  # unreadable, or a damaged / not-really gzip file
-        raise TopocliError(f"cannot read {path} ({exc}); re-download or re-extract it") \
-            from None
+    data = read_input_bytes(path)
     if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] != 0x08:
         raise TopocliError(f"{path} is not an unsigned-byte IDX file (bad magic number)")
     ndim = data[3]
+    if not 1 <= ndim <= IDX_MAX_DIMS:
+        raise TopocliError(f"{path}: its IDX header names {ndim} dimensions; IDX data files "
+                           f"have 1 (labels) to {IDX_MAX_DIMS}; re-download or re-extract it")
     if len(data) < 4 + 4 * ndim:
         raise TopocliError(f"{path} is truncated: its header names {ndim} dimensions but "
                            f"the file has {len(data)} bytes")
@@ -158,7 +161,7 @@ def _read_cifar_batches(paths: list[Path]) -> tuple[np.ndarray, np.ndarray]:
     """
     records = []
     for path in paths:
-        raw = np.fromfile(path, dtype=np.uint8)
+        raw = np.frombuffer(read_input_bytes(path), dtype=np.uint8)
         if raw.size == 0 or raw.size % 3073:
             raise TopocliError(f"{path} is {raw.size} bytes, not a positive multiple of 3073 "
                                "(1 label byte + 3072 pixel bytes per image); re-extract the "
