@@ -458,6 +458,22 @@ def test_cifar_binary(tmp_path):
         load_dataset("cifar10", tmp_path)
 
 
+def test_mnist1d_is_generated_offline_as_1d_signals_without_touching_numpy_global_rng():
+    np.random.seed(123)
+    before = np.random.get_state()[1].copy()
+    s = load_dataset("mnist1d", val_fraction=0.1)
+    assert (np.random.get_state()[1] == before).all()   # the generator's seeding undone
+    assert s.input_shape == (1, 1, 40)
+    assert len(s.y_train) + len(s.y_val) == 4000 and len(s.y_test) == 1000
+    assert set(s.y_test.tolist()) == set(range(10))
+    again = load_dataset("mnist1d", val_fraction=0.1)
+    assert torch.equal(s.x_test, again.x_test)   # the same data every time (seed 42)
+    graph = ig.Graph.Ring(12, directed=False)
+    result = train_graph(graph, TrainConfig(dataset="mnist1d", epochs=1, channels=4,
+                                            max_train=64, threads=1))
+    assert result["model"]["input_shape"] == [1, 1, 40] and 0 <= result["test_acc"] <= 1
+
+
 def test_dataset_errors(tmp_path):
     with pytest.raises(TopocliError, match="t10k-images-idx3-ubyte"):
         load_dataset("kmnist", tmp_path)
