@@ -43,7 +43,8 @@ def train_options(func):
                   show_default=True, help="How the graph becomes a DAG (generator-order: "
                   "the node order of the file or generator, as Xie et al.).")
     @click.option("--dataset", default="digits", show_default=True,
-                  help=f"One of {', '.join(DATASETS)} (only digits is bundled).")
+                  help=f"One of {', '.join(DATASETS)} (digits is bundled and mnist1d "
+                       "generated offline; the others read --data-dir).")
     @click.option("--data-dir", type=click.Path(), default=None,
                   help="Folder with the dataset files (IDX or CIFAR-10 binary).")
     @click.option("--epochs", type=int, default=5, show_default=True)
