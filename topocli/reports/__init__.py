@@ -5,11 +5,16 @@
 statistics as CSV) beside it. The page opens from disk with no network.
 
 Modules: :mod:`~topocli.reports.stats` (pure statistics both pages use),
-:mod:`~topocli.reports.sweep_stats` (the sweep's, paired by seed),
+:mod:`~topocli.reports.sweep_stats` (a sweep's graphs x seeds design, regression, sweet
+spot), :mod:`~topocli.reports.inference` (the variance model: every interval, the primary
+comparison, the graph-effect test, rank intervals), :mod:`~topocli.reports.sweep_simulation`
+(simulated sweeps that check it), :mod:`~topocli.reports.power` (planning a study),
+:mod:`~topocli.reports.scores` (each metric's direction and range),
 :mod:`~topocli.reports.sweep_correlations` (the sweep's statistics against accuracy),
 :mod:`~topocli.reports.analyze_tables` and :mod:`~topocli.reports.sweep_tables` (each
 page's numbers, computed once, no figures or HTML),
-:mod:`~topocli.reports.figures` (one PNG per function), :mod:`~topocli.reports.html` (the
+:mod:`~topocli.reports.figure_style`, :mod:`~topocli.reports.analyze_figures` and
+:mod:`~topocli.reports.sweep_figures` (one PNG per function), :mod:`~topocli.reports.html` (the
 page), :mod:`~topocli.reports.folders` (reading result folders),
 :mod:`~topocli.reports.page_parts` (what every page shares) and
 :mod:`~topocli.reports.analyze_page` and :mod:`~topocli.reports.sweep_page` (the pages).

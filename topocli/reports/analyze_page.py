@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from topocli.fileio import write_json_atomic
-from topocli.reports import figures as fg
+from topocli.reports import analyze_figures as fg
 from topocli.reports.analyze_tables import (
     ALPHA,
     EXTREME_Z,

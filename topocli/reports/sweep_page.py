@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from topocli.fileio import write_json_atomic
-from topocli.reports import figures as fg
+from topocli.reports import sweep_figures as fg
+from topocli.reports.figure_style import upper_first
 from topocli.reports.folders import ResultFolder
 from topocli.reports.html import Section
 from topocli.reports.page_parts import Page, figure, meta_line, versions_section
@@ -245,7 +246,7 @@ def _power_text(t: SweepTables) -> str:
 
 def _accuracy_section(t: SweepTables, runs, out: Path, seed: int) -> Section:
     label = t.score.label
-    sec = Section(f"{_upper_first(label)} by family", "accuracy")
+    sec = Section(f"{upper_first(label)} by family", "accuracy")
     if t.families is None:
         sec.note("No usable runs.csv: the score by family is left out.")
         return sec
@@ -266,7 +267,7 @@ def _accuracy_section(t: SweepTables, runs, out: Path, seed: int) -> Section:
     sec.table(t.families, columns=cols, highlight=("family", "real"),
               text_columns=("family", "reference"))
     figure(sec, fg.accuracy_by_family, "accuracy_by_family.png",
-           f"{_upper_first(label)} by family, best first: box over runs, one dot per graph "
+           f"{upper_first(label)} by family, best first: box over runs, one dot per graph "
            "and seed; the real connectome in red (dashed line: its mean).", out, runs,
            metric=t.metric, seed=seed, label=label, higher_is_better=t.score.higher_is_better)
     vs = t.real_vs_nulls
@@ -368,10 +369,10 @@ def _landscape_section(t: SweepTables, out: Path) -> Section | None:
         return None
     c_col, l_col = t.plane
     label = t.score.label
-    sec = Section(f"{_upper_first(label)} over the clustering × path-length plane", "landscape")
+    sec = Section(f"{upper_first(label)} over the clustering × path-length plane", "landscape")
     noise = (t.power or {}).get("noise_sd_of_mean")
     figure(sec, fg.accuracy_landscape, "landscape.png",
-           f"{_upper_first(label)} (graph mean over seeds) over {c_col} × {l_col}, as You et "
+           f"{upper_first(label)} (graph mean over seeds) over {c_col} × {l_col}, as You et "
            "al. (2020): cells are the mean of the graphs inside them, dots the graphs, stars "
            "the real connectomes; the cross is the sweet-spot estimate with its 95% "
            "bootstrap interval. The colour range spans at least ± 2 seed-noise sd of a "
@@ -439,7 +440,7 @@ def _correlation_section(t: SweepTables, out: Path, resamples: int) -> Section:
                              "partial_p_holm": "p (Holm)"},
               text_columns=("statistic", "rho_ci", "r_ci", "partial_ci"))
     figure(sec, fg.accuracy_bands, "accuracy_vs_top_statistics.png",
-           f"{_upper_first(t.score.label)} against the statistics most correlated with it: "
+           f"{upper_first(t.score.label)} against the statistics most correlated with it: "
            "one dot per graph (real connectomes as stars), least-squares line and its 95% "
            "band from resampling graphs.", out, t.per_graph, t.correlations, seed=0,
            label=t.score.label)
@@ -458,7 +459,7 @@ def _correlation_section(t: SweepTables, out: Path, resamples: int) -> Section:
                                 "ci_high": "95% CI high", "is_control": "control"},
                   text_columns=("term",))
     figure(sec, fg.statistic_scatter, "statistics_vs_accuracy.png",
-           f"{_upper_first(t.score.label)} against each statistic, one dot per graph (real "
+           f"{upper_first(t.score.label)} against each statistic, one dot per graph (real "
            "connectome as a star), least-squares line and Spearman ρ with its bootstrap CI.",
            out, table, corr, label=t.score.label)
     heat_cols = list(corr["statistic"][:30]) + [c for c in ("acc", "n_params", "macs")
@@ -496,7 +497,7 @@ def _training_section(t: SweepTables, curves, out: Path) -> Section:
     sec = Section("Cost and training", "cost")
     if t.per_graph is not None:
         figure(sec, fg.accuracy_vs_cost, "accuracy_vs_cost.png",
-               f"{_upper_first(t.score.label)} (mean over seeds) against parameter count and "
+               f"{upper_first(t.score.label)} (mean over seeds) against parameter count and "
                "MACs per image; one dot per graph.", out, t.per_graph, label=t.score.label)
     if curves is None:
         sec.note("No curves.csv: training curves are left out.")
@@ -554,11 +555,6 @@ def _diff_text(row: pd.Series) -> str:
 def _ordinal(k: int) -> str:
     suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
     return f"{k}{suffix}"
-
-
-def _upper_first(text: str) -> str:
-    """``text`` with its first letter upper case and the rest untouched (NRMSE stays)."""
-    return text[:1].upper() + text[1:]
 
 
 def _p(p: float) -> str:
