@@ -19,6 +19,7 @@ import math
 import statistics
 from pathlib import Path
 
+from bench_dcn_table2 import ARMS  # the arms are named once, where they are trained
 from scipy import stats
 
 #: Roberts et al. 2019, Table 2, MNIST test accuracy (%) over 10 runs; no frozen worm arm.
@@ -30,8 +31,10 @@ ORDERINGS = [("no-graph", "ws-frozen"), ("ws-trained", "no-graph"),
              ("celegans-trained", "no-graph"), ("ws-trained", "ws-frozen"),
              ("mouse-trained", "mouse-frozen"), ("mouse-frozen", "ws-frozen"),
              ("mouse-trained", "ws-trained")]
-ARMS = ("no-graph", "ws-frozen", "ws-trained", "mouse-frozen", "mouse-trained",
-        "celegans-frozen", "celegans-trained")
+#: Each connectome against random wiring of its own size (issue 23): (connectome arm,
+#: size-matched arm), paired by seed.
+SIZE_MATCHED = [(f"{g}-{mode}", f"{g}-{null}-{mode}") for g in ("celegans", "mouse")
+                for mode in ("trained", "frozen") for null in ("degree", "er")]
 
 
 def t_interval(values: list[float]) -> tuple[float, float, float]:
@@ -120,6 +123,15 @@ def main() -> None:
             paper = PAPER[better] - PAPER[worse]
             print(f"| {better} > {worse} | {paper:+.2f} | {d:+.2f} [{fmt(d - h)}, "
                   f"{fmt(d + h)}] (n={n}) | {fmt(m)} | {verdict(d, h)} |")
+        rows = [(a, b, *paired(acc, head, a, b)) for a, b in SIZE_MATCHED]
+        rows = [r for r in rows if r[2] > 0]
+        if rows:
+            print("\n| connectome vs random of its size | connectome - random (paired) "
+                  "[95% CI] | detectable | verdict |")
+            print("|---|---|---|---|")
+            for a, b, n, d, h, m in rows:
+                print(f"| {a} vs {b} | {d:+.2f} [{fmt(d - h)}, {fmt(d + h)}] (n={n}) | "
+                      f"{fmt(m)} | {verdict(d, h)} |")
 
 
 if __name__ == "__main__":

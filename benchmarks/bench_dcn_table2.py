@@ -10,7 +10,11 @@ DAG) under both heads (``flatten``: the paper's "conv block and a fully connecte
   authors' code's ``connected_watts_strogatz_graph(32, 4, 0.75)``);
 - mouse visual cortex frozen / trained (``mouse-v1-bock2011``, undirected, all 195 cells);
 - C. elegans frozen / trained (``celegans-white1986``, chemical, undirected, all cells and
-  components: 303 nodes / 2,146 edges, the bundled graph nearest DCN's 297-node worm).
+  components: 303 nodes / 2,146 edges, the bundled graph nearest DCN's 297-node worm);
+- size-matched random arms (issue 23): for each connectome, an Erdős-Rényi graph with its
+  n and m (``celegans-er``, ``mouse-er``) and a degree-preserving rewiring of it
+  (``celegans-degree``, ``mouse-degree``), frozen / trained, a new draw per seed, so
+  "connectome vs random wiring of the same size" is answered in the paper's protocol.
 
 Data: the MNIST test set in ``../shared/data/mnist-t10k`` split 8,000 / 2,000 (seeded,
 the same for every run; 10% of the 8,000 for validation). Paired seeds: seed ``s`` fixes
@@ -40,7 +44,10 @@ from pathlib import Path
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist-t10k"
 ARMS = ("no-graph", "ws-frozen", "ws-trained", "mouse-frozen", "mouse-trained",
-        "celegans-frozen", "celegans-trained")
+        "celegans-frozen", "celegans-trained",
+        "celegans-er-frozen", "celegans-er-trained", "celegans-degree-frozen",
+        "celegans-degree-trained", "mouse-er-frozen", "mouse-er-trained",
+        "mouse-degree-frozen", "mouse-degree-trained")
 HEADS = ("flatten", "randwire")
 FIELDS = ("head", "arm", "graph", "frozen", "seed", "test_acc", "val_acc", "test_loss",
           "params", "trainable_params", "macs", "dag_nodes", "dag_edges", "dag_depth",
@@ -50,20 +57,26 @@ FIELDS = ("head", "arm", "graph", "frozen", "seed", "test_acc", "val_acc", "test
 def arm_graph(arm: str, seed: int):
     """The graph of ``arm`` for ``seed`` (None for the baseline)."""
     from topocli.graphs import GraphView, load_graph
+    from topocli.nullmodels import generate
     from topocli.nullmodels.smallworld import ring_watts_strogatz
 
-    kind = arm.split("-")[0]
+    parts = arm.split("-")
+    kind = parts[0]
     if kind == "no":
         return None
     if kind == "ws":
         return ring_watts_strogatz(32, 4, 0.75, seed=seed)
     if kind == "mouse":
-        return load_graph("mouse-v1-bock2011", GraphView(directed=False,
+        real = load_graph("mouse-v1-bock2011", GraphView(directed=False,
                                                          largest_component=False,
                                                          keep_isolated=True))
-    return load_graph("celegans-white1986", GraphView(layer="chemical", directed=False,
-                                                      neurons_only=False,
-                                                      largest_component=False))
+    else:
+        real = load_graph("celegans-white1986", GraphView(layer="chemical", directed=False,
+                                                          neurons_only=False,
+                                                          largest_component=False))
+    if len(parts) == 3:   # a size-matched random arm: the same n and m, drawn per seed
+        return generate(real, parts[1], seed=seed)
+    return real
 
 
 def run_one(out: Path, head: str, arm: str, seed: int, args) -> None:
