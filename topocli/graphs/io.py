@@ -33,7 +33,6 @@ from topocli.graphs import classes
 
 log = logging.getLogger("topocli")
 
-SYNAPSE_TYPES = ("chemical", "electrical", "unknown")
 # The *edge* vocabulary (synapse types). Node classes and roles have their own, in
 # topocli.graphs.classes: an edge "S" (Varshney's "send") is chemical, a node role "S" is
 # sensory, and the two tables never mix.
@@ -63,9 +62,6 @@ _NODE_TRANSMITTERS = ("neurotransmitter", "neurotransmitters", "nt", "transmitte
 
 # No name, value or table line is longer (a 50 MB attribute cost 2.5 GB to parse and log).
 _MAX_VALUE_CHARS = 1 << 20
-
-GRAPH_SUFFIXES = (".graphml", ".graphml.gz", ".gml", ".gml.gz", ".txt", ".csv", ".tsv",
-                  ".edges", ".edgelist", ".txt.gz", ".csv.gz", ".tsv.gz")
 
 
 def normalise_synapse_type(value: object) -> str:
@@ -283,21 +279,6 @@ def match_cell_names(graph: ig.Graph, label: str) -> None:
     log.warning("%s: %d of %d node names are C. elegans cells; from the bundled tables "
                 "(Cook 2019, White 1986, Varshney 2011): classes for %d, neurotransmitters "
                 "for %d", label, matched, graph.vcount(), filled_class, filled_nt)
-
-
-def _raw_tables(graph: ig.Graph) -> tuple[pd.DataFrame, pd.DataFrame]:
-    names = (graph.vs["name"] if "name" in graph.vs.attributes()
-             else [str(i) for i in range(graph.vcount())])
-    nodes = pd.DataFrame({"name": [str(n) for n in names]})
-    for attr in ("cell_class", "neurotransmitter"):
-        if attr in graph.vs.attributes():
-            nodes[attr] = graph.vs[attr]
-    ends = np.array(graph.get_edgelist(), dtype=int).reshape(-1, 2)
-    edges = pd.DataFrame({"source": nodes["name"].to_numpy()[ends[:, 0]] if len(ends) else [],
-                          "target": nodes["name"].to_numpy()[ends[:, 1]] if len(ends) else []})
-    for attr, default in (("weight", np.nan), ("synapse_type", "unknown")):
-        edges[attr] = graph.es[attr] if attr in graph.es.attributes() else default
-    return nodes, edges
 
 
 # --------------------------------------------------------------------------- readers
