@@ -13,7 +13,8 @@ import igraph as ig
 from topocli.errors import TopocliError
 from topocli.graphs.bundled import index as bundled_index
 from topocli.graphs.bundled import load_bundled, raw_from_cect, suggest
-from topocli.graphs.io import read_graph_file, write_graphml
+from topocli.graphs.graphml import write_graphml
+from topocli.graphs.io import read_graph_file
 from topocli.graphs.views import LAYERS, GraphView, apply_view, undirected_view
 
 __all__ = ["GraphView", "LAYERS", "apply_view", "bundled_index", "load_graph", "load_raw",

@@ -29,7 +29,8 @@ import pandas as pd
 from topocli.errors import TopocliError
 from topocli.fileio import write_text_atomic
 from topocli.graphs import classes
-from topocli.graphs.io import read_graph_file, write_graphml
+from topocli.graphs.graphml import write_graphml
+from topocli.graphs.io import read_graph_file
 from topocli.graphs.raw import build_raw
 
 DATA_DIR = Path(__file__).parent / "data"
