@@ -28,13 +28,11 @@ from topocli.bounded_read import read_input_bytes
 from topocli.errors import TopocliError
 from topocli.graphs import classes
 from topocli.graphs.fields import (
-    _NODE_COLUMNS,
     _TYPE_NAMES,
     _WEIGHT_NAMES,
     _check_length,
-    _first,
-    _node_row,
 )
+from topocli.graphs.gml import read_gml_text
 from topocli.graphs.graphml import read_graphml_text
 from topocli.graphs.raw import _few, _short, build_raw
 
@@ -144,47 +142,13 @@ def read_graph_file(path: str | Path, *, match_cells: bool = True) -> ig.Graph:
     if fmt == "graphml":
         graph = read_graphml_text(text, label)
     elif fmt == "gml":
-        graph = _read_gml(text, label)
+        graph = read_gml_text(text, label)
     else:
         graph = _read_table(text, fmt, label)
     if match_cells:
         match_cell_names(graph, label)
     graph["source"] = str(path)
     return graph
-
-
-def _from_networkx(nxg, label: str, attrs: dict | None = None) -> ig.Graph:
-    rows = [_node_row(str(node), data) for node, data in nxg.nodes(data=True)]
-    nodes = pd.DataFrame(rows, columns=_NODE_COLUMNS)
-    by_id = dict(zip(nodes["id"], nodes["name"]))
-    edge_rows = [{"source": by_id[str(u)], "target": by_id[str(v)],
-                  "weight": _first(d, _WEIGHT_NAMES), "synapse_type": _first(d, _TYPE_NAMES)}
-                 for u, v, d in nxg.edges(data=True)]
-    edges = pd.DataFrame(edge_rows, columns=["source", "target", "weight", "synapse_type"])
-    return build_raw(nodes.drop(columns="id"), edges, directed=nxg.is_directed(), label=label,
-                     attrs=attrs)
-
-
-def _read_gml(text: str, label: str) -> ig.Graph:
-    import networkx as nx
-
-    # networkx refuses GML with repeated edges unless the file says "multigraph 1" (many
-    # published connectome GML files do not); declare it so that duplicates reach
-    # build_raw, which merges and reports them.
-    patched = text
-    head = text.lstrip()
-    if "multigraph" not in text[: text.find("edge") if "edge" in text else len(text)]:
-        open_at = text.find("[", text.find("graph"))
-        if open_at >= 0:
-            patched = text[: open_at + 1] + "\n  multigraph 1" + text[open_at + 1:]
-    if not head.lower().startswith(("graph", "creator", "version", "#", "comment")):
-        raise TopocliError(f"{label}: not GML (a GML file starts with 'graph [')")
-    try:
-        nxg = nx.parse_gml(patched, label=None)
-    except Exception as exc:
-        raise TopocliError(f"{label}: malformed GML ({exc})") from None
-    return _from_networkx(nxg, label, {k: v for k, v in nxg.graph.items()
-                                       if isinstance(v, (str, int, float))})
 
 
 # Cells that stand for "no value". Tables are read as plain text (pandas' NA parsing is
