@@ -41,7 +41,7 @@ def read_graphml_text(text: str, label: str) -> ig.Graph:
     from defusedxml import DefusedXmlException
 
     try:
-        # A str, not bytes: the text is already decoded (see _xml_text).
+        # A str, not bytes: the text is already decoded (see topocli.graphs.formats._xml_text).
         root = safe_et.fromstring(text, forbid_dtd=True)
     except DefusedXmlException:
         raise TopocliError(f"{label}: the XML declares a DTD or entities, which topocli refuses "
