@@ -13,7 +13,8 @@ import logging
 import pytest
 
 from topocli.graphs import GraphView, load_graph, load_raw
-from topocli.graphs.classes import class_from_label, match_celegans
+from topocli.graphs.cell_names import match_celegans
+from topocli.graphs.classes import class_from_label
 from topocli.graphs.fields import normalise_synapse_type
 
 

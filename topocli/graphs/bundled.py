@@ -29,8 +29,8 @@ import pandas as pd
 from topocli.errors import TopocliError
 from topocli.fileio import write_text_atomic
 from topocli.graphs import classes
+from topocli.graphs.formats import read_raw_file
 from topocli.graphs.graphml import write_graphml
-from topocli.graphs.io import read_graph_file
 from topocli.graphs.raw import build_raw
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -97,7 +97,7 @@ def bundled_path(name: str) -> Path:
 
 def load_bundled(name: str) -> ig.Graph:
     """The raw bundled graph ``name`` (all cells, both synapse types)."""
-    graph = read_graph_file(bundled_path(name), match_cells=False)
+    graph = read_raw_file(bundled_path(name))
     graph["source"] = name
     return graph
 
@@ -243,7 +243,7 @@ def raw_from_bock2011(folder: str | Path) -> ig.Graph:
         if not path.is_file():
             raise TopocliError(f"{path}: no such file; --bock2011-dir must hold edges.csv and "
                                "mouse_v1_bock2011.graphml")
-    cells = read_graph_file(cells_file).vs["name"]
+    cells = read_raw_file(cells_file).vs["name"]
     try:
         table = pd.read_csv(edges_csv, dtype=str)
         table = table[["source", "target", "synapses"]]

@@ -160,7 +160,7 @@ def _node_classes(nodes: pd.DataFrame, label: str) -> list[str]:
     Values in our vocabulary pass; others are read with
     :func:`topocli.graphs.classes.class_from_label` (``S`` -> sensory, ...). What was
     mapped and what was not goes to stderr; nodes left ``unknown`` may still be matched
-    by cell name (:func:`match_cell_names`).
+    by cell name (:func:`topocli.graphs.cell_names.match_cell_names`).
     """
     n = len(nodes)
     fields = {f: (nodes[f].tolist() if f in nodes else [None] * n) for f in ("cell_class", "role")}
