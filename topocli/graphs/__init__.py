@@ -12,7 +12,8 @@ import igraph as ig
 
 from topocli.errors import TopocliError
 from topocli.graphs.bundled import index as bundled_index
-from topocli.graphs.bundled import load_bundled, raw_from_cect, suggest
+from topocli.graphs.bundled import load_bundled, suggest
+from topocli.graphs.converters import raw_from_cect
 from topocli.graphs.graphml import write_graphml
 from topocli.graphs.io import read_graph_file
 from topocli.graphs.views import LAYERS, GraphView, apply_view, undirected_view
