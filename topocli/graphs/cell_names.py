@@ -54,9 +54,8 @@ def match_celegans(name: str) -> tuple[str, str] | None:
 def match_cell_names(graph: ig.Graph, label: str) -> None:
     """Fill unknown classes and missing neurotransmitters of C. elegans cells, in place.
 
-    Node names are looked up in the bundled tables
-    (:func:`match_celegans`); a class or neurotransmitter the file
-    gives is kept. How many names matched is said on stderr.
+    Node names are looked up in the bundled tables (:func:`match_celegans`); a class or
+    neurotransmitter the file gives is kept. How many names matched is said on stderr.
     """
     if graph.vcount() == 0:
         return

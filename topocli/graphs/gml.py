@@ -11,6 +11,7 @@ from topocli.graphs.raw import build_raw
 
 
 def read_gml_text(text: str, label: str) -> ig.Graph:
+    """Parse GML with networkx into the raw form, repeated edges included."""
     import networkx as nx
 
     # networkx refuses GML with repeated edges unless the file says "multigraph 1" (many
