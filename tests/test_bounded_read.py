@@ -74,7 +74,7 @@ def test_default_cap_reads_a_multi_member_gzip(tmp_path):
 
 
 def test_one_huge_value_is_refused(tmp_path, monkeypatch):
-    import topocli.graphs.io as graph_io
+    import topocli.graphs.fields as graph_io
 
     monkeypatch.setattr(graph_io, "_MAX_VALUE_CHARS", 1000)
     huge = "x" * 2000

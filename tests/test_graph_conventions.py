@@ -13,8 +13,9 @@ import logging
 import pytest
 
 from topocli.graphs import GraphView, load_graph, load_raw
-from topocli.graphs.classes import class_from_label, match_celegans
-from topocli.graphs.io import normalise_synapse_type
+from topocli.graphs.cell_names import match_celegans
+from topocli.graphs.classes import class_from_label
+from topocli.graphs.fields import normalise_synapse_type
 
 
 def _node(i: int, name: str, cls: str, role: str, nt: str) -> str:

@@ -13,7 +13,7 @@ import pytest
 
 from topocli.errors import TopocliError
 from topocli.graphs import GraphView, bundled, load_graph, load_raw, read_graph_file, write_graphml
-from topocli.graphs.bundled import counts, raw_from_cect
+from topocli.graphs.converters import counts, raw_from_cect, regenerate, regenerate_bock2011
 
 # Counts the source papers publish, reproduced by the bundled files and default views.
 PUBLISHED = {
@@ -368,7 +368,7 @@ def test_cect_prefix_reads_the_toolbox():
 
 
 def test_regenerate_rebuilds_identical_files(tmp_path):
-    index = bundled.regenerate(tmp_path, only=["celegans-varshney2011"])
+    index = regenerate(tmp_path, only=["celegans-varshney2011"])
     name = "celegans-varshney2011"
     assert index[name]["counts"] == bundled.index()[name]["counts"]
     a = read_graph_file(tmp_path / "celegans-varshney2011.graphml.gz")
@@ -410,12 +410,12 @@ def _tiny_bock(folder, rows):
 
 def test_regenerate_bock2011_from_its_files(tmp_path, run_cli):
     src = _tiny_bock(tmp_path / "src", "1,2,3\n2,3,1\n")
-    entry = bundled.regenerate_bock2011(src, tmp_path / "out")
+    entry = regenerate_bock2011(src, tmp_path / "out")
     assert entry["counts"]["nodes"] == 4 and entry["counts"]["chemical_synapses"] == 4
     g = read_graph_file(tmp_path / "out" / entry["file"])
     assert g.vs["name"] == ["1", "2", "3", "4"] and g["doi"] == "10.1038/nature09802"
     if MOUSE_DIR.is_dir():        # the real files rebuild the bundled one exactly
-        real = bundled.regenerate_bock2011(MOUSE_DIR, tmp_path / "real")
+        real = regenerate_bock2011(MOUSE_DIR, tmp_path / "real")
         assert real["counts"] == bundled.index()["mouse-v1-bock2011"]["counts"]
     bad = _tiny_bock(tmp_path / "bad", "1,9,3\n")
     res = run_cli("graphs", "regenerate", "--bock2011-dir", bad, "--out", tmp_path / "o2")

@@ -12,7 +12,7 @@ from topocli import graphs as tg
 from topocli.cli import cli
 from topocli.cli.options import view_options
 from topocli.errors import TopocliError
-from topocli.graphs import bundled
+from topocli.graphs import bundled, converters
 
 
 @cli.group(invoke_without_command=True)
@@ -99,9 +99,9 @@ def export(graph: str, out: Path, raw: bool, force: bool, view: tg.GraphView) ->
 def regenerate(cect_dir: str | None, bock2011_dir: str | None, out: Path) -> None:
     """Rebuild the bundled connectome files from cect (pip install 'topocli[cect]')."""
     if bock2011_dir is not None:
-        index = {"mouse-v1-bock2011": bundled.regenerate_bock2011(bock2011_dir, out)}
+        index = {"mouse-v1-bock2011": converters.regenerate_bock2011(bock2011_dir, out)}
     else:
-        index = bundled.regenerate(out, cect_dir)
+        index = converters.regenerate(out, cect_dir)
     for name, info in index.items():
         click.echo(f"{name}: {info['counts']['nodes']} nodes -> {out / info['file']}")
 

@@ -1,70 +1,34 @@
 """Load connectomes and graph files into ``igraph.Graph`` objects with node attributes.
 
 The one entry point for every command is :func:`load_graph` (source + view -> graph).
+
+Modules, each importing only those above it:
+
+- :mod:`~topocli.graphs.classes`: the node vocabulary (cell classes, how files name them);
+- :mod:`~topocli.graphs.fields`: the edge and field vocabulary (synapse-type words, the
+  names files give node and edge fields) and the bound on one value's length;
+- :mod:`~topocli.graphs.raw`: the raw form every reader produces (``build_raw``) and
+  its repairs;
+- :mod:`~topocli.graphs.graphml` (GraphML, read and written), :mod:`~topocli.graphs.gml`
+  and :mod:`~topocli.graphs.tables` (edge lists, adjacency matrices): one reader per
+  format family;
+- :mod:`~topocli.graphs.formats`: which reader a file needs, its bytes as text;
+- :mod:`~topocli.graphs.bundled`: the shipped connectomes, looked up by name;
+- :mod:`~topocli.graphs.cell_names`: C. elegans cells by name, from the shipped tables;
+- :mod:`~topocli.graphs.converters`: how the shipped files are made (cect, Bock 2011);
+- :mod:`~topocli.graphs.views`: a raw graph -> the graph in use (:class:`GraphView`);
+- :mod:`~topocli.graphs.load`: every way in (:func:`load_graph`, :func:`load_raw`,
+  :func:`read_graph_file`).
+
+Input files are read within the bound of :mod:`topocli.bounded_read`.
 """
 
 from __future__ import annotations
 
-import logging
-from pathlib import Path
-
-import igraph as ig
-
-from topocli.errors import TopocliError
 from topocli.graphs.bundled import index as bundled_index
-from topocli.graphs.bundled import load_bundled, raw_from_cect, suggest
-from topocli.graphs.io import read_graph_file, write_graphml
+from topocli.graphs.graphml import write_graphml
+from topocli.graphs.load import load_graph, load_raw, read_graph_file
 from topocli.graphs.views import LAYERS, GraphView, apply_view, undirected_view
 
 __all__ = ["GraphView", "LAYERS", "apply_view", "bundled_index", "load_graph", "load_raw",
            "read_graph_file", "undirected_view", "write_graphml"]
-
-log = logging.getLogger("topocli")
-
-
-def load_raw(source: str | Path) -> ig.Graph:
-    """The raw graph for ``source``: a bundled name, ``cect:<Reader>`` or a file path."""
-    text = str(source)
-    if text.startswith("cect:"):
-        graph = raw_from_cect(text[5:])
-        graph["source"] = text
-        return graph
-    if text in bundled_index():
-        return load_bundled(text)
-    path = Path(text)
-    if path.exists() or any(c in text for c in "/\\.") :
-        return read_graph_file(path)
-    raise TopocliError(suggest(text))
-
-
-def load_graph(source: str | Path | ig.Graph, view: GraphView | None = None) -> ig.Graph:
-    """Load ``source`` and apply ``view``: the graph metrics, null models and training use.
-
-    Parameters
-    ----------
-    source : str, Path or igraph.Graph
-        A bundled name (``topocli graphs`` lists them), ``cect:<ReaderName>`` (needs the
-        ``cect`` extra), a graph file (GraphML, GML, edge list, CSV adjacency matrix;
-        optionally gzipped), or an already loaded raw graph.
-    view : GraphView, optional
-        Defaults to ``GraphView()``: both synapse types, the source's directedness,
-        binary, neurons only, largest weakly connected component, every synapse kept.
-
-    Returns
-    -------
-    igraph.Graph
-        A simple graph (no self-loops, no multi-edges) with vertex attributes ``name``,
-        ``cell_class``, ``neurotransmitter``; edge attributes ``synapses`` (count),
-        ``weight`` (count if ``view.weighted`` else 1) and ``synapse_type``; graph
-        attributes ``source`` and ``view`` (JSON of the view).
-    """
-    view = view or GraphView()
-    if isinstance(source, ig.Graph):
-        raw, label = source, str(source["source"]) if "source" in source.attributes() else "graph"
-    else:
-        raw, label = load_raw(source), str(source)
-    if raw.vcount() == 0:
-        raise TopocliError(f"{label} has no nodes")
-    if raw.ecount() == 0:
-        raise TopocliError(f"{label} has no edges; a graph needs at least one edge")
-    return apply_view(raw, view, label=label)

@@ -9,9 +9,6 @@ Nodes of user files without a class get ``unknown``.
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
-
 SENSORY = "sensory"
 INTERNEURON = "interneuron"
 MOTOR = "motor"
@@ -48,7 +45,7 @@ def classify_cect(name: str, cells) -> str:
 # How files name a cell's class or role. This is the *node* vocabulary only: an edge type
 # "S" in Varshney's tables is a chemical synapse the cell sends, a node role "S" (the
 # neurodata / Elegans-AI GraphML files) a sensory neuron; the edge vocabulary lives in
-# topocli.graphs.io.
+# topocli.graphs.fields.
 _CLASS_WORDS = {
     SENSORY: ("s", "sensory", "sensory_neuron", "sensor", "sn"),
     INTERNEURON: ("i", "inter", "interneuron", "interneurons", "inter_neuron"),
@@ -85,38 +82,3 @@ def class_from_label(value: object) -> str | None:
 def is_given(value: object) -> bool:
     """Whether a node value says something (``NA``, empty, ``unknown`` do not)."""
     return value is not None and _normalise_word(value) not in _NOT_GIVEN
-
-
-@lru_cache(maxsize=1)
-def celegans_cells() -> dict[str, tuple[str, str]]:
-    """C. elegans cell name -> (class, neurotransmitter), from the bundled connectomes.
-
-    Cook et al. (2019) first (every neuron and muscle of the hermaphrodite), then White
-    et al. (1986) and Varshney et al. (2011) for cells it does not name; a
-    neurotransmitter missing from one table is taken from the next.
-    """
-    from topocli.graphs.bundled import bundled_path
-    from topocli.graphs.io import read_graph_file
-
-    table: dict[str, list[str]] = {}
-    for source in ("celegans-cook2019-herm", "celegans-white1986", "celegans-varshney2011"):
-        graph = read_graph_file(bundled_path(source), match_cells=False)
-        for name, cls, nt in zip(graph.vs["name"], graph.vs["cell_class"],
-                                 graph.vs["neurotransmitter"]):
-            entry = table.setdefault(name, [cls, nt])
-            if not entry[1] and nt:
-                entry[1] = nt
-    return {name: (cls, nt) for name, (cls, nt) in table.items()}
-
-
-def match_celegans(name: str) -> tuple[str, str] | None:
-    """(class, neurotransmitter) of C. elegans cell ``name``, or None if it is not one.
-
-    Zero-padded numbers (``VD01``, ``DA09``) are read as the tables write them (``VD1``).
-    """
-    table = celegans_cells()
-    text = str(name).strip()
-    if text in table:
-        return table[text]
-    unpadded = re.sub(r"(?<=[A-Za-z])0+(?=\d)", "", text)
-    return table.get(unpadded)

@@ -1,0 +1,206 @@
+"""The raw form every reader produces, and the repairs that get a messy file there.
+
+The raw form (see :func:`build_raw`) is an ``igraph.Graph`` whose vertices carry
+``name``, ``cell_class`` and ``neurotransmitter`` and whose edges carry ``synapse_type``
+(``chemical``, ``electrical`` or ``unknown``) and ``weight`` (synapse count, 1.0 where the
+file gives none). Real files are messy, so readers repair rather than refuse: duplicate
+edges are merged, self-loops dropped later by the view, missing weights set to 1, and each
+repair is logged as a warning (the CLI prints it on stderr).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import igraph as ig
+import numpy as np
+import pandas as pd
+
+from topocli.errors import TopocliError
+from topocli.graphs import classes
+from topocli.graphs.fields import normalise_synapse_type
+
+log = logging.getLogger("topocli")
+
+
+def build_raw(
+    nodes: pd.DataFrame,
+    edges: pd.DataFrame,
+    *,
+    directed: bool,
+    label: str,
+    attrs: dict | None = None,
+) -> ig.Graph:
+    """Build the raw graph from a node table and an edge table.
+
+    ``nodes`` has a ``name`` column (str) and optional ``cell_class`` and
+    ``neurotransmitter``; ``edges`` has ``source``, ``target`` (names), ``weight`` (may be
+    NaN) and ``synapse_type``. Nodes named only in ``edges`` are added. Duplicate edges
+    (same endpoints and synapse type; for an undirected graph either orientation) are
+    merged with weights summed, except that an undirected file listing both ``u v w`` and
+    ``v u w`` counts once. Each repair is logged.
+    """
+    edges = edges.copy()
+    edges["source"] = edges["source"].astype(str).str.strip()
+    edges["target"] = edges["target"].astype(str).str.strip()
+    no_end = (edges["source"] == "") | (edges["target"] == "")
+    if no_end.any():
+        log.warning("%s: dropped %d edges with an empty source or target", label,
+                    int(no_end.sum()))
+        edges = edges[~no_end]
+    if "synapse_type" not in edges:
+        edges["synapse_type"] = "unknown"
+    _note_mapping(label, "synapse types", "synapse_type", edges["synapse_type"],
+                  normalise_synapse_type)
+    edges["synapse_type"] = edges["synapse_type"].map(normalise_synapse_type)
+    weights = pd.to_numeric(edges.get("weight", pd.Series(np.nan, index=edges.index)),
+                            errors="coerce")
+    missing = int(weights.isna().sum())
+    if missing and "weight" in edges and missing < len(edges):
+        log.warning("%s: %d edges have no weight; set to 1", label, missing)
+    edges["weight"] = weights.fillna(1.0).astype(float)
+    bad = ~np.isfinite(edges["weight"]) | (edges["weight"] < 0)
+    if bad.any():
+        raise TopocliError(f"{label}: {int(bad.sum())} edge weights are negative or infinite; "
+                           "weights must be synapse counts >= 0")
+    zero = edges["weight"] == 0
+    if zero.any():
+        log.warning("%s: dropped %d edges of weight 0", label, int(zero.sum()))
+        edges = edges[~zero]
+
+    if directed:
+        edges["u"], edges["v"] = edges["source"], edges["target"]
+        edges = _drop_mirrored_gap_junctions(edges, label)
+    else:
+        swap = edges["source"] > edges["target"]
+        edges["u"] = np.where(swap, edges["target"], edges["source"])
+        edges["v"] = np.where(swap, edges["source"], edges["target"])
+        edges["orient"] = swap.astype(int)
+    before = len(edges)
+    if before:
+        key = ["u", "v", "synapse_type"]
+        if not directed:
+            # "u v w" and "v u w" in an undirected file are one edge written twice.
+            g = edges.groupby(key, sort=False)
+            mirrored = (g["orient"].transform("nunique") == 2) \
+                & (g["weight"].transform("nunique") == 1) \
+                & (g["weight"].transform("size") == 2)
+            edges = pd.concat([edges[~mirrored], edges[mirrored].drop_duplicates(key)])
+            n_mirrored = before - len(edges)
+            if n_mirrored:
+                log.warning("%s: undirected file lists %d edges in both directions; counted once",
+                            label, n_mirrored)
+        n_listed = len(edges)
+        edges = edges.groupby(key, sort=False, as_index=False)["weight"].sum()
+        if len(edges) < n_listed:
+            log.warning("%s: merged %d duplicate edges (weights summed)", label,
+                        n_listed - len(edges))
+    else:
+        edges = pd.DataFrame({"u": [], "v": [], "synapse_type": [], "weight": []})
+
+    nodes = nodes.copy()
+    nodes["name"] = nodes["name"].astype(str).str.strip()
+    if nodes["name"].duplicated().any():
+        dup = nodes["name"][nodes["name"].duplicated()].iloc[0]
+        log.warning("%s: node %r listed more than once; kept the first", label, _short(dup))
+        nodes = nodes.drop_duplicates("name")
+    known = set(nodes["name"])
+    extra = [str(n) for n in pd.unique(np.concatenate([edges["u"].to_numpy(dtype=str),
+                                                       edges["v"].to_numpy(dtype=str)]))
+             if n not in known]
+    if extra:
+        nodes = pd.concat([nodes, pd.DataFrame({"name": extra})], ignore_index=True)
+    nodes["cell_class"] = _node_classes(nodes, label)
+    if "neurotransmitter" not in nodes:
+        nodes["neurotransmitter"] = ""
+    nodes["neurotransmitter"] = [str(v).strip() if classes.is_given(v) else ""
+                                 for v in nodes["neurotransmitter"]]
+
+    index = {name: i for i, name in enumerate(nodes["name"])}
+    graph = ig.Graph(n=len(nodes), directed=directed)
+    graph.vs["name"] = list(nodes["name"])
+    graph.vs["cell_class"] = list(nodes["cell_class"])
+    graph.vs["neurotransmitter"] = list(nodes["neurotransmitter"])
+    graph.add_edges(list(zip(edges["u"].map(index), edges["v"].map(index))))
+    graph.es["synapse_type"] = list(edges["synapse_type"])
+    graph.es["weight"] = [float(w) for w in edges["weight"]]
+    for key, value in (attrs or {}).items():
+        graph[key] = value
+    return graph
+
+
+def _note_mapping(label: str, what: str, field: str, values: pd.Series, mapper) -> None:
+    """Say on stderr which file values were read as which of ours (when any differ)."""
+    counts = values.fillna("").astype(str).str.strip().value_counts()
+    mapped = [(v, mapper(v), c) for v, c in counts.items() if v and mapper(v) != v]
+    if not mapped:
+        return
+    read = [f"{v} -> {m} ({c})" for v, m, c in mapped if m not in (None, "unknown")]
+    unread = [f"{v} ({c})" for v, m, c in mapped if m in (None, "unknown")]
+    if not read:
+        log.warning("%s: %s values name no %s topocli knows: %s", label, field, what,
+                    _few(unread))
+        return
+    log.warning("%s: %s read from %s: %s%s", label, what, field, ", ".join(read),
+                f"; not recognised: {_few(unread)}" if unread else "")
+
+
+def _few(items: list[str], limit: int = 6) -> str:
+    more = f", ... ({len(items)} values)" if len(items) > limit else ""
+    return ", ".join(_short(item) for item in items[:limit]) + more
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _node_classes(nodes: pd.DataFrame, label: str) -> list[str]:
+    """Each node's class from the file's ``cell_class`` value, else its ``role``.
+
+    Values in our vocabulary pass; others are read with
+    :func:`topocli.graphs.classes.class_from_label` (``S`` -> sensory, ...). What was
+    mapped and what was not goes to stderr; nodes left ``unknown`` may still be matched
+    by cell name (:func:`topocli.graphs.cell_names.match_cell_names`).
+    """
+    n = len(nodes)
+    fields = {f: (nodes[f].tolist() if f in nodes else [None] * n) for f in ("cell_class", "role")}
+    found: list[str] = []
+    for value_class, value_role in zip(fields["cell_class"], fields["role"]):
+        cls = None
+        for value in (value_class, value_role):
+            if classes.is_given(value):
+                cls = classes.class_from_label(value)
+                if cls is not None:
+                    break
+        found.append(cls or classes.UNKNOWN)
+    for field in ("cell_class", "role"):
+        values = pd.Series(fields[field], dtype=object)
+        given = values[[classes.is_given(v) for v in values]]
+        _note_mapping(label, "cell classes", field, given,
+                      lambda v: classes.class_from_label(v) or "unknown")
+    return found
+
+
+def _drop_mirrored_gap_junctions(edges: pd.DataFrame, label: str) -> pd.DataFrame:
+    """Keep one of ``u -E- v`` and ``v -E- u`` listed with the same count.
+
+    Directed neurodata-style files list each gap junction in both directions; the raw
+    form holds it once (the directed view makes it two arcs again), as the bundled
+    graphs do.
+    """
+    elec = edges["synapse_type"] == "electrical"
+    if not elec.any():
+        return edges
+    gap = edges[elec].copy()
+    swap = gap["source"] > gap["target"]
+    gap["lo"] = np.where(swap, gap["target"], gap["source"])
+    gap["hi"] = np.where(swap, gap["source"], gap["target"])
+    gap["orient"] = swap.astype(int)
+    g = gap.groupby(["lo", "hi"], sort=False)
+    mirrored = (g["orient"].transform("nunique") == 2) & (g["weight"].transform("nunique") == 1) \
+        & (g["weight"].transform("size") == 2)
+    drop = gap[mirrored & gap.duplicated(["lo", "hi"])].index
+    if len(drop):
+        log.warning("%s: %d gap junctions are listed in both directions; counted once",
+                    label, len(drop))
+    return edges.drop(index=drop)
