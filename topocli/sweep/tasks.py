@@ -13,7 +13,6 @@ exercise the machinery, live in the private :mod:`topocli.sweep._stand_ins`.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import os
 import socket
 import threading
@@ -23,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from topocli.provenance import graph_fingerprint
 from topocli.seeding import derive_seed
 from topocli.sweep.plan import REAL, GraphSpec, RunSpec
 
@@ -57,15 +57,6 @@ def config_for_run(config: TrainConfig, seed: int, threads: int | None) -> Train
 def config_dict(config: TrainConfig) -> dict:
     """A JSON-ready dict of ``config``."""
     return dict(config.to_dict())
-
-
-def graph_fingerprint(graph: ig.Graph) -> str:
-    """A short hash of a graph's node names and edges (identifies a graph's content)."""
-    h = hashlib.sha256()
-    names = graph.vs["name"] if "name" in graph.vs.attributes() else range(graph.vcount())
-    h.update(repr((graph.is_directed(), list(names))).encode())
-    h.update(repr(graph.get_edgelist()).encode())
-    return h.hexdigest()[:16]
 
 
 #: How the per-graph small-world indices are computed: a fixed, recorded setting (it is
