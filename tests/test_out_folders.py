@@ -80,3 +80,98 @@ def test_checkpoint_of_another_network_is_one_line(run_cli, tmp_path):
     errors = [line for line in res.stderr.splitlines() if "error" in line]
     assert len(errors) == 1 and "checkpoint.pt does not fit" in errors[0]
     assert "graph" not in json.loads((out / "config.json").read_text())  # not recorded
+
+
+# ------------------------------------------------------- item 4: the data joins the sweep
+SWEEP = ["--families", "real", "--count", "1", "--seeds", "1", "--epochs", "1",
+         "--channels", "4", "--batch-size", "16", "--threads", "1", "--jobs", "1"]
+
+
+def _idx_folder(path, images=60, seed=1, truncate=False):
+    """A t10k-only MNIST folder of ``images`` random images (IDX, gzipped)."""
+    import gzip
+
+    import numpy as np
+
+    path.mkdir(parents=True)
+    rng = np.random.default_rng(seed)
+    for stem, arr in (("t10k-images-idx3-ubyte", rng.integers(0, 256, (images, 28, 28))),
+                      ("t10k-labels-idx1-ubyte", rng.integers(0, 10, images))):
+        header = bytes([0, 0, 8, arr.ndim]) + b"".join(int(d).to_bytes(4, "big")
+                                                        for d in arr.shape)
+        data = header + arr.astype(np.uint8).tobytes()
+        if truncate and stem.startswith("t10k-images"):
+            data = data[: len(data) // 2]
+        (path / (stem + ".gz")).write_bytes(gzip.compress(data))
+    return path
+
+
+def _make_legacy(out):
+    """Turn ``out`` into a sweep folder as today's main writes it: no data identity."""
+    from topocli.sweep.folder import fingerprint
+    from topocli.sweep.store import SweepStore
+
+    config = json.loads((out / "config.json").read_text())
+    del config["identity"]["data"]
+    config["fingerprint"] = fingerprint(config["identity"])
+    (out / "config.json").write_text(json.dumps(config))
+    with SweepStore(out / "sweep.sqlite") as store:
+        store.set_meta("fingerprint", config["fingerprint"])
+
+
+def test_sweep_resumed_with_other_data_is_refused(run_cli, tmp_path):
+    import pandas as pd
+
+    graph, out = _ring(tmp_path), tmp_path / "sw"
+    a, b = _idx_folder(tmp_path / "a", 60), _idx_folder(tmp_path / "b", 70)
+    first = run_cli("train-sweep", graph, *SWEEP, "--dataset", "mnist", "--data-dir", a,
+                    "--out", out)
+    assert first.exit_code == 0, first.output
+    identity = json.loads((out / "config.json").read_text())["identity"]
+    assert identity["data"]["test"] == 12 and len(identity["data"]["sha256"]) == 16
+    runs = pd.read_csv(out / "runs.csv")
+    assert list(runs["stack"]) == [1] and list(runs["device"]) == ["cpu"]
+    other = run_cli("train-sweep", graph, *SWEEP, "--dataset", "mnist", "--data-dir", b,
+                    "--out", out)
+    one_line_error(other, "different sweep", "data.")
+    same_files = tmp_path / "copy"
+    same_files.mkdir()
+    for f in a.iterdir():   # the same data elsewhere: --data-dir is where, not what
+        (same_files / f.name).write_bytes(f.read_bytes())
+    moved = run_cli("train-sweep", graph, *SWEEP, "--dataset", "mnist", "--data-dir",
+                    same_files, "--out", out)
+    assert moved.exit_code == 0, moved.output
+
+
+def test_sweep_from_before_data_identity_resumes_and_records_it(run_cli, tmp_path):
+    graph, out = _ring(tmp_path), tmp_path / "sw"
+    a = _idx_folder(tmp_path / "a", 60)
+    args = ["train-sweep", graph, *SWEEP, "--dataset", "mnist", "--out", out]
+    assert run_cli(*args, "--data-dir", a).exit_code == 0
+    _make_legacy(out)   # as written by the code before this identity key existed
+    resumed = run_cli(*args, "--data-dir", a)
+    assert resumed.exit_code == 0, resumed.output
+    assert "nothing left to run" in resumed.stderr
+    config = json.loads((out / "config.json").read_text())
+    assert config["identity"]["data"]["train"] > 0
+    assert "recorded on resume" in config["notes"]["identity_recorded"]["data"]
+    report = run_cli("report", out, "--resamples", "0")
+    assert report.exit_code == 0, report.output
+    # recorded now: other data is refused from here on
+    one_line_error(run_cli(*args, "--data-dir", _idx_folder(tmp_path / "b", 70)),
+                   "different sweep")
+
+
+def test_the_checked_in_study_folder_still_resumes(tmp_path):
+    """benchmarks/study-13 (written before the data joined the identity) resumes with
+    today's code: its identity matches once the data key is set aside."""
+    from pathlib import Path
+
+    from topocli.sweep.folder import LATER_KEYS, fingerprint
+
+    study = Path(__file__).parent.parent / "benchmarks" / "study-13" / "config.json"
+    if not study.exists():
+        pytest.skip("benchmarks/study-13 is not in this checkout")
+    config = json.loads(study.read_text())
+    assert not set(LATER_KEYS) & set(config["identity"])
+    assert fingerprint(config["identity"]) == config["fingerprint"]

@@ -169,8 +169,8 @@ def _check_owner(out: Path, kind: str, *, resume: bool) -> dict | None:
             "a config.json topocli did not write"
         raise TopocliError(f"{out} holds {what}, not a {kind}; choose another --out folder")
     if not resume:
-        raise TopocliError(f"{out} already holds a {kind} result (config.json); choose "
-                           "another --out folder or remove it")
+        raise TopocliError(f"{out} already holds a result (a topocli {kind} config.json); "
+                           "choose another --out folder or remove it")
     return config
 
 

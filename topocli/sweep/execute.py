@@ -29,7 +29,8 @@ from topocli.system import cpu_count
 if TYPE_CHECKING:
     from distributed import Client
 
-__all__ = ["WORKER_GROWTH", "Progress", "cpu_count", "dask_client", "execute",
+__all__ = ["WORKER_GROWTH", "Progress", "check_scheduler", "cpu_count", "dask_client",
+           "execute",
            "format_seconds", "keep_worker", "release_local_workers", "threads_per_run"]
 
 log = logging.getLogger("topocli")
@@ -113,6 +114,23 @@ def dask_client(address: str) -> Iterator[Client]:
         yield client
     finally:
         client.close()
+
+
+def check_scheduler(address: str) -> None:
+    """Refuse, before a sweep writes anything, a ``--scheduler`` that is not a Dask
+    address with a port or that cannot be reached (one line)."""
+    try:
+        from distributed.comm import parse_address, parse_host_port
+    except ImportError:  # pragma: no cover - dask is a dependency
+        raise TopocliError("--scheduler needs dask.distributed; pip install "
+                           "'dask[distributed]'") from None
+    try:
+        parse_host_port(parse_address(address)[1])
+    except (ValueError, TypeError) as exc:
+        raise TopocliError(f"--scheduler {address!r} is not a Dask scheduler address "
+                           f"({exc}); give tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786") from None
+    with dask_client(address):
+        pass
 
 
 def execute(fn: Callable[..., dict], items: Sequence[tuple], *, key: Callable[[tuple], str],

@@ -183,6 +183,7 @@ def run_training(spec: RunSpec, graph: ig.Graph, config: TrainConfig, threads: i
     global CURRENT_RUN
     start = time.perf_counter()
     run_config = config_for_run(config, spec.seed, threads)
+    custom = train_fn is not None
     if train_fn is None:
         from topocli.training import train_graph as train_fn
 
@@ -200,6 +201,8 @@ def run_training(spec: RunSpec, graph: ig.Graph, config: TrainConfig, threads: i
         CURRENT_RUN = None
     result.pop("config", None)
     result["worker"] = f"{socket.gethostname()}:{os.getpid()}"
+    if not custom:   # trained alone (a stack can change a result by an image now and then)
+        result["stack"] = 1
     return {"key": spec.run_id, "run_id": spec.run_id, "status": status, "error": error,
             "result": result, "config": config_dict(run_config),
             "task_s": time.perf_counter() - start}
@@ -251,6 +254,7 @@ def run_stack(specs: tuple[RunSpec, ...], graphs: tuple[Any, ...], config: Train
     for spec, result in zip(specs, results):
         result.pop("config", None)
         result["worker"] = worker
+        result["stack"] = len(specs)   # runs trained together in this task
         runs.append({"key": spec.run_id, "run_id": spec.run_id, "status": "ok",
                      "error": None, "result": result, "config": config_dict(run_config),
                      "task_s": share})
