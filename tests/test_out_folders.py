@@ -175,3 +175,110 @@ def test_the_checked_in_study_folder_still_resumes(tmp_path):
     config = json.loads(study.read_text())
     assert not set(LATER_KEYS) & set(config["identity"])
     assert fingerprint(config["identity"]) == config["fingerprint"]
+
+
+# -------------------------------------------- item 5: one command per folder, lock first
+@pytest.mark.parametrize("kind", ["sweep", "analyze", "train"])
+def test_a_folder_in_use_is_refused_before_config_json(run_cli, tmp_path, kind):
+    from topocli.outdir import FolderLock
+
+    graph, out = _ring(tmp_path), tmp_path / "busy"
+    out.mkdir()
+    command = {"sweep": ["train-sweep", graph, *SWEEP],
+               "analyze": ["analyze", graph, "--nulls", "2", "--no-motifs"],
+               "train": ["train", graph, *TRAIN]}[kind]
+    with FolderLock(out / f"{kind}.lock", busy="a test", advice="wait"):   # another run
+        res = run_cli(*command, "--out", out)
+    one_line_error(res, "in use by")
+    assert sorted(p.name for p in out.iterdir()) == [f"{kind}.lock"]   # nothing written
+    assert run_cli(*command, "--out", out).exit_code == 0                # free again
+
+
+# ------------------------------------- item 6: a crafted lock file never points elsewhere
+@pytest.mark.parametrize("link", ["symlink", "hardlink", "folder"])
+def test_a_lock_that_is_not_a_plain_file_is_refused(run_cli, tmp_path, link):
+    from topocli.sweep.store import SweepStore
+
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    out = tmp_path / "recv"
+    out.mkdir()
+    if link == "symlink":
+        (out / "sweep.lock").symlink_to(victim)
+    elif link == "hardlink":
+        (out / "sweep.lock").hardlink_to(victim)
+    else:
+        (out / "sweep.lock").mkdir()
+    with pytest.raises(Exception, match="sweep.lock"):
+        SweepStore(out / "sweep.sqlite")
+    res = run_cli("train-sweep", _ring(tmp_path), *SWEEP, "--out", out)
+    assert res.exit_code == 2 and res.stderr.count("\n") == 1, res.stderr
+    assert "sweep.lock" in res.stderr
+    assert victim.read_text() == "precious\n"
+
+
+# ------------------------------------------ item 7: files topocli did not write are kept
+@pytest.mark.parametrize("command", ["analyze", "train"])
+def test_a_users_folder_is_never_written_into(run_cli, tmp_path, command):
+    out = tmp_path / "mine"
+    out.mkdir()
+    for name in ("metrics.csv", "nulls.csv", "result.json", "notes.txt"):
+        (out / name).write_text("user data\n")
+    args = {"analyze": ["--nulls", "2", "--no-motifs"], "train": TRAIN}[command]
+    res = run_cli(command, _ring(tmp_path), *args, "--out", out)
+    one_line_error(res, "not empty", "choose a new or empty --out")
+    assert all((out / n).read_text() == "user data\n" for n in ("metrics.csv", "result.json"))
+    assert sorted(p.name for p in out.iterdir()) == ["metrics.csv", "notes.txt",
+                                                     "nulls.csv", "result.json"]
+
+
+def test_a_failed_command_leaves_no_empty_folder(run_cli, tmp_path):
+    out = tmp_path / "new"
+    res = run_cli("analyze", tmp_path / "missing.graphml", "--nulls", "0", "--out", out)
+    assert res.exit_code == 2 and not out.exists()
+
+
+# ------------------------------------------------ item 9: one line, before the work
+def test_an_impossible_out_is_one_line_before_any_work(run_cli, tmp_path):
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("x")
+    graph = _ring(tmp_path)
+    for command in (["analyze", graph, "--nulls", "2"], ["train", graph, *TRAIN],
+                    ["train-sweep", graph, *SWEEP]):
+        res = run_cli(*command, "--out", a_file / "out")
+        one_line_error(res, "not a folder")
+        res = run_cli(*command, "--out", a_file)
+        one_line_error(res, "file")
+    assert a_file.read_text() == "x"
+
+
+def test_a_read_only_out_is_one_line(run_cli, tmp_path, monkeypatch):
+    """(We run as root, which writes anywhere: a read-only file system is simulated.)"""
+    import errno
+    import tempfile
+
+    real = tempfile.mkstemp
+
+    def read_only(*args, **kwargs):
+        if "topocli-probe" in str(kwargs.get("prefix", "")):
+            raise OSError(errno.EROFS, "Read-only file system")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", read_only)
+    res = run_cli("analyze", _ring(tmp_path), "--nulls", "2", "--out", tmp_path / "ro")
+    one_line_error(res, "cannot write --out", "Read-only file system")
+    assert not (tmp_path / "ro").exists()
+
+
+def test_train_with_a_config_json_that_is_not_json_is_one_line(run_cli, tmp_path):
+    out = tmp_path / "t"
+    out.mkdir()
+    (out / "config.json").write_text("{not json")
+    one_line_error(run_cli("train", _ring(tmp_path), *TRAIN, "--out", out),
+                   "config.json", "not JSON")
+
+
+def test_infinite_sigma_prints_as_inf():
+    from topocli.cli.analyze import _fmt
+
+    assert _fmt(float("inf")) == "inf" and _fmt(float("-inf")) == "-inf"

@@ -189,6 +189,7 @@ def claim_folder(out: str | Path, kind: str, *, resume: bool = False,
     out = Path(out)
     probe_writable(out)
     _check_owner(out, kind, resume=resume)   # before creating anything in someone's folder
+    created = not out.exists()
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -199,4 +200,18 @@ def claim_folder(out: str | Path, kind: str, *, resume: bool = False,
                       advice=advice or "wait for it to finish, or choose another --out "
                                        "folder")
     with lock:
-        yield _check_owner(out, kind, resume=resume)
+        try:
+            yield _check_owner(out, kind, resume=resume)
+        except BaseException:
+            if created:   # failed before writing anything: leave no empty folder behind
+                _remove_if_only(out, lock.path)
+            raise
+
+
+def _remove_if_only(out: Path, lock_path: Path) -> None:
+    try:
+        if [entry.name for entry in out.iterdir()] == [lock_path.name]:
+            lock_path.unlink()
+            out.rmdir()
+    except OSError:
+        pass

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -34,6 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from topocli.errors import TopocliError
+from topocli.outdir import FolderLock
 
 if TYPE_CHECKING:
     import igraph as ig
@@ -120,7 +120,7 @@ class SweepStore:
 
     def __init__(self, path: str | Path, *, lock: bool = True):
         self.path = Path(path)
-        self._lock_fd: int | None = self._take_lock() if lock else None
+        self._lock: FolderLock | None = self._take_lock() if lock else None
         try:
             with self._guard():
                 # isolation_level=None: we issue BEGIN/COMMIT ourselves, one per finished item.
@@ -171,30 +171,16 @@ class SweepStore:
     def _lock_path(self) -> Path:
         return self.path.with_name(self.path.stem + ".lock")
 
-    def _take_lock(self) -> int | None:
-        try:
-            import fcntl
-        except ImportError:  # pragma: no cover - Windows: no advisory locks, no guard
-            return None
-        lock_path = self._lock_path()
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.read(fd, 200).decode(errors="replace").strip() or "another process"
-            os.close(fd)
-            raise TopocliError(
-                f"{self.path.parent} is in use by another train-sweep ({holder}); wait for it "
-                "to finish (rerun the same command then: it resumes and trains nothing "
-                "twice), or choose another --out folder") from None
-        os.ftruncate(fd, 0)
-        os.write(fd, f"pid {os.getpid()}, since {time.strftime('%H:%M:%S')}".encode())
-        return fd
+    def _take_lock(self) -> FolderLock:
+        # opened without following links, a plain file only (topocli.outdir.FolderLock)
+        return FolderLock(self._lock_path(), busy="another train-sweep", advice=(
+            "wait for it to finish (rerun the same command then: it resumes and trains "
+            "nothing twice), or choose another --out folder")).acquire()
 
     def _release_lock(self) -> None:
-        if self._lock_fd is not None:
-            os.close(self._lock_fd)  # closing the descriptor drops the flock
-            self._lock_fd = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     @contextmanager
     def _guard(self) -> Iterator[None]:
