@@ -282,3 +282,44 @@ def test_infinite_sigma_prints_as_inf():
     from topocli.cli.analyze import _fmt
 
     assert _fmt(float("inf")) == "inf" and _fmt(float("-inf")) == "-inf"
+
+
+# ----------------------------------- item 6: rewire --force deletes only its own null files
+def test_rewire_force_deletes_nothing_a_crafted_manifest_names(run_cli, tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    out = tmp_path / "recv"
+    out.mkdir()
+    for name in ("notes.txt", "degree-0.graphml"):
+        (out / name).write_text("user file\n")
+    (out / "er-0.graphml.gz").symlink_to(victim)   # a link named like a null: only unlinked
+    listed = ["notes.txt", "../victim.txt", str(victim), "degree-0.graphml", ".",
+              "er-0.graphml.gz"]
+    (out / "manifest.csv").write_text("file\n" + "\n".join(listed) + "\n")
+    res = run_cli("rewire", _ring(tmp_path), "--model", "degree", "--count", "1",
+                  "--jobs", "1", "--force", "--out", out)
+    assert res.exit_code == 0, res.output
+    assert victim.read_text() == "precious\n"
+    assert (out / "notes.txt").read_text() == "user file\n"
+    assert (out / "degree-0.graphml").read_text() == "user file\n"
+    assert not (out / "er-0.graphml.gz").exists()
+
+
+def test_rewire_grid_point_folder_that_is_a_link_is_refused(run_cli, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "ws-0.graphml.gz").write_text("precious\n")
+    (elsewhere / "manifest.csv").write_text("file\nws-0.graphml.gz\n")
+    out = tmp_path / "recv"
+    first = run_cli("rewire", _ring(tmp_path), "--grid", "ws.p=0.5", "--count", "1",
+                    "--jobs", "1", "--out", out)
+    assert first.exit_code == 0, first.output
+    point = next(p for p in out.iterdir() if p.is_dir())
+    import shutil
+
+    shutil.rmtree(point)
+    point.symlink_to(elsewhere)
+    res = run_cli("rewire", _ring(tmp_path), "--grid", "ws.p=0.5", "--count", "1",
+                  "--jobs", "1", "--force", "--out", out)
+    one_line_error(res, "is a link")
+    assert (elsewhere / "ws-0.graphml.gz").read_text() == "precious\n"

@@ -178,6 +178,10 @@ def write_grid(graph, points: Sequence[GridPoint], count: int, out: str | Path, 
     params = params or {}
     rows: list[dict] = []
     for point in points:
+        if (out / point.slug).is_symlink():   # a crafted folder: never clean outside --out
+            raise TopocliError(f"{out / point.slug} is a link; topocli writes a grid point's "
+                               "nulls into a folder of its own there: remove it, or choose "
+                               "another --out folder")
         point_params = {**params.get(point.model, {}), **point.as_dict()}
         written = write_ensemble(graph, [point.model], count, out / point.slug, seed=seed,
                                  jobs=jobs, params={point.model: point_params}, force=force,
