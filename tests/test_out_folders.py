@@ -323,3 +323,59 @@ def test_rewire_grid_point_folder_that_is_a_link_is_refused(run_cli, tmp_path):
                   "--jobs", "1", "--force", "--out", out)
     one_line_error(res, "is a link")
     assert (elsewhere / "ws-0.graphml.gz").read_text() == "precious\n"
+
+
+# ------------------------------- item 7 and 18: report --out replaces only its own files
+def _analyze_folder(run_cli, tmp_path):
+    out = tmp_path / "an"
+    res = run_cli("analyze", _ring(tmp_path), "--nulls", "2", "--no-motifs", "--out", out)
+    assert res.exit_code == 0, res.output
+    return out
+
+
+def test_report_out_keeps_user_files_and_cleans_killed_reports(run_cli, tmp_path):
+    import os
+    import subprocess
+
+    folder = _analyze_folder(run_cli, tmp_path)
+    dest = tmp_path / "pages"
+    assert run_cli("report", folder, "--out", dest).exit_code == 0
+    (dest / "thesis.docx").write_text("mine\n")
+    (dest / "notes.csv").write_text("mine\n")
+    crafted = (dest / ".topocli-report-files").read_text() + "thesis.docx\n../victim.csv\n"
+    (dest / ".topocli-report-files").write_text(crafted)
+    (tmp_path / "victim.csv").write_text("precious\n")
+    # a report killed with -9 left its temporary folder; a running one holds its lock
+    killed = tmp_path / ".pages.tmp-killed"
+    killed.mkdir()
+    (killed / ".topocli-report.lock").write_text("")
+    (killed / "figure.png").write_bytes(b"x")
+    busy = tmp_path / ".pages.tmp-running"
+    busy.mkdir()
+    (busy / ".topocli-report.lock").write_text("")
+    holder = subprocess.Popen(["flock", str(busy / ".topocli-report.lock"), "sleep", "60"])
+    unrelated = tmp_path / ".pages.tmp-user"   # no lock file: not a report's
+    unrelated.mkdir()
+    try:
+        import time
+
+        time.sleep(0.5)
+        res = run_cli("report", folder, "--out", dest)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert res.exit_code == 0, res.output
+    assert (dest / "thesis.docx").read_text() == "mine\n"
+    assert (dest / "notes.csv").read_text() == "mine\n"
+    assert (tmp_path / "victim.csv").read_text() == "precious\n"
+    assert (dest / "index.html").is_file()
+    assert not killed.exists() and busy.exists() and unrelated.exists()
+    assert os.stat(dest).st_mode & 0o777 == 0o777 & ~_umask()
+
+
+def _umask() -> int:
+    import os
+
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
