@@ -379,3 +379,31 @@ def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+# ------------------------------------------------------------ item 8: the umask is honoured
+@pytest.mark.parametrize("mask", [0o022, 0o002, 0o077])
+def test_output_files_follow_the_umask(tmp_path, mask):
+    import os
+
+    from topocli.fileio import current_umask, write_text_atomic
+
+    old = os.umask(mask)
+    try:
+        assert current_umask() == mask
+        path = write_text_atomic(tmp_path / "metrics.csv", "a,b\n")
+    finally:
+        os.umask(old)
+    assert os.stat(path).st_mode & 0o777 == 0o666 & ~mask
+
+
+def test_a_commands_files_are_readable_by_the_group(run_cli, tmp_path):
+    import os
+
+    old = os.umask(0o022)
+    try:
+        out = _analyze_folder(run_cli, tmp_path)
+    finally:
+        os.umask(old)
+    for name in ("config.json", "metrics.csv", "kind.txt"):
+        assert os.stat(out / name).st_mode & 0o777 == 0o644, name

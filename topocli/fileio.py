@@ -3,6 +3,8 @@
 Every file topocli writes into a results folder goes through these functions: the text is
 written to a temporary file in the same folder (same file system, so the rename is atomic)
 and renamed over the target. A reader sees the old file or the new one, never a mix.
+The file gets the mode any new file gets under the process's umask (``mkstemp`` alone
+would leave it 0600, unreadable to collaborators, a web server or a container's host).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 
 from topocli.errors import TopocliError
 
-__all__ = ["write_bytes_atomic", "write_json_atomic", "write_text_atomic"]
+__all__ = ["current_umask", "write_bytes_atomic", "write_json_atomic", "write_text_atomic"]
 
 
 def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
@@ -30,6 +32,7 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
     except OSError as exc:
         raise TopocliError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
+        os.fchmod(fd, 0o666 & ~current_umask())
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, path)
@@ -39,6 +42,20 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
             raise TopocliError(f"cannot write {path}: {exc.strerror or exc}") from None
         raise
     return path
+
+
+def current_umask() -> int:
+    """The process's umask (read from /proc where it can be, without changing it)."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)   # elsewhere: set and restore (not thread-safe, but brief)
+    os.umask(mask)
+    return mask
 
 
 def write_text_atomic(path: str | Path, text: str) -> Path:

@@ -26,6 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from topocli.errors import TopocliError
+from topocli.fileio import current_umask
 
 log = logging.getLogger("topocli")
 
@@ -254,7 +255,7 @@ def place_report(tmp: Path, out: Path) -> None:
     """
     names = sorted(p.name for p in tmp.iterdir() if p.is_file())
     (tmp / REPORT_FILES).write_text("".join(f"{n}\n" for n in names))
-    os.chmod(tmp, 0o777 & ~_umask())   # mkdtemp's folder is 0700
+    os.chmod(tmp, 0o777 & ~current_umask())   # mkdtemp's folder is 0700
     if not out.exists() or (out.is_dir() and not any(out.iterdir())):
         if out.exists():
             out.rmdir()
@@ -278,9 +279,3 @@ def _listed(path: Path) -> set[str]:
     except OSError:
         return set()
     return {name for name in lines if _REPORT_NAME.fullmatch(name)}
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
