@@ -407,3 +407,103 @@ def test_a_commands_files_are_readable_by_the_group(run_cli, tmp_path):
         os.umask(old)
     for name in ("config.json", "metrics.csv", "kind.txt"):
         assert os.stat(out / name).st_mode & 0o777 == 0o644, name
+
+
+# ---------------------------------------------- item 9 and 13: values that cannot work
+@pytest.mark.parametrize("spec, message", [
+    ("ws.p=nan", "finite number"), ("ws.p=inf", "finite number"), ("ws.p=abc", "a number"),
+    ("ws.k=2.5", "whole number"), ("er.keep_mutual=maybe", "true or false"),
+])
+def test_grid_values_of_the_wrong_type_are_one_line(run_cli, tmp_path, spec, message):
+    res = run_cli("rewire", _ring(tmp_path), "--grid", spec, "--count", "1",
+                  "--out", tmp_path / "g")
+    one_line_error(res, message)
+    assert not (tmp_path / "g").exists()
+
+
+def test_graphs_make_refuses_a_negative_seed_and_a_huge_ring(run_cli, tmp_path):
+    one_line_error(run_cli("graphs", "make", "ws", "--n", "20", "--k", "4", "--p", "0.1",
+                           "--seed", "-1", "--out", tmp_path / "a.graphml"), "--seed")
+    one_line_error(run_cli("graphs", "make", "ws", "--n", "100000000", "--k", "4", "--p",
+                           "0.1", "--out", tmp_path / "b.graphml"), "200,000,000 edges", "GB")
+
+
+def _store_with_graph(path):
+    from topocli.sweep.store import SweepStore
+
+    g = ig.Graph(n=3, edges=[(0, 1), (1, 2)])
+    with SweepStore(path) as store:
+        store.add_graph(graph_id="real-000", family="real", index=0, seed=0, params={},
+                        file="graphs/real.graphml.gz", graph=g, statistics={"n": 3},
+                        prepared_s=0.0)
+        store.record_run(run_id="r0", graph_id="real-000", family="real", seed_index=0,
+                         seed=1, status="ok", error=None, result={"test_acc": 0.5},
+                         config={}, task_s=1.0)
+
+
+@pytest.mark.parametrize("column, value, message", [
+    ("graph_json_gz", b"not gzip", "cannot be read"),
+    ("graph_json_gz", "n=-1", "not a node count"),
+    ("graph_json_gz", "edges past n", "not a pair of nodes"),
+    ("statistics", "{not json", "not JSON"),
+    ("result", "[1, 2]", "not a JSON object"),
+])
+def test_damaged_rows_in_a_store_are_one_line(tmp_path, column, value, message):
+    import gzip
+    import sqlite3
+
+    from topocli.errors import TopocliError
+    from topocli.sweep.store import SweepStore
+
+    path = tmp_path / "sweep.sqlite"
+    _store_with_graph(path)
+    if value == "n=-1":
+        value = gzip.compress(b'{"directed": false, "n": -1, "edges": [], "graph": {}, '
+                              b'"vertex": {}, "edge": {}}')
+    elif value == "edges past n":
+        value = gzip.compress(b'{"directed": false, "n": 3, "edges": [[0, 7]], "graph": {}, '
+                              b'"vertex": {}, "edge": {}}')
+    table = "runs" if column == "result" else "graphs"
+    with sqlite3.connect(path) as db:
+        db.execute(f"UPDATE {table} SET {column} = ?", (value,))
+    with SweepStore(path) as store, pytest.raises(TopocliError, match=message) as info:
+        if column == "graph_json_gz":
+            store.load_graph("real-000")
+        elif column == "statistics":
+            store.graph_rows()
+        else:
+            store.run_rows()
+    assert "damaged" in str(info.value)
+
+
+# --------------------------------------------- item 11: a full disk is not a damaged store
+def test_a_full_disk_is_not_called_a_damaged_store(tmp_path):
+    from topocli.errors import TopocliError
+    from topocli.sweep.store import SweepStore
+
+    path = tmp_path / "sweep.sqlite"
+    _store_with_graph(path)
+    with SweepStore(path) as store:
+        pages = store.db.execute("PRAGMA page_count").fetchone()[0]
+        store.db.execute(f"PRAGMA max_page_count = {pages}")   # no room for one more page
+        with pytest.raises(TopocliError, match="disk full or I/O error") as info:
+            for i in range(200):
+                store.record_run(run_id=f"r{i + 1}", graph_id="real-000", family="real",
+                                 seed_index=0, seed=1, status="ok", error=None,
+                                 result={"curve": "x" * 4000}, config={}, task_s=1.0)
+    assert "damaged" not in str(info.value) and "move it aside" not in str(info.value)
+
+
+def test_report_on_a_full_disk_is_one_line(run_cli, tmp_path, monkeypatch):
+    import errno
+
+    from matplotlib.figure import Figure
+
+    folder = _analyze_folder(run_cli, tmp_path)
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Figure, "savefig", full)
+    one_line_error(run_cli("report", folder), "No space left on device")
+    assert not [p for p in folder.iterdir() if p.name.startswith(".report")]

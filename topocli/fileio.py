@@ -9,6 +9,7 @@ would leave it 0600, unreadable to collaborators, a web server or a container's 
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import tempfile
@@ -17,7 +18,13 @@ from typing import Any
 
 from topocli.errors import TopocliError
 
-__all__ = ["current_umask", "write_bytes_atomic", "write_json_atomic", "write_text_atomic"]
+__all__ = ["DISK_ERRORS", "current_umask", "write_bytes_atomic", "write_json_atomic", "write_text_atomic"]
+
+
+#: errno values that say the disk or the folder failed, not the data: a full disk, a
+#: quota, an I/O error, a read-only file system, no permission, a file too large.
+DISK_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EROFS, errno.EACCES,
+                         errno.EPERM, errno.EFBIG})
 
 
 def write_bytes_atomic(path: str | Path, data: bytes) -> Path:

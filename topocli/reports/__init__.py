@@ -20,6 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from topocli.errors import TopocliError
+from topocli.fileio import DISK_ERRORS
 from topocli.reports.folders import (
     ReportStage,
     check_report_out,
@@ -57,14 +58,25 @@ def build_report(directory: str | Path, out: str | Path | None = None, *, seed: 
     Path
         ``out/index.html``.
     """
-    from topocli.reports import analyze_page, html, sweep_page
-
     directory = Path(directory)
     folder = load_folder(directory)
     out = Path(out) if out is not None else directory / "report"
     check_report_out(out)
     if resamples < 0:
         raise TopocliError(f"--resamples must be >= 0, not {resamples}")
+    try:
+        _build(folder, out, seed=seed, resamples=resamples, metric=metric)
+    except OSError as exc:
+        if exc.errno not in DISK_ERRORS:   # the disk's error, not topocli's: one line
+            raise
+        raise TopocliError(f"cannot write the report at {out} ({exc.strerror or exc}); "
+                           "free space or choose another --out") from None
+    return out / "index.html"
+
+
+def _build(folder, out: Path, *, seed: int, resamples: int, metric: str) -> None:
+    from topocli.reports import analyze_page, html, sweep_page
+
     with ReportStage(out) as stage:
         tmp = stage.path
         if folder.kind == "analyze":
@@ -80,4 +92,3 @@ def build_report(directory: str | Path, out: str | Path | None = None, *, seed: 
         except OSError as exc:  # e.g. a read-only --out
             raise TopocliError(f"cannot put the report at {out} ({exc.strerror or exc}); "
                                "choose another --out") from None
-    return out / "index.html"
