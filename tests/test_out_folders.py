@@ -507,3 +507,8 @@ def test_report_on_a_full_disk_is_one_line(run_cli, tmp_path, monkeypatch):
     monkeypatch.setattr(Figure, "savefig", full)
     one_line_error(run_cli("report", folder), "No space left on device")
     assert not [p for p in folder.iterdir() if p.name.startswith(".report")]
+
+
+def test_a_linear_reservoir_past_radius_one_is_one_line(run_cli, tmp_path):
+    one_line_error(run_cli("reservoir", _ring(tmp_path), "--activation", "linear",
+                           "--spectral-radius", "1.5"), "linear reservoir diverges")
