@@ -512,3 +512,28 @@ def test_report_on_a_full_disk_is_one_line(run_cli, tmp_path, monkeypatch):
 def test_a_linear_reservoir_past_radius_one_is_one_line(run_cli, tmp_path):
     one_line_error(run_cli("reservoir", _ring(tmp_path), "--activation", "linear",
                            "--spectral-radius", "1.5"), "linear reservoir diverges")
+
+
+# -------------------------------------- item 10: train-sweep checks before writing anything
+def test_train_sweep_checks_device_data_and_scheduler_before_writing(run_cli, tmp_path):
+    import torch
+
+    graph, out = _ring(tmp_path), tmp_path / "sw"
+    cases = [(["--dataset", "mnist"], "--data-dir"),
+             (["--dataset", "mnist", "--data-dir", _idx_folder(tmp_path / "cut", 60,
+                                                               truncate=True)], "t10k"),
+             (["--scheduler", "garbage"], "not a Dask scheduler address")]
+    if not torch.cuda.is_available():
+        cases.append((["--device", "cuda"], "cuda"))
+    for extra, message in cases:
+        args = SWEEP[:-2] if "--scheduler" in extra else SWEEP   # (--jobs 1 comes last)
+        res = run_cli("train-sweep", graph, *args, *extra, "--out", out)
+        one_line_error(res, message)
+        assert not out.exists(), extra
+
+
+# ------------------------------------------------ item 13: values that train to NaN
+@pytest.mark.parametrize("option", ["--lr", "--weight-decay"])
+def test_infinite_learning_rate_or_decay_is_refused(run_cli, tmp_path, option):
+    for value in ("inf", "nan"):
+        one_line_error(run_cli("train", _ring(tmp_path), *TRAIN, option, value), option)
