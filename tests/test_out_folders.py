@@ -537,3 +537,17 @@ def test_train_sweep_checks_device_data_and_scheduler_before_writing(run_cli, tm
 def test_infinite_learning_rate_or_decay_is_refused(run_cli, tmp_path, option):
     for value in ("inf", "nan"):
         one_line_error(run_cli("train", _ring(tmp_path), *TRAIN, option, value), option)
+
+
+# --------------------------------------------- item 18: an emptied store is said, not redone
+def test_an_empty_store_with_finished_runs_is_refused(run_cli, tmp_path):
+    graph, out = _ring(tmp_path), tmp_path / "sw"
+    args = ["train-sweep", graph, *SWEEP, "--out", out]
+    assert run_cli(*args).exit_code == 0
+    runs = (out / "runs.csv").read_text()
+    (out / "sweep.sqlite").write_bytes(b"")
+    one_line_error(run_cli(*args), "empty (0 bytes)", "runs.csv lists 1 finished run")
+    assert (out / "runs.csv").read_text() == runs
+    (out / "runs.csv").unlink()   # nothing finished is listed: it starts afresh, and says so
+    res = run_cli(*args)
+    assert res.exit_code == 0 and "starts its store afresh" in res.stderr
