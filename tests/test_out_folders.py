@@ -551,3 +551,104 @@ def test_an_empty_store_with_finished_runs_is_refused(run_cli, tmp_path):
     (out / "runs.csv").unlink()   # nothing finished is listed: it starts afresh, and says so
     res = run_cli(*args)
     assert res.exit_code == 0 and "starts its store afresh" in res.stderr
+
+
+# ------------------------------------------------------ item 15: SIGTERM, orphaned workers
+_TERM_SWEEP = """
+import signal, sys
+sys.path.insert(0, {tests!r})
+from topocli.cli import _on_sigterm
+from test_sweep import sweep
+signal.signal(signal.SIGTERM, _on_sigterm)
+try:
+    sweep({out!r}, jobs=2, count=2, sleep={sleep}, log_dir={log!r})
+except KeyboardInterrupt:
+    sys.exit(143)
+"""
+
+
+def _start_sweep(tmp_path, sleep):
+    import os
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    out, log_dir = tmp_path / "sw", tmp_path / "log"
+    log_dir.mkdir()
+    tests = str(Path(__file__).parent)
+    code = _TERM_SWEEP.format(tests=tests, out=str(out), log=str(log_dir), sleep=sleep)
+    env = {**os.environ, "OMP_NUM_THREADS": "1",
+           "PYTHONPATH": os.pathsep.join([str(Path(tests).parent),
+                                          os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.Popen([sys.executable, "-c", code], env=env, stderr=subprocess.PIPE,
+                            text=True)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and len(list(log_dir.iterdir())) < 2:
+        time.sleep(0.1)   # both workers are training
+    workers = {int(p.name.split(".")[1]) for p in log_dir.iterdir()}
+    assert workers and proc.pid not in workers, "the workers did not get going"
+    return proc, out, workers
+
+
+def _gone(pids, within):
+    import os
+    import time
+
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        alive = []
+        for pid in pids:
+            try:
+                os.kill(pid, 0)
+                alive.append(pid)
+            except ProcessLookupError:
+                pass
+        if not alive:
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_sigterm_is_handled_like_ctrl_c_and_the_tables_are_exported(tmp_path):
+    import signal
+
+    proc, out, workers = _start_sweep(tmp_path, sleep=1.0)
+    import time
+
+    time.sleep(2.5)   # a few runs finish
+    proc.send_signal(signal.SIGTERM)
+    err = proc.communicate(timeout=60)[1]
+    assert proc.returncode == 143, err
+    assert (out / "runs.csv").exists() and (out / "runs.csv").read_text().count("\n") >= 2
+    assert _gone(workers, 30)
+
+
+def test_workers_exit_when_the_sweep_is_killed(tmp_path):
+    import signal
+
+    proc, _, workers = _start_sweep(tmp_path, sleep=30.0)   # runs that take long
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert _gone(workers, 15), "orphaned workers kept training"
+
+
+def test_the_cli_says_terminated_on_sigterm(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
+    code = ("import sys, time; from topocli.cli import main, cli\n"
+            "@cli.command('nap')\ndef nap():\n    print('ready', flush=True); time.sleep(60)\n"
+            "main(['nap'])")
+    proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "ready"
+    time.sleep(0.2)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 143 and err.strip() == "topocli: terminated"

@@ -18,6 +18,9 @@ doing.
 from __future__ import annotations
 
 import logging
+import os
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -29,9 +32,9 @@ from topocli.system import cpu_count
 if TYPE_CHECKING:
     from distributed import Client
 
-__all__ = ["WORKER_GROWTH", "Progress", "check_scheduler", "cpu_count", "dask_client",
-           "execute",
-           "format_seconds", "keep_worker", "release_local_workers", "threads_per_run"]
+__all__ = ["COORDINATOR_ENV", "WORKER_GROWTH", "Progress", "check_scheduler", "cpu_count",
+           "dask_client", "execute", "format_seconds", "keep_worker", "release_local_workers",
+           "threads_per_run", "watch_parent"]
 
 log = logging.getLogger("topocli")
 
@@ -74,6 +77,37 @@ def keep_worker() -> None:
         return
     if getattr(process_executor, "_MAX_MEMORY_LEAK_SIZE", WORKER_GROWTH) < WORKER_GROWTH:
         process_executor._MAX_MEMORY_LEAK_SIZE = WORKER_GROWTH
+
+
+#: The environment variable that tells a local worker which process coordinates it.
+COORDINATOR_ENV = "TOPOCLI_COORDINATOR_PID"
+_WATCHING: list[int] = []
+
+
+def watch_parent(interval: float = 1.0) -> None:
+    """In a local worker process: exit as soon as the coordinating sweep is gone.
+
+    Called by the worker-side tasks. A worker whose parent is the coordinator named in
+    :data:`COORDINATOR_ENV` (set by :func:`execute` before it starts workers) starts a
+    daemon thread that checks its parent every ``interval`` seconds and ends the process
+    when the coordinator has died (kill -9, out of memory): otherwise it would train on
+    for minutes, holding memory and the caller's pipes. Nothing happens in the
+    coordinator itself (``--jobs 1``) or on Dask workers, which Dask looks after.
+    """
+    try:
+        coordinator = int(os.environ.get(COORDINATOR_ENV, "0"))
+    except ValueError:
+        return
+    if _WATCHING or coordinator in (0, os.getpid()) or os.getppid() != coordinator:
+        return
+    _WATCHING.append(coordinator)
+
+    def watch() -> None:
+        while os.getppid() == coordinator:
+            time.sleep(interval)
+        os._exit(1)   # the coordinator is gone; nothing here can be delivered any more
+
+    threading.Thread(target=watch, name="topocli-parent-watch", daemon=True).start()
 
 
 def release_local_workers() -> None:
@@ -148,6 +182,7 @@ def execute(fn: Callable[..., dict], items: Sequence[tuple], *, key: Callable[[t
     # loky restarts a worker whose memory grew past its bound (see keep_worker); harmless.
     warnings.filterwarnings("ignore", message="A worker stopped while some jobs were given")
 
+    os.environ[COORDINATOR_ENV] = str(os.getpid())   # inherited by local workers
     pending = {key(item): item for item in items}
     lost = 0
     while pending:

@@ -163,7 +163,9 @@ def prepare_item(prepare_fn: Callable | None, spec: GraphSpec, real: ig.Graph,
     import tempfile
 
     from topocli.graphs import write_graphml
+    from topocli.sweep.execute import watch_parent
 
+    watch_parent()
     with _IGRAPH_RNG_LOCK:
         result = (prepare_fn or prepare_graph)(spec, real, params)
     # Which convention every statistic of the row follows (all rows of a sweep agree).
@@ -219,9 +221,10 @@ def run_stack(specs: tuple[RunSpec, ...], graphs: tuple[Any, ...], config: Train
     what it was stacked with, failures included. A custom ``train_fn`` (tests,
     benchmarks) trains one graph at a time and is called run by run.
     """
-    from topocli.sweep.execute import keep_worker
+    from topocli.sweep.execute import keep_worker, watch_parent
 
     keep_worker()
+    watch_parent()
     key = stack_key(specs)
     if len(specs) == 1 or train_fn is not None:
         return {"key": key, "runs": [run_training(spec, graph, config, threads, train_fn)
