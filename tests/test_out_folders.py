@@ -652,3 +652,20 @@ def test_the_cli_says_terminated_on_sigterm(tmp_path):
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 143 and err.strip() == "topocli: terminated"
+
+
+# ----------------------------------------------------- item 16: bounded jobs and nulls
+def test_jobs_are_capped_at_the_cores_and_the_work(run_cli, tmp_path):
+    from topocli.system import cap_jobs, cpu_count
+
+    assert cap_jobs(1000, 4) == min(4, cpu_count()) and cap_jobs(1000) == cpu_count()
+    assert cap_jobs(1, 4) == 1 and cap_jobs(3, 0) == 1
+    res = run_cli("analyze", _ring(tmp_path), "--nulls", "4", "--no-motifs", "--jobs", "1000")
+    assert res.exit_code == 0, res.output
+    said = [line for line in res.stderr.splitlines() if "--jobs 1000 capped" in line]
+    assert len(said) == 1 and "4 null graphs to do" in said[0]
+
+
+def test_a_huge_null_count_is_refused_with_an_estimate(run_cli, tmp_path):
+    one_line_error(run_cli("analyze", _ring(tmp_path), "--nulls", "1000000000"),
+                   "1,000,000,000", "GB", "stops at 100,000")

@@ -15,6 +15,9 @@ from topocli.cli.options import report_option, seed_option, view_options
 from topocli.cli.options import write_report as _write_report
 from topocli.cli.progress import ProgressLine
 
+#: The most nulls ``analyze`` draws per graph (p resolution 2/(N+1) ~ 2e-5; memory and
+#: time grow linearly with N).
+MAX_NULLS = 100_000
 NULL_MODELS = ("degree", "inout", "er", "config", "ws", "ba", "sbm", "lattice")
 SUMMARY = ("n", "m", "path_length_undirected", "clustering_avg_zero", "transitivity", "sigma",
            "omega", "propensity", "modularity", "class_assortativity")
@@ -68,7 +71,14 @@ def analyze_command(graphs, view, nulls, null_model, lattice_nulls, seed, jobs, 
     """
     from topocli.errors import TopocliError
     from topocli.outdir import claim_folder
+    from topocli.system import cap_jobs
 
+    if nulls > MAX_NULLS:   # refused before any work: the tables alone would not fit
+        raise TopocliError(
+            f"--nulls {nulls:,} would keep {nulls:,} null rows of every statistic (about "
+            f"{nulls * 40 * 8 / 1e9:,.0f} GB) and draw as many graphs; topocli analyze "
+            f"stops at {MAX_NULLS:,} (an empirical p of 2/{MAX_NULLS + 1:,} at best)")
+    jobs = cap_jobs(jobs, max(nulls, 1) * len(graphs), what="null graphs")
     if write_report and out is None:
         raise TopocliError("--report needs --out DIR (the report is written to "
                            "DIR/report/index.html)")

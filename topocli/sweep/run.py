@@ -42,6 +42,7 @@ from topocli.sweep.folder import (
 )
 from topocli.sweep.plan import RunSpec, SweepPlan, parse_families, plan_sweep
 from topocli.sweep.store import SweepStore
+from topocli.system import cap_jobs
 from topocli.sweep.tasks import (
     config_for_run,
     dag_edges_kept,
@@ -180,7 +181,7 @@ def run_sweep(
     started = time.monotonic()
     say = echo or log.info
     out = Path(out)
-    jobs = cpu_count() if not jobs or jobs < 1 else int(jobs)
+    jobs = cpu_count() if not jobs or jobs < 1 else cap_jobs(jobs)   # (the work: per phase)
     if retries < 0:
         raise TopocliError(f"--retries must be 0 or more (got {retries})")
     if stack is not None and (isinstance(stack, bool) or not isinstance(stack, int)
