@@ -669,3 +669,42 @@ def test_jobs_are_capped_at_the_cores_and_the_work(run_cli, tmp_path):
 def test_a_huge_null_count_is_refused_with_an_estimate(run_cli, tmp_path):
     one_line_error(run_cli("analyze", _ring(tmp_path), "--nulls", "1000000000"),
                    "1,000,000,000", "GB", "stops at 100,000")
+
+
+# ------------------------------------------- item 17: a read-only install and a read-only HOME
+def test_commands_run_when_neither_the_install_nor_home_is_writable(tmp_path):
+    """The install and $HOME belong to another user and are read-only; the command runs
+    as root without the capabilities that override file permissions (setpriv), which is
+    what a `docker run -u`, service or CI account meets."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    if os.geteuid() != 0 or shutil.which("setpriv") is None or shutil.which("chown") is None:
+        pytest.skip("needs root and setpriv to drop the permission-override capabilities")
+    package = Path(__file__).parent.parent / "topocli"
+    install, home, tmp = tmp_path / "site", tmp_path / "home", tmp_path / "tmp"
+    shutil.copytree(package, install / "topocli", ignore=shutil.ignore_patterns("__pycache__"))
+    home.mkdir()
+    tmp.mkdir()
+    subprocess.run(["chown", "-R", "nobody", str(install), str(home)], check=True)
+    subprocess.run(["chmod", "-R", "a-w", str(install), str(home)], check=True)
+    env = {k: v for k, v in os.environ.items() if k not in ("NUMBA_CACHE_DIR",
+                                                            "XDG_CACHE_HOME")}
+    env.update(HOME=str(home), TMPDIR=str(tmp), PYTHONPATH=str(install),
+               PYTHONDONTWRITEBYTECODE="1")
+    code = ("import sys; import topocli.training._edge_kernels\n"
+            "from topocli.cli import main; main()")
+    try:
+        res = subprocess.run(
+            ["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner",
+             sys.executable, "-c", code, "analyze", "celegans-varshney2011", "--nulls", "2",
+             "--no-motifs", "--json"], env=env, cwd=tmp, capture_output=True, text=True,
+            timeout=600)   # (cwd: not the checkout, whose topocli would be imported first)
+    finally:
+        subprocess.run(["chmod", "-R", "u+w", str(install), str(home)], check=False)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert "cannot cache function" not in res.stderr
+    assert list(tmp.glob("topocli-numba-*/*/*.nbi")), res.stderr[-1500:]   # cached there

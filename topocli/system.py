@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
+import tempfile
+from pathlib import Path
 
-__all__ = ["cap_jobs", "cpu_count"]
+__all__ = ["cap_jobs", "cpu_count", "ensure_numba_cache"]
 
 
 def cpu_count() -> int:
@@ -31,3 +34,49 @@ def cap_jobs(jobs: int, work: int | None = None, *, what: str = "items") -> int:
             "--jobs %d capped at %d: this process may use %d core%s%s", jobs, max(1, capped),
             cores, "" if cores == 1 else "s", todo)
     return max(1, capped)
+
+
+def ensure_numba_cache(source_file: str) -> str | None:
+    """Give numba a cache it can write for the kernels in ``source_file``.
+
+    numba caches compiled kernels (``cache=True``) in ``__pycache__`` next to the source,
+    else under the user's cache folder (``~/.cache/numba``); when neither can be written
+    (``docker run -u``, a service or CI account, a shared read-only install) it refuses
+    to compile at all (``RuntimeError: cannot cache function``). Then the cache goes to a
+    per-user temporary folder (``NUMBA_CACHE_DIR``), so kernels compile and are reused
+    for the life of that folder. Called by each kernel module before it defines its
+    kernels; a ``NUMBA_CACHE_DIR`` the user set is left alone. Returns the folder chosen
+    (None: numba's own choice).
+    """
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return None
+    if _can_write(Path(source_file).parent / "__pycache__") or _can_write(_user_cache()):
+        return None
+    folder = Path(tempfile.gettempdir()) / f"topocli-numba-{_uid()}"
+    if not _can_write(folder):
+        return None   # nothing writable at all: numba's own error stands
+    os.environ["NUMBA_CACHE_DIR"] = str(folder)   # for worker processes started later
+    numba = sys.modules.get("numba")
+    if numba is not None:   # already imported: numba reads its config at import
+        numba.config.CACHE_DIR = str(folder)
+    return str(folder)
+
+
+def _user_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "numba"
+
+
+def _uid() -> str:
+    return str(os.getuid()) if hasattr(os, "getuid") else "user"
+
+
+def _can_write(folder: Path) -> bool:
+    """Whether a file can be created in ``folder`` (made if missing), by trying it."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError:
+        return False
+    return True
