@@ -18,7 +18,8 @@ from typing import Any
 
 from topocli.errors import TopocliError
 
-__all__ = ["DISK_ERRORS", "current_umask", "write_bytes_atomic", "write_json_atomic", "write_text_atomic"]
+__all__ = ["DISK_ERRORS", "current_umask", "write_bytes_atomic", "write_json_atomic",
+           "write_text_atomic"]
 
 
 #: errno values that say the disk or the folder failed, not the data: a full disk, a

@@ -23,8 +23,8 @@ from pathlib import Path
 
 from topocli.errors import TopocliError
 
-__all__ = ["GridPoint", "check_value", "format_value", "grid_points", "parameter_columns", "parse_grid",
-           "parse_value", "write_grid"]
+__all__ = ["GridPoint", "check_value", "format_value", "grid_points", "parameter_columns",
+           "parse_grid", "parse_value", "write_grid"]
 
 #: A generator's arguments that are not parameters of the model.
 _NOT_PARAMETERS = ("graph", "seed")

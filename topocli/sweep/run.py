@@ -42,7 +42,6 @@ from topocli.sweep.folder import (
 )
 from topocli.sweep.plan import RunSpec, SweepPlan, parse_families, plan_sweep
 from topocli.sweep.store import SweepStore
-from topocli.system import cap_jobs
 from topocli.sweep.tasks import (
     config_for_run,
     dag_edges_kept,
@@ -50,6 +49,7 @@ from topocli.sweep.tasks import (
     run_stack,
     stack_key,
 )
+from topocli.system import cap_jobs
 
 if TYPE_CHECKING:
     from topocli.graphs import GraphView

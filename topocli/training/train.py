@@ -35,8 +35,9 @@ from topocli.training.data import Splits, load_dataset
 from topocli.training.device import resolve_device
 from topocli.training.model import RandWireNet, complexity, feature_size
 
-__all__ = ["RunState", "graph_identity", "load_data", "plan_strides", "setup_env", "setup_model", "test_epoch",
-           "train_epoch", "train_graph", "train_model", "train_runs", "versions"]
+__all__ = ["RunState", "graph_identity", "load_data", "plan_strides", "setup_env",
+           "setup_model", "test_epoch", "train_epoch", "train_graph", "train_model",
+           "train_runs", "versions"]
 
 log = logging.getLogger("topocli")
 CURVE_FIELDS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr")
