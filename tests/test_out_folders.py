@@ -58,23 +58,25 @@ def test_train_folder_refuses_another_graphs_run(run_cli, tmp_path):
     assert json.loads((out / "config.json").read_text())["graph"]["n"] == 12
 
 
-def test_train_folder_from_before_graph_identity_records_it(run_cli, tmp_path):
+def _old_train_folder(run_cli, tmp_path):
+    """A training folder as written before runs recorded their graph."""
     out = tmp_path / "old"
     assert run_cli("train", _ring(tmp_path), *TRAIN, "--out", out).exit_code == 0
     config = json.loads((out / "config.json").read_text())
-    del config["graph"]
+    del config["graph"]         # nothing says which graph it trained
     (out / "config.json").write_text(json.dumps(config))
+    return out
+
+
+def test_train_folder_from_before_graph_identity_records_it(run_cli, tmp_path):
+    out = _old_train_folder(run_cli, tmp_path)
     res = run_cli("train", _ring(tmp_path), *TRAIN, "--out", out)
     assert res.exit_code == 0, res.output
     assert json.loads((out / "config.json").read_text())["graph"]["m"] == 24
 
 
 def test_checkpoint_of_another_network_is_one_line(run_cli, tmp_path):
-    out = tmp_path / "old"
-    assert run_cli("train", _ring(tmp_path), *TRAIN, "--out", out).exit_code == 0
-    config = json.loads((out / "config.json").read_text())
-    del config["graph"]         # an old folder: nothing says which graph it trained
-    (out / "config.json").write_text(json.dumps(config))
+    out = _old_train_folder(run_cli, tmp_path)
     res = run_cli("train", _ring(tmp_path, "b.graphml", extra=5), *TRAIN, "--out", out)
     assert res.exit_code == 2 and "Traceback" not in res.stderr
     errors = [line for line in res.stderr.splitlines() if "error" in line]
