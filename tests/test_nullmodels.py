@@ -428,10 +428,12 @@ def test_remove_listed_touches_only_plain_names_in_the_folder(tmp_path):
 
     out = tmp_path / "out"
     (out / "sub").mkdir(parents=True)
-    for name in ("a.graphml.gz", "b.graphml.gz", "sub/c.graphml.gz", "keep.txt"):
+    for name in ("er-0.graphml.gz", "b.graphml.gz", "sub/c.graphml.gz", "keep.txt"):
         (out / name).write_text("x")
     (tmp_path / "outside.txt").write_text("x")
-    listed = ["a.graphml.gz", "../outside.txt", "sub/c.graphml.gz", "sub", "missing.gz"]
+    # only names rewire gives its nulls (<model>-<index>.graphml.gz) are ever removed
+    listed = ["er-0.graphml.gz", "b.graphml.gz", "../outside.txt", "sub/c.graphml.gz", "sub",
+              "missing.gz"]
     (out / "manifest.json").write_text(json.dumps({"nulls": [{"file": f} for f in listed]}))
     (out / "manifest.csv").write_text("file\n")
     assert remove_listed(out) == 1

@@ -235,9 +235,12 @@ def test_detects_kind_and_refuses_unrelated_folders(tmp_path):
         build_report(sweep, other)
     assert (other / "keep.txt").read_text() == "mine"
     first = build_report(sweep, resamples=20)
-    (first.parent / "stale.png").write_bytes(b"x")
-    second = build_report(sweep, resamples=20)  # a previous report is replaced whole
+    (first.parent / "mine.png").write_bytes(b"x")   # a user's file: kept (issue 28)
+    (first.parent / ".topocli-report-files").write_text("stale.png\n")
+    (first.parent / "stale.png").write_bytes(b"x")   # the previous report wrote it
+    second = build_report(sweep, resamples=20)  # a previous report's files are replaced
     assert second == first and not (first.parent / "stale.png").exists()
+    assert (first.parent / "mine.png").read_bytes() == b"x"
     assert not [p for p in sweep.iterdir() if p.name.startswith(".report")]
 
 

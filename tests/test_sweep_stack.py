@@ -25,7 +25,7 @@ torch.set_num_threads(1)
 CONFIG = TrainConfig(epochs=1, batch_size=32, channels=4, max_train=96, threads=1,
                      device="cpu")
 #: Columns that say how a run executed (where, how fast, with whom), not what it computed.
-EXECUTION = ["worker", "wall_time_s", "images_per_s"]
+EXECUTION = ["worker", "wall_time_s", "images_per_s", "stack"]
 NUMBERS = ["test_acc", "val_acc", "test_loss", "val_loss"]
 
 
@@ -64,6 +64,7 @@ def test_stacked_sweep_rows_equal_one_by_one(tmp_path):
     assert one.ok == three.ok == 6 and one.failed == three.failed == 0
     a, b = rows(tmp_path / "one"), rows(tmp_path / "three")
     assert list(a.columns) == list(b.columns)
+    assert set(a["stack"]) == {1} and set(b["stack"]) == {3}   # recorded per run
     same = [c for c in a.columns if c not in EXECUTION + NUMBERS]
     pd.testing.assert_frame_equal(a[same], b[same])
     np.testing.assert_allclose(b[NUMBERS].to_numpy(float), a[NUMBERS].to_numpy(float),

@@ -11,6 +11,7 @@ from topocli import __version__
 from topocli.analysis.run import Analysis
 from topocli.errors import TopocliError
 from topocli.fileio import write_text_atomic
+from topocli.outdir import is_empty_folder, probe_writable
 from topocli.provenance import versions
 
 __all__ = ["TABLES", "check_out_dir", "tables", "to_json", "write_analyses"]
@@ -42,14 +43,21 @@ def to_json(analyses: list[Analysis]) -> dict:
 
 
 def check_out_dir(out_dir: str | Path) -> None:
-    """Refuse an ``--out`` folder that holds a result already, or is a file (called
-    before any work, so a long analysis never ends in a refusal)."""
+    """Refuse an ``--out`` folder that holds a result already, holds files topocli did
+    not write, cannot be written, or is a file (called before any work, so a long
+    analysis never ends in a refusal). The command also locks the folder while it runs
+    (:func:`topocli.outdir.claim_folder`)."""
     out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise TopocliError(f"{out} exists and is not a folder; choose another --out")
     if (out / "config.json").exists():
         raise TopocliError(f"{out} already holds a result (config.json); choose another --out "
                            "folder or remove it")
-    if out.exists() and not out.is_dir():
-        raise TopocliError(f"{out} exists and is not a folder; choose another --out")
+    if not is_empty_folder(out):
+        raise TopocliError(f"{out} is not empty and holds no topocli analyze config.json; "
+                           "choose a new or empty --out folder (topocli replaces no file it "
+                           "did not write)")
+    probe_writable(out)
 
 
 def write_analyses(analyses: list[Analysis], out_dir: str | Path, *, command: str = "",

@@ -8,7 +8,9 @@ line on stderr and exit code 2, never a traceback.
 from __future__ import annotations
 
 import logging
+import signal
 import sys
+import threading
 
 import click
 
@@ -57,9 +59,36 @@ def cli(verbose: int, quiet: bool) -> None:
     _setup_logging(-1 if quiet else verbose)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (Slurm, systemd, ``docker stop``, ``timeout``), raised where SIGINT's
+    KeyboardInterrupt would be, so the same clean-up runs (a sweep exports its tables)."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point: run the CLI, turning user errors into one line."""
+    """Console-script entry point: run the CLI, turning user errors into one line.
+
+    SIGTERM is handled like Ctrl-C (exit status 143 instead of 130).
+    """
     _setup_logging(0)
+    previous = _handle_sigterm()
+    try:
+        _main(argv)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _handle_sigterm():
+    if threading.current_thread() is not threading.main_thread():
+        return None   # (signal handlers can only be set from the main thread)
+    return signal.signal(signal.SIGTERM, _on_sigterm)
+
+
+def _main(argv: list[str] | None) -> None:
     try:
         cli.main(args=argv, prog_name="topocli", standalone_mode=False)
     except TopocliError as exc:
@@ -67,7 +96,10 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
-    except click.Abort:
+    except click.Abort as exc:   # click turns KeyboardInterrupt (and SIGTERM's) into this
+        if isinstance(exc.__cause__, Terminated):
+            click.echo("topocli: terminated", err=True)
+            sys.exit(143)
         click.echo("topocli: aborted", err=True)
         sys.exit(130)
     except click.ClickException as exc:
@@ -77,6 +109,9 @@ def main(argv: list[str] | None = None) -> None:
             hint = f" (see {ctx.command_path} --help)"
         click.echo(f"topocli: error: {exc.format_message()}{hint}", err=True)
         sys.exit(exc.exit_code)
+    except Terminated:
+        click.echo("topocli: terminated", err=True)
+        sys.exit(143)
     except KeyboardInterrupt:
         click.echo("topocli: interrupted", err=True)
         sys.exit(130)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import sys
@@ -14,6 +15,9 @@ from topocli.cli.options import report_option, seed_option, view_options
 from topocli.cli.options import write_report as _write_report
 from topocli.cli.progress import ProgressLine
 
+#: The most nulls ``analyze`` draws per graph (p resolution 2/(N+1) ~ 2e-5; memory and
+#: time grow linearly with N).
+MAX_NULLS = 100_000
 NULL_MODELS = ("degree", "inout", "er", "config", "ws", "ba", "sbm", "lattice")
 SUMMARY = ("n", "m", "path_length_undirected", "clustering_avg_zero", "transitivity", "sigma",
            "omega", "propensity", "modularity", "class_assortativity")
@@ -65,15 +69,35 @@ def analyze_command(graphs, view, nulls, null_model, lattice_nulls, seed, jobs, 
           --min-synapses 5 --nulls 200 --out white5/
       topocli analyze a.graphml b.graphml --nulls 0 --json
     """
-    from topocli.analysis import analyze, check_out_dir, to_json, write_analyses
     from topocli.errors import TopocliError
-    from topocli.graphs import load_graph
+    from topocli.outdir import claim_folder
+    from topocli.system import cap_jobs
 
+    if nulls > MAX_NULLS:   # refused before any work: the tables alone would not fit
+        raise TopocliError(
+            f"--nulls {nulls:,} would keep {nulls:,} null rows of every statistic (about "
+            f"{nulls * 40 * 8 / 1e9:,.0f} GB) and draw as many graphs; topocli analyze "
+            f"stops at {MAX_NULLS:,} (an empirical p of 2/{MAX_NULLS + 1:,} at best)")
+    jobs = cap_jobs(jobs, max(nulls, 1) * len(graphs), what="null graphs")
     if write_report and out is None:
         raise TopocliError("--report needs --out DIR (the report is written to "
                            "DIR/report/index.html)")
-    if out is not None:
-        check_out_dir(out)
+    # the folder is checked and locked before any work, and held until it is written
+    with claim_folder(out, "analyze") if out is not None else contextlib.nullcontext():
+        analyses = _analyze_all(graphs, view, nulls=nulls, null_model=null_model, seed=seed,
+                                jobs=jobs, no_motifs=no_motifs, lattice_nulls=lattice_nulls)
+        if out is not None:
+            _write_out(analyses, out, view=view, nulls=nulls, null_model=null_model,
+                       lattice_nulls=lattice_nulls, seed=seed, jobs=jobs,
+                       no_motifs=no_motifs)
+    if out is not None and write_report:
+        _write_report(out)
+    _print(analyses, as_json)
+
+
+def _analyze_all(graphs, view, *, nulls, null_model, seed, jobs, no_motifs, lattice_nulls):
+    from topocli.analysis import analyze
+    from topocli.graphs import load_graph
 
     analyses = []
     for source in graphs:
@@ -83,15 +107,24 @@ def analyze_command(graphs, view, nulls, null_model, lattice_nulls, seed, jobs, 
                                     jobs=jobs, progress=prog, motifs_on=not no_motifs,
                                     lattice_nulls=lattice_nulls,
                                     name=_name(source) if len(graphs) > 1 else None))
-    if out is not None:
-        options = {"nulls": nulls, "null_model": null_model, "lattice_nulls": lattice_nulls,
-                   "seed": seed, "jobs": jobs, "motifs": not no_motifs, "view": view.to_dict()}
-        write_analyses(analyses, out, command="topocli analyze " + " ".join(sys.argv[2:]),
-                       options=options)
-        click.echo(f"wrote {out}/ (metrics.csv, nulls.csv, motifs.csv, class_matrix.csv, "
-                   "rich_club.csv, fidelity.csv, config.json)", err=True)
-        if write_report:
-            _write_report(out)
+    return analyses
+
+
+def _write_out(analyses, out, *, view, nulls, null_model, lattice_nulls, seed, jobs,
+               no_motifs) -> None:
+    from topocli.analysis import write_analyses
+
+    options = {"nulls": nulls, "null_model": null_model, "lattice_nulls": lattice_nulls,
+               "seed": seed, "jobs": jobs, "motifs": not no_motifs, "view": view.to_dict()}
+    write_analyses(analyses, out, command="topocli analyze " + " ".join(sys.argv[2:]),
+                   options=options)
+    click.echo(f"wrote {out}/ (metrics.csv, nulls.csv, motifs.csv, class_matrix.csv, "
+               "rich_club.csv, fidelity.csv, config.json)", err=True)
+
+
+def _print(analyses, as_json: bool) -> None:
+    from topocli.analysis import to_json
+
     if as_json:
         click.echo(json.dumps(to_json(analyses), indent=1, default=str))
         return
@@ -112,6 +145,8 @@ def _fmt(x) -> str:
         return str(x)
     if math.isnan(x):
         return "-"
+    if math.isinf(x):   # e.g. sigma of a null whose clustering is 0
+        return "inf" if x > 0 else "-inf"
     if x == int(x) and abs(x) < 1e9:
         return f"{int(x)}"
     return f"{x:.4g}"

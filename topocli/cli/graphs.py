@@ -10,7 +10,7 @@ import pandas as pd
 
 from topocli import graphs as tg
 from topocli.cli import cli
-from topocli.cli.options import view_options
+from topocli.cli.options import seed_option, view_options
 from topocli.errors import TopocliError
 from topocli.graphs import bundled, converters
 
@@ -106,6 +106,11 @@ def regenerate(cect_dir: str | None, bock2011_dir: str | None, out: Path) -> Non
         click.echo(f"{name}: {info['counts']['nodes']} nodes -> {out / info['file']}")
 
 
+#: The largest graph ``graphs make`` draws (a connectome is thousands of edges; the
+#: bound keeps a typo such as --n 100000000 from filling memory and disk).
+MAKE_MAX_EDGES = 10_000_000
+
+
 @graphs.group("make")
 def make() -> None:
     """Make a model graph (written as GraphML, nodes in the generator's order)."""
@@ -116,7 +121,7 @@ def make() -> None:
 @click.option("--k", "k", type=int, required=True, help="Ring neighbours (even).")
 @click.option("--p", "p", type=float, required=True,
               help="Rewiring probability (0: the unrewired ring).")
-@click.option("--seed", type=int, default=0, show_default=True)
+@seed_option
 @click.option("--allow-disconnected", is_flag=True,
               help="Keep the first draw even if disconnected (default: redraw until "
                    "connected, as networkx's connected_watts_strogatz_graph).")
@@ -138,6 +143,12 @@ def make_ws(n: int, k: int, p: float, seed: int, allow_disconnected: bool, out: 
         raise TopocliError(f"{out} exists; pass --force to overwrite it")
     if not out.name.endswith((".graphml", ".graphml.gz")):
         raise TopocliError(f"{out}: make writes GraphML; name it .graphml or .graphml.gz")
+    edges = n * k // 2
+    if edges > MAKE_MAX_EDGES:   # refused before drawing: a ring this size takes hours
+        raise TopocliError(
+            f"WS(n={n:,}, k={k}) has {edges:,} edges, about {edges * 60 / 1e9:.1f} GB of "
+            f"GraphML and {edges * 100 / 1e9:.1f} GB of memory while drawing; topocli "
+            f"graphs make stops at {MAKE_MAX_EDGES:,} edges")
     g = ring_watts_strogatz(n, k, p, seed=seed, connected=not allow_disconnected)
     tg.write_graphml(g, out)
     click.echo(f"wrote {out} ({g.vcount()} nodes, {g.ecount()} edges, {g['source']})")

@@ -12,7 +12,7 @@ from topocli.cli import cli
 from topocli.cli.options import seed_option, view_options
 from topocli.cli.progress import ProgressLine
 from topocli.errors import TopocliError
-from topocli.system import cpu_count
+from topocli.system import cap_jobs, cpu_count
 
 # Which model reads which option (an option given for none of the chosen models is an error).
 _OPTION_MODELS = {"p": ("ws",), "k": ("ws",), "match_clustering": ("ws",),
@@ -115,10 +115,10 @@ def rewire(graph: str, model_list: str | None, grid: tuple[str, ...], count: int
     models = [nullmodels.check_model(m) for m in models]
     if count <= 0:
         raise TopocliError(f"--count must be at least 1, not {count}")
-    if jobs is None:
-        jobs = cpu_count()
-    if jobs <= 0:
+    work = count * max(1, len(models) + len(points))
+    if jobs is not None and jobs <= 0:
         raise TopocliError(f"--jobs must be at least 1, not {jobs}")
+    jobs = min(cpu_count(), work) if jobs is None else cap_jobs(jobs, work, what="null graphs")
     params = model_params(models + [pt.model for pt in points], {
         "p": p, "k": k, "match_clustering": match_clustering, "swaps_per_edge": swaps_per_edge,
         "connected": connected, "m_attach": m_attach})

@@ -10,6 +10,10 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from topocli.system import ensure_numba_cache
+
+ensure_numba_cache(__file__)   # a writable cache even on a read-only install
+
 
 @numba.njit(cache=True, nogil=True)
 def swap_trials(src: np.ndarray, dst: np.ndarray, adj: np.ndarray, n: int, symmetric: bool,

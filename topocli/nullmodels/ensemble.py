@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import logging
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -124,10 +125,15 @@ def _listed_files(out: Path) -> list[str] | None:
 def remove_listed(out: Path) -> int:
     """Delete the null files an old manifest in ``out`` lists, then the manifest itself.
 
-    Only plain files named in the manifest and lying directly in ``out`` are removed
-    (a listed name with a folder part, or one that is not a file, is left alone), so
-    nothing else in the folder is touched. Returns the number of null files removed.
+    Only files named in the manifest that lie directly in ``out`` and are named as
+    :func:`write_ensemble` names its files (``<model>-<index>.graphml.gz``) are removed;
+    a listed name with a folder part, another name (``notes.txt``, ``../x``), a folder or
+    anything else is left alone, so a crafted manifest cannot make ``--force`` delete a
+    user's file. Returns the number of null files removed.
     """
+    from topocli.nullmodels import MODELS
+
+    written = re.compile(rf"(?:{'|'.join(map(re.escape, MODELS))})-[0-9]+\.graphml\.gz")
     names = _listed_files(out)
     if names is None:
         log.warning("%s: the old manifest could not be read; its null files are left in "
@@ -135,7 +141,7 @@ def remove_listed(out: Path) -> int:
         names = []
     removed = 0
     for name in dict.fromkeys(names):
-        if not name or name in (".", "..") or Path(name).name != name:
+        if not written.fullmatch(name) or Path(name).name != name:
             continue
         path = out / name
         if path.is_file() or path.is_symlink():

@@ -23,8 +23,8 @@ from pathlib import Path
 
 from topocli.errors import TopocliError
 
-__all__ = ["GridPoint", "format_value", "grid_points", "parameter_columns", "parse_grid",
-           "parse_value", "write_grid"]
+__all__ = ["GridPoint", "check_value", "format_value", "grid_points", "parameter_columns",
+           "parse_grid", "parse_value", "write_grid"]
 
 #: A generator's arguments that are not parameters of the model.
 _NOT_PARAMETERS = ("graph", "seed")
@@ -75,6 +75,32 @@ def format_value(value: object) -> str:
     return str(value)
 
 
+def check_value(model: str, param: str, value: object) -> object:
+    """``value`` if it has the type ``model``'s ``param`` is declared with, else a
+    one-line :class:`TopocliError` (``ws.k=2.5``: an int is declared; ``ws.p=nan``: a
+    number must be finite; ``er.keep_mutual=maybe``: a bool is declared)."""
+    import math
+
+    from topocli.nullmodels import model_function
+
+    declared = inspect.signature(model_function(model)).parameters[param].annotation
+    kinds = set(re.findall(r"[a-z]+", declared)) if isinstance(declared, str) else set()
+    kinds.discard("None")
+    shown = f"{model}.{param}={format_value(value) if not isinstance(value, float) else value}"
+    if isinstance(value, float) and not math.isfinite(value):
+        raise TopocliError(f"--grid {shown}: a value must be a finite number")
+    if "bool" in kinds and not kinds & {"int", "float"}:
+        if not isinstance(value, bool):
+            raise TopocliError(f"--grid {shown}: {param} is true or false")
+    elif "int" in kinds and "float" not in kinds:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TopocliError(f"--grid {shown}: {param} is a whole number")
+    elif "float" in kinds:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise TopocliError(f"--grid {shown}: {param} is a number")
+    return value
+
+
 def model_parameters(model: str) -> tuple[str, ...]:
     """The keyword parameters generator ``model`` accepts (from its signature)."""
     from topocli.nullmodels import model_function
@@ -90,8 +116,9 @@ def parse_grid(specs: Iterable[str]) -> dict[str, dict[str, tuple[object, ...]]]
     Raises
     ------
     TopocliError
-        A malformed spec, an unknown model or parameter, an empty or repeated value list,
-        or the same ``MODEL.PARAM`` given twice.
+        A malformed spec, an unknown model or parameter, a value of the wrong type (not
+        a finite number, not a whole number, not true/false: :func:`check_value`), an empty
+        or repeated value list, or the same ``MODEL.PARAM`` given twice.
     """
     from topocli.nullmodels import check_model
 
@@ -111,7 +138,7 @@ def parse_grid(specs: Iterable[str]) -> dict[str, dict[str, tuple[object, ...]]]
         words = [w for w in values_text.split(",") if w.strip()]
         if not words:
             raise TopocliError(f"--grid {spec}: no values after '='")
-        values = tuple(parse_value(w) for w in words)
+        values = tuple(check_value(model, param, parse_value(w)) for w in words)
         if len(set(map(repr, values))) != len(values):
             raise TopocliError(f"--grid {spec}: a value is listed twice")
         if param in grids.get(model, {}):
@@ -178,6 +205,10 @@ def write_grid(graph, points: Sequence[GridPoint], count: int, out: str | Path, 
     params = params or {}
     rows: list[dict] = []
     for point in points:
+        if (out / point.slug).is_symlink():   # a crafted folder: never clean outside --out
+            raise TopocliError(f"{out / point.slug} is a link; topocli writes a grid point's "
+                               "nulls into a folder of its own there: remove it, or choose "
+                               "another --out folder")
         point_params = {**params.get(point.model, {}), **point.as_dict()}
         written = write_ensemble(graph, [point.model], count, out / point.slug, seed=seed,
                                  jobs=jobs, params={point.model: point_params}, force=force,

@@ -22,35 +22,18 @@ page), :mod:`~topocli.reports.folders` (reading result folders),
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 from topocli.errors import TopocliError
-from topocli.reports.folders import detect_kind, load_folder
+from topocli.fileio import DISK_ERRORS
+from topocli.reports.folders import (
+    ReportStage,
+    check_report_out,
+    detect_kind,
+    load_folder,
+)
 
 __all__ = ["build_report", "detect_kind"]
-
-
-def _check_out(out: Path) -> None:
-    """Refuse to replace a folder that is not a previous report."""
-    if not out.exists():
-        return
-    if not out.is_dir():
-        raise TopocliError(f"{out} exists and is not a folder; choose another --out")
-    entries = list(out.iterdir())
-    if not entries:
-        return
-    index = out / "index.html"
-    if index.is_file():
-        head = index.read_text(errors="replace")[:2000]
-        from topocli.reports.html import GENERATOR
-
-        if f'name="generator" content="{GENERATOR}"' in head:
-            return
-    raise TopocliError(f"{out} exists and was not written by 'topocli report'; "
-                       "choose another --out or remove it")
 
 
 def build_report(directory: str | Path, out: str | Path | None = None, *, seed: int = 0,
@@ -64,8 +47,9 @@ def build_report(directory: str | Path, out: str | Path | None = None, *, seed: 
         A folder written by ``topocli analyze --out`` or ``topocli train-sweep --out``
         (recognised by its ``kind.txt``, else by its files).
     out : path, optional
-        Report folder (default ``directory/report``). Replaced atomically if it holds a
-        previous report; any other existing, non-empty folder is an error.
+        Report folder (default ``directory/report``). In a previous report the files a
+        report wrote are replaced (each atomically) and a user's own files kept; any other
+        existing, non-empty folder is an error.
     seed : int
         Seed of the bootstrap/permutation draws and of the community detection.
     resamples : int
@@ -82,17 +66,29 @@ def build_report(directory: str | Path, out: str | Path | None = None, *, seed: 
     Path
         ``out/index.html``.
     """
-    from topocli.reports import analyze_page, html, sweep_page
-
     directory = Path(directory)
     folder = load_folder(directory)
     out = Path(out) if out is not None else directory / "report"
-    _check_out(out)
+    check_report_out(out)
     if resamples < 0:
         raise TopocliError(f"--resamples must be >= 0, not {resamples}")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
+        _build(folder, out, seed=seed, resamples=resamples, metric=metric,
+               higher_is_better=higher_is_better)
+    except OSError as exc:
+        if exc.errno not in DISK_ERRORS:   # the disk's error, not topocli's: one line
+            raise
+        raise TopocliError(f"cannot write the report at {out} ({exc.strerror or exc}); "
+                           "free space or choose another --out") from None
+    return out / "index.html"
+
+
+def _build(folder, out: Path, *, seed: int, resamples: int, metric: str | None,
+           higher_is_better: bool | None) -> None:
+    from topocli.reports import analyze_page, html, sweep_page
+
+    with ReportStage(out) as stage:
+        tmp = stage.path
         if folder.kind == "analyze":
             page = analyze_page.analyze_page(folder, tmp, seed=seed)
         else:
@@ -101,29 +97,8 @@ def build_report(directory: str | Path, out: str | Path | None = None, *, seed: 
         text = html.render(page.title, page.summary, page.sections, meta=page.meta,
                            notes=page.notes)
         (tmp / "index.html").write_text(text, encoding="utf-8")
-        os.chmod(tmp, 0o755)
         try:
-            _swap_in(tmp, out)
-        except OSError as exc:  # e.g. --out . (the current folder cannot be renamed)
+            stage.place()
+        except OSError as exc:  # e.g. a read-only --out
             raise TopocliError(f"cannot put the report at {out} ({exc.strerror or exc}); "
                                "choose another --out") from None
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out / "index.html"
-
-
-def _swap_in(tmp: Path, out: Path) -> None:
-    """Move the finished ``tmp`` folder to ``out``, replacing an old report last."""
-    if not out.exists():
-        os.replace(tmp, out)
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-    old.rmdir()
-    os.replace(out, old)
-    try:
-        os.replace(tmp, out)
-    except OSError:
-        os.replace(old, out)
-        raise
-    shutil.rmtree(old, ignore_errors=True)

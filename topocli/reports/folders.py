@@ -1,20 +1,32 @@
-"""Read result folders (``topocli analyze --out`` and ``topocli train-sweep --out``).
+"""Read result folders (``topocli analyze --out`` and ``topocli train-sweep --out``), and
+put a finished report into its folder.
 
 Tolerant by design: every optional table may be missing or unreadable; the loader keeps
 what it can and records a note for the page instead of failing. Only a folder that is
 neither kind is an error.
+
+A report is built in a temporary folder next to its ``--out`` (:func:`stage_report`) and
+put in place by :func:`place_report`: a new folder is renamed into place whole; in a
+folder holding a previous report only the files a report wrote (listed in
+:data:`REPORT_FILES`) are replaced or removed, so a user's own files there are kept.
+A temporary folder left by a report that was killed is removed by the next one.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
+import re
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from topocli.errors import TopocliError
+from topocli.fileio import current_umask
 
 log = logging.getLogger("topocli")
 
@@ -134,3 +146,136 @@ def _metrics_from_json(path: Path) -> pd.DataFrame | None:
     except (TypeError, ValueError):
         return None
     return table if {"statistic", "value"} <= set(table.columns) else None
+
+
+# ------------------------------------------------------------------ writing a report
+#: The list of files a report wrote, kept in its folder (one name a line).
+REPORT_FILES = ".topocli-report-files"
+_STAGE_LOCK = ".topocli-report.lock"
+#: Names a report writes (flat: index.html, figures, tables); nothing else is ever removed.
+_REPORT_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\.(?:html|png|csv|svg|json)")
+
+
+def check_report_out(out: Path) -> None:
+    """Refuse to write a report into a folder that is not a previous report."""
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise TopocliError(f"{out} exists and is not a folder; choose another --out")
+    if not any(out.iterdir()) or _is_report(out):
+        return
+    raise TopocliError(f"{out} exists and was not written by 'topocli report'; "
+                       "choose another --out or remove it")
+
+
+def _is_report(out: Path) -> bool:
+    index = out / "index.html"
+    if not index.is_file():
+        return False
+    from topocli.reports.html import GENERATOR
+
+    head = index.read_text(errors="replace")[:2000]
+    return f'name="generator" content="{GENERATOR}"' in head
+
+
+class ReportStage:
+    """The temporary folder a report is built in, next to its ``out``.
+
+    Entering removes stale stages a killed report left behind and makes a fresh one,
+    held with a lock inside it while the report is built; :meth:`place` moves the
+    finished report to ``out`` (:func:`place_report`); leaving removes what is left.
+    """
+
+    def __init__(self, out: Path):
+        self.out = Path(out)
+        self.path: Path | None = None
+        self._fd: int | None = None
+
+    def __enter__(self) -> ReportStage:
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        _remove_stale_stages(self.out)
+        self.path = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.tmp-",
+                                          dir=self.out.parent))
+        self._fd = _lock(self.path / _STAGE_LOCK, blocking=True)
+        return self
+
+    def place(self) -> None:
+        assert self.path is not None
+        (self.path / _STAGE_LOCK).unlink()   # the lock holds on the descriptor till exit
+        place_report(self.path, self.out)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.path is not None and self.path.exists():
+            shutil.rmtree(self.path, ignore_errors=True)
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+def _lock(path: Path, *, blocking: bool) -> int | None:
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no advisory locks
+        return None
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+    except OSError:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _remove_stale_stages(out: Path) -> None:
+    """Remove ``.<out>.tmp-*`` folders no running report holds (its lock is free)."""
+    for stage in out.parent.glob(f".{out.name}.tmp-*"):
+        lock = stage / _STAGE_LOCK
+        if stage.is_symlink() or not stage.is_dir() or lock.is_symlink() \
+                or not lock.is_file():
+            continue   # not a folder a report made: left alone
+        try:
+            fd = _lock(lock, blocking=False)
+        except OSError:
+            continue   # a report is building it right now
+        try:
+            shutil.rmtree(stage, ignore_errors=True)
+            log.info("removed %s, left by a report that did not finish", stage)
+        finally:
+            if fd is not None:
+                os.close(fd)
+
+
+def place_report(tmp: Path, out: Path) -> None:
+    """Move the finished report in ``tmp`` to ``out``; remove ``tmp``.
+
+    A missing (or empty) ``out`` is replaced by ``tmp`` in one rename. Into a previous
+    report, each file is renamed over its old copy, and the files the previous report
+    listed in :data:`REPORT_FILES` that this one does not write are removed; any other
+    file in ``out`` (a user's) is kept.
+    """
+    names = sorted(p.name for p in tmp.iterdir() if p.is_file())
+    (tmp / REPORT_FILES).write_text("".join(f"{n}\n" for n in names))
+    os.chmod(tmp, 0o777 & ~current_umask())   # mkdtemp's folder is 0700
+    if not out.exists() or (out.is_dir() and not any(out.iterdir())):
+        if out.exists():
+            out.rmdir()
+        os.replace(tmp, out)
+        return
+    old = _listed(out / REPORT_FILES)
+    for name in [*names, REPORT_FILES]:
+        os.replace(tmp / name, out / name)
+    for name in sorted(old - set(names)):
+        path = out / name
+        if path.is_file() or path.is_symlink():
+            path.unlink()
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _listed(path: Path) -> set[str]:
+    """File names a previous report listed (only names a report writes, directly in its
+    folder: a crafted list cannot name anything else)."""
+    try:
+        lines = path.read_text(errors="replace").splitlines()
+    except OSError:
+        return set()
+    return {name for name in lines if _REPORT_NAME.fullmatch(name)}

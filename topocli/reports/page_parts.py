@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from topocli import __version__
+from topocli.fileio import DISK_ERRORS
 from topocli.provenance import versions
 from topocli.reports.folders import ResultFolder
 from topocli.reports.html import Section, pretty_json
@@ -47,9 +48,13 @@ def figure(section: Section, fn: Callable[..., Path | None], filename: str, capt
         # names come from files: a "$" in one must print as a dollar, not start mathtext
         with matplotlib.rc_context({"text.parse_math": False}):
             path = fn(*args, out / filename, **kwargs)
+    except OSError as exc:
+        if exc.errno in DISK_ERRORS:   # a full disk is not a broken figure: the report stops
+            raise
+        _figure_failed(section, filename, exc)
+        return
     except Exception as exc:  # noqa: BLE001 (a broken figure must not cost the report)
-        log.warning("report: figure %s failed: %s: %s", filename, type(exc).__name__, exc)
-        section.note(f"Figure {filename} could not be drawn ({type(exc).__name__}: {exc}).")
+        _figure_failed(section, filename, exc)
         return
     if path is None:
         section.note(f"Nothing to draw for: {caption}")
@@ -57,6 +62,11 @@ def figure(section: Section, fn: Callable[..., Path | None], filename: str, capt
         section.note(path)
     else:
         section.figure(filename, caption)
+
+
+def _figure_failed(section: Section, filename: str, exc: Exception) -> None:
+    log.warning("report: figure %s failed: %s: %s", filename, type(exc).__name__, exc)
+    section.note(f"Figure {filename} could not be drawn ({type(exc).__name__}: {exc}).")
 
 
 def versions_section(config: dict) -> Section:

@@ -104,6 +104,12 @@ class ReservoirConfig:
              f"--input-nodes and --readout-nodes must be one of {', '.join(NODE_CHOICES)}"),
             (self.activation in ACTIVATIONS,
              f"--activation must be one of {', '.join(ACTIVATIONS)}"),
+            # nothing bounds a linear state: at radius >= 1 it grows like radius**t and
+            # the readout fits overflowed numbers (scores of 0, not an error)
+            (self.neuron != "esn" or self.activation != "linear" or self.spectral_radius < 1,
+             f"a linear reservoir diverges at --spectral-radius {self.spectral_radius} "
+             "(its state grows without bound at 1 or more); use a radius below 1 or "
+             "--activation tanh"),
             (self.washout >= 0 and self.steps > self.washout + 20,
              f"--steps ({self.steps}) must exceed --washout ({self.washout}) by more than 20"),
             (self.max_delay >= 0, f"--max-delay must be >= 0, not {self.max_delay}"),

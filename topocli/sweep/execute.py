@@ -18,6 +18,9 @@ doing.
 from __future__ import annotations
 
 import logging
+import os
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -29,8 +32,9 @@ from topocli.system import cpu_count
 if TYPE_CHECKING:
     from distributed import Client
 
-__all__ = ["WORKER_GROWTH", "Progress", "cpu_count", "dask_client", "execute",
-           "format_seconds", "keep_worker", "release_local_workers", "threads_per_run"]
+__all__ = ["COORDINATOR_ENV", "WORKER_GROWTH", "Progress", "check_scheduler", "cpu_count",
+           "dask_client", "execute", "format_seconds", "keep_worker", "release_local_workers",
+           "threads_per_run", "watch_parent"]
 
 log = logging.getLogger("topocli")
 
@@ -75,6 +79,37 @@ def keep_worker() -> None:
         process_executor._MAX_MEMORY_LEAK_SIZE = WORKER_GROWTH
 
 
+#: The environment variable that tells a local worker which process coordinates it.
+COORDINATOR_ENV = "TOPOCLI_COORDINATOR_PID"
+_WATCHING: list[int] = []
+
+
+def watch_parent(interval: float = 1.0) -> None:
+    """In a local worker process: exit as soon as the coordinating sweep is gone.
+
+    Called by the worker-side tasks. A worker whose parent is the coordinator named in
+    :data:`COORDINATOR_ENV` (set by :func:`execute` before it starts workers) starts a
+    daemon thread that checks its parent every ``interval`` seconds and ends the process
+    when the coordinator has died (kill -9, out of memory): otherwise it would train on
+    for minutes, holding memory and the caller's pipes. Nothing happens in the
+    coordinator itself (``--jobs 1``) or on Dask workers, which Dask looks after.
+    """
+    try:
+        coordinator = int(os.environ.get(COORDINATOR_ENV, "0"))
+    except ValueError:
+        return
+    if _WATCHING or coordinator in (0, os.getpid()) or os.getppid() != coordinator:
+        return
+    _WATCHING.append(coordinator)
+
+    def watch() -> None:
+        while os.getppid() == coordinator:
+            time.sleep(interval)
+        os._exit(1)   # the coordinator is gone; nothing here can be delivered any more
+
+    threading.Thread(target=watch, name="topocli-parent-watch", daemon=True).start()
+
+
 def release_local_workers() -> None:
     """Stop this process's idle local worker processes now instead of at its exit.
 
@@ -115,6 +150,23 @@ def dask_client(address: str) -> Iterator[Client]:
         client.close()
 
 
+def check_scheduler(address: str) -> None:
+    """Refuse, before a sweep writes anything, a ``--scheduler`` that is not a Dask
+    address with a port or that cannot be reached (one line)."""
+    try:
+        from distributed.comm import parse_address, parse_host_port
+    except ImportError:  # pragma: no cover - dask is a dependency
+        raise TopocliError("--scheduler needs dask.distributed; pip install "
+                           "'dask[distributed]'") from None
+    try:
+        parse_host_port(parse_address(address)[1])
+    except (ValueError, TypeError) as exc:
+        raise TopocliError(f"--scheduler {address!r} is not a Dask scheduler address "
+                           f"({exc}); give tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786") from None
+    with dask_client(address):
+        pass
+
+
 def execute(fn: Callable[..., dict], items: Sequence[tuple], *, key: Callable[[tuple], str],
             on_result: Callable[[dict], None], jobs: int = 1, scheduler: str | None = None,
             max_lost: int = 3) -> None:
@@ -130,6 +182,7 @@ def execute(fn: Callable[..., dict], items: Sequence[tuple], *, key: Callable[[t
     # loky restarts a worker whose memory grew past its bound (see keep_worker); harmless.
     warnings.filterwarnings("ignore", message="A worker stopped while some jobs were given")
 
+    os.environ[COORDINATOR_ENV] = str(os.getpid())   # inherited by local workers
     pending = {key(item): item for item in items}
     lost = 0
     while pending:

@@ -83,6 +83,11 @@ def runs_frames(store: SweepStore, order: dict[str, int],
             if isinstance(v, (int, float, str, bool)) or v is None:
                 record[f"dag_{k}"] = v
         record["worker"] = result.get("worker")
+        # where and how a trained run ran: the device, and how many runs were stacked
+        # with it (either can change a result by an image now and then)
+        for key in ("device", "stack"):
+            if key in result:
+                record[key] = result[key]
         record["topocli_version"] = version
         runs.append(record)
         for point in result.get("curve") or []:

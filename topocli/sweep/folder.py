@@ -30,7 +30,8 @@ if TYPE_CHECKING:  # torch is imported only when a sweep trains
     from topocli.sweep.direction import DagForm
     from topocli.training.config import TrainConfig
 
-__all__ = ["KIND", "STORE_NAME", "check_store", "fingerprint", "open_folder",
+__all__ = ["KIND", "LATER_KEYS", "STORE_NAME", "check_store", "data_identity",
+           "check_store_file", "fingerprint", "open_folder",
            "reference_names", "sweep_identity", "task_name"]
 
 KIND = "sweep"
@@ -56,7 +57,8 @@ def sweep_identity(real: ig.Graph | dict[str, ig.Graph], families: list[str], *,
                    null_params: dict | None, train_fn: Callable | None,
                    prepare_fn: Callable | None = None,
                    direction: DagForm | dict[str, DagForm] | None = None,
-                   grid: dict[str, dict[str, tuple[object, ...]]] | None = None) -> dict:
+                   grid: dict[str, dict[str, tuple[object, ...]]] | None = None,
+                   data: dict | None = None) -> dict:
     """Everything that decides the sweep's results (not how or where it executes).
 
     ``real`` is the graph as the sweep uses it (after
@@ -65,7 +67,8 @@ def sweep_identity(real: ig.Graph | dict[str, ig.Graph], families: list[str], *,
     reference) records whether it is the source's undirected view and why. The
     small-world settings of the per-graph statistics are recorded under ``statistics``;
     ``grid`` (``{model: {param: values}}``) only when given, so sweeps written before
-    grids existed keep their fingerprint.
+    grids existed keep their fingerprint; likewise ``data`` (:func:`data_identity`, the
+    data the runs see), given when the sweep trains networks.
     """
     train = ({k: v for k, v in config_dict(config).items() if k not in _NOT_IDENTITY}
              if config is not None else {})
@@ -85,7 +88,37 @@ def sweep_identity(real: ig.Graph | dict[str, ig.Graph], families: list[str], *,
     })
     if grid:
         identity["grid"] = _jsonable(grid)
+    if data:
+        identity["data"] = _jsonable(data)
     return identity
+
+
+def data_identity(config: TrainConfig) -> dict:
+    """The data every run of a sweep sees: the split sizes, input shape and a content
+    hash of the split tensors (what ``--dataset``, ``--data-dir``, ``--max-train`` and the
+    split settings produce). Loading it here also refuses a missing or truncated
+    ``--data-dir`` before anything is written."""
+    from topocli.training.data import load_dataset
+
+    data = load_dataset(config.dataset, config.data_dir, val_fraction=config.val_fraction,
+                        split_seed=config.split_seed, max_train=config.max_train)
+    digest = hashlib.sha256()
+    for name in ("x_train", "y_train", "x_val", "y_val", "x_test", "y_test"):
+        tensor = getattr(data, name).contiguous()
+        digest.update(f"{name}{tuple(tensor.shape)}{tensor.dtype}".encode())
+        digest.update(tensor.numpy().tobytes())
+    return {"dataset": config.dataset, **data.sizes(), "input_shape": list(data.input_shape),
+            "sha256": digest.hexdigest()[:16]}
+
+
+#: Identity keys added after sweeps were first written: a folder whose config.json lacks
+#: one of them is the same sweep if its fingerprint matches the identity without them;
+#: the key is then recorded on resume (:func:`open_folder`).
+LATER_KEYS = ("data",)
+
+
+def _legacy(identity: dict) -> dict:
+    return {k: v for k, v in identity.items() if k not in LATER_KEYS}
 
 
 def fingerprint(identity: dict) -> str:
@@ -94,8 +127,15 @@ def fingerprint(identity: dict) -> str:
 
 
 def open_folder(out: Path, identity: dict, *, command: str | None,
-                notes: dict | None = None, design: dict | None = None) -> None:
-    """Create ``out`` for this sweep, or check it already holds this very sweep.
+                notes: dict | None = None, existing: dict | None = None,
+                design: dict | None = None) -> None:
+    """Write ``config.json`` for this sweep into the claimed folder ``out``, or check that
+    ``existing`` (its config.json, read under the folder's lock by
+    :func:`topocli.outdir.claim_folder`) holds this very sweep.
+
+    A sweep written before an identity key of :data:`LATER_KEYS` existed (e.g. the data
+    a run sees) resumes if it matches on everything else; the key is recorded then, with
+    a note that the runs finished before were not checked against it.
 
     ``design`` is what the sweep declares before its runs about how they will be read
     (``{"primary": FAMILY}``: the one comparison its headline tests). It is not part of
@@ -104,34 +144,28 @@ def open_folder(out: Path, identity: dict, *, command: str | None,
     """
     config_path = out / "config.json"
     expected = fingerprint(identity)
-    if config_path.exists():
-        try:
-            existing = json.loads(config_path.read_text())
-        except (ValueError, OSError):
-            existing = {}
-        if not isinstance(existing, dict):  # JSON, but not the object topocli writes
-            existing = {}
-        if existing.get("kind") != KIND:
-            raise TopocliError(f"{out} holds a {existing.get('kind', 'non-sweep')} result, not "
-                               "a sweep; choose another --out folder")
-        if existing.get("fingerprint") != expected:
-            diff = _differences(existing.get("identity", {}), identity)
-            raise TopocliError(f"{out} holds a different sweep ({diff}); rerun with the same "
-                               "options to resume it, or choose another --out folder")
-        declared = existing.get("design")
-        if design and isinstance(declared, dict) and declared.get("primary") != \
-                design.get("primary"):
-            raise TopocliError(
-                f"{out} declared --primary {declared.get('primary')} before its runs; a "
-                f"sweep cannot change its primary comparison on resume (asked: "
-                f"{design.get('primary')}): resume with --primary "
-                f"{declared.get('primary')}, or start a new --out folder")
-        _complete_folder(out)
-        return
-    if out.exists() and any(out.iterdir()):
-        raise TopocliError(f"{out} is not empty and holds no sweep config.json; choose a new "
-                           "or empty --out folder")
-    out.mkdir(parents=True, exist_ok=True)
+    if existing is not None:
+        _check_design(out, existing, design)
+        if existing.get("fingerprint") == expected:
+            _complete_folder(out)
+            return
+        old_identity = existing.get("identity")
+        old_identity = old_identity if isinstance(old_identity, dict) else {}
+        if (existing.get("fingerprint") == fingerprint(_legacy(identity))
+                and not set(LATER_KEYS) & set(old_identity)):
+            recorded = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+            old_notes = existing.get("notes") if isinstance(existing.get("notes"), dict) \
+                else {}
+            write_json_atomic(config_path, {
+                **existing, "fingerprint": expected, "identity": identity,
+                "notes": {**old_notes, "identity_recorded": {
+                    key: f"recorded on resume at {recorded}; runs finished before were "
+                         "not checked against it" for key in LATER_KEYS}}})
+            _complete_folder(out)
+            return
+        diff = _differences(old_identity, identity)
+        raise TopocliError(f"{out} holds a different sweep ({diff}); rerun with the same "
+                           "options to resume it, or choose another --out folder")
     # config.json first: once it exists the folder is this sweep's, whatever else is missing.
     write_json_atomic(config_path, {
         "kind": KIND, "fingerprint": expected, "identity": identity,
@@ -141,6 +175,18 @@ def open_folder(out: Path, identity: dict, *, command: str | None,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     })
     _complete_folder(out)
+
+
+def _check_design(out: Path, existing: dict, design: dict | None) -> None:
+    """Refuse a resume that declares another primary comparison than the sweep did."""
+    declared = existing.get("design")
+    if design and isinstance(declared, dict) and declared.get("primary") != \
+            design.get("primary"):
+        raise TopocliError(
+            f"{out} declared --primary {declared.get('primary')} before its runs; a sweep "
+            f"cannot change its primary comparison on resume (asked: "
+            f"{design.get('primary')}): resume with --primary {declared.get('primary')}, "
+            "or start a new --out folder")
 
 
 def _complete_folder(out: Path) -> None:
@@ -153,11 +199,41 @@ def check_store(store: SweepStore, out: Path, identity: dict) -> None:
     """Claim a new store for this sweep, or refuse one that belongs to another."""
     expected = fingerprint(identity)
     stored = store.get_meta("fingerprint")
-    if stored is None:
-        store.set_meta("fingerprint", expected)
+    if stored is None or (stored != expected and stored == fingerprint(_legacy(identity))):
+        store.set_meta("fingerprint", expected)   # new, or an identity key recorded now
     elif stored != expected:
         raise TopocliError(f"{out / STORE_NAME} belongs to a different sweep than its "
                            "config.json; choose another --out folder")
+
+
+def check_store_file(out: Path, *, resuming: bool) -> None:
+    """Say what an empty or missing store in a resumed sweep means, in one line.
+
+    A store lost or emptied (0 bytes) while ``runs.csv`` lists finished runs is refused:
+    starting it afresh would retrain them and replace their table. With no finished runs
+    listed, the sweep starts its store afresh and says so.
+    """
+    path = out / STORE_NAME
+    if not resuming or (path.exists() and path.stat().st_size > 0):
+        return
+    state = "is empty (0 bytes)" if path.exists() else "is missing"
+    listed = _listed_runs(out / "runs.csv")
+    if listed:
+        raise TopocliError(f"{path} {state} but runs.csv lists {listed} finished run(s); "
+                           "restore the store (or move the folder aside and rerun to start "
+                           "over), or choose another --out folder")
+    import logging
+
+    logging.getLogger("topocli").warning("%s %s and no finished runs are listed: the "
+                                         "sweep starts its store afresh", path, state)
+
+
+def _listed_runs(path: Path) -> int:
+    try:
+        with path.open(newline="") as fh:
+            return max(0, sum(1 for line in fh if line.strip()) - 1)
+    except OSError:
+        return 0
 
 
 def _differences(old: dict, new: dict, prefix: str = "") -> str:

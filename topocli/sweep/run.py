@@ -19,12 +19,23 @@ from topocli import __version__
 from topocli.errors import TopocliError
 from topocli.fileio import write_bytes_atomic
 from topocli.nullmodels.grid import GridPoint, grid_points, parse_grid
+from topocli.outdir import claim_folder, probe_writable
 from topocli.sweep.direction import check_dag_families, dag_method, graph_for_dag
-from topocli.sweep.execute import Progress, cpu_count, execute, format_seconds, threads_per_run
+from topocli.sweep.execute import (
+    Progress,
+    check_scheduler,
+    cpu_count,
+    execute,
+    format_seconds,
+    threads_per_run,
+)
 from topocli.sweep.export import export_tables
 from topocli.sweep.folder import (
+    KIND,
     STORE_NAME,
     check_store,
+    check_store_file,
+    data_identity,
     open_folder,
     reference_names,
     sweep_identity,
@@ -44,6 +55,7 @@ from topocli.sweep.tasks import (
     run_stack,
     stack_key,
 )
+from topocli.system import cap_jobs
 
 if TYPE_CHECKING:
     from topocli.graphs import GraphView
@@ -181,7 +193,7 @@ def run_sweep(
     started = time.monotonic()
     say = echo or log.info
     out = Path(out)
-    jobs = cpu_count() if not jobs or jobs < 1 else int(jobs)
+    jobs = cpu_count() if not jobs or jobs < 1 else cap_jobs(jobs)   # (the work: per phase)
     if retries < 0:
         raise TopocliError(f"--retries must be 0 or more (got {retries})")
     if stack is not None and (isinstance(stack, bool) or not isinstance(stack, int)
@@ -214,16 +226,60 @@ def run_sweep(
                       references=references)
     several = len(references) > 1
     design = {"primary": _primary_family(primary, plan)}
+    probe_writable(out)
+    data = _check_before_writing(config, train_fn, scheduler)
     identity = sweep_identity(
         reals if several else reals[""], family_list, count=count, seeds=seeds, seed=seed,
         config=config, null_params=null_params, train_fn=train_fn, prepare_fn=prepare_fn,
-        direction=directions if several else directions[""], grid=grids)
-    open_folder(out, identity, command=command,
-                notes={"graph_form": directions[references[0]].get("reason", ""),
-                       **({"references": references} if several else {})},
-                design=design if design["primary"] else None)
+        direction=directions if several else directions[""], grid=grids, data=data)
     result = SweepResult(out=out, plan=plan)
-    with SweepStore(out / STORE_NAME) as store:
+    # the folder's lock first: config.json and the store are checked and written by the
+    # one process that holds it
+    with claim_folder(out, KIND, resume=True, advice=_BUSY_ADVICE) as existing:
+        open_folder(out, identity, command=command, existing=existing,
+                    notes={"graph_form": directions[references[0]].get("reason", ""),
+                           **({"references": references} if several else {})},
+                    design=design if design["primary"] else None)
+        check_store_file(out, resuming=existing is not None)
+        result = _run_in_folder(out, identity, plan, result, say=say, retries=retries,
+                                jobs=jobs, scheduler=scheduler, run_threads=run_threads,
+                                directions=directions, reals=reals, references=references,
+                                config=config, train_fn=train_fn, prepare_fn=prepare_fn,
+                                points=points, stack=stack, null_params=null_params,
+                                progress=progress)
+    result.seconds = time.monotonic() - started
+    say(f"sweep {out}: {result.ok} runs ok, {result.failed} failed "
+        f"({result.ran} run now, {result.already_done} done before) in "
+        f"{format_seconds(result.seconds)}; tables: graphs.csv, runs.csv, curves.csv")
+    return result
+
+
+_BUSY_ADVICE = ("wait for it to finish (rerun the same command then: it resumes and "
+                "trains nothing twice), or choose another --out folder")
+
+
+def _check_before_writing(config: TrainConfig, train_fn: Callable | None,
+                          scheduler: str | None) -> dict | None:
+    """What must work before a sweep writes anything: the scheduler, and for trained
+    networks the device and the data (whose identity this returns; None otherwise)."""
+    if scheduler:
+        check_scheduler(scheduler)
+    if train_fn is not None:
+        return None
+    from topocli.training.device import resolve_device
+
+    resolve_device(config.device)   # --device cuda without a GPU: one line, now
+    return data_identity(config)
+
+
+def _run_in_folder(out: Path, identity: dict, plan: SweepPlan, result: SweepResult, *,
+                   say: Callable, retries: int, jobs: int, scheduler: str | None,
+                   run_threads: int, directions: dict, reals: dict, references: list[str],
+                   config: TrainConfig, train_fn: Callable | None,
+                   prepare_fn: Callable | None, points: Sequence[GridPoint], stack: int,
+                   null_params: dict | None, progress: Callable | None) -> SweepResult:
+    """The sweep's phases in its claimed folder: prepare graphs, train, export."""
+    with SweepStore(out / STORE_NAME, lock=False) as store:   # claim_folder holds the lock
         check_store(store, out, identity)
         try:
             _announce(say, plan, store, retries, jobs, scheduler, run_threads,
@@ -232,7 +288,8 @@ def run_sweep(
             phase = time.monotonic()
             _prepare_graphs(store, plan, reals, out, null_params or {}, jobs=jobs,
                             scheduler=scheduler, progress=progress,
-                            prepare_fn=prepare_fn, dag=None if config.no_graph else dag)
+                            prepare_fn=prepare_fn,
+                            dag=None if config.no_graph else dag_method(config))
             result.prepare_s = time.monotonic() - phase
             phase = time.monotonic()
             _train_runs(store, plan, config, result, retries=retries, jobs=jobs,
@@ -244,10 +301,6 @@ def run_sweep(
         states = store.run_states()
     result.ok = sum(1 for s, _ in states.values() if s == "ok")
     result.failed = sum(1 for s, _ in states.values() if s == "failed")
-    result.seconds = time.monotonic() - started
-    say(f"sweep {out}: {result.ok} runs ok, {result.failed} failed "
-        f"({result.ran} run now, {result.already_done} done before) in "
-        f"{format_seconds(result.seconds)}; tables: graphs.csv, runs.csv, curves.csv")
     return result
 
 

@@ -15,8 +15,11 @@
 - Data only: graphs are stored as gzipped JSON edge arrays with their attributes (never
   pickles, so opening a store received from someone else cannot run code). Stores from
   before schema 2 held pickles and are refused, unread.
-- A damaged file (truncated, not SQLite, a schema this version does not know) is one
-  :class:`~topocli.errors.TopocliError` naming the file and what to do.
+- A damaged file (truncated, not SQLite, a schema this version does not know, a row that
+  is not the JSON or the graph topocli writes) is one
+  :class:`~topocli.errors.TopocliError` naming the file and what to do. A full disk or an
+  I/O error is "disk full or I/O error", never "damaged" (the advice for a damaged store,
+  moving it aside, would throw away every finished run).
 - ``meta`` holds the sweep's config fingerprint so a folder is never reused by a
   different sweep.
 """
@@ -25,7 +28,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -34,6 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from topocli.errors import TopocliError
+from topocli.outdir import FolderLock
 
 if TYPE_CHECKING:
     import igraph as ig
@@ -93,8 +96,15 @@ def graph_from_data(data: bytes) -> ig.Graph:
     import igraph as ig
 
     doc = json.loads(gzip.decompress(data))
-    graph = ig.Graph(n=int(doc["n"]), edges=[tuple(e) for e in doc["edges"]],
-                     directed=bool(doc["directed"]))
+    n, edges = doc["n"], doc["edges"]
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise ValueError(f"n = {n!r} is not a node count")
+    if not isinstance(edges, list) or not all(
+            isinstance(e, list) and len(e) == 2
+            and all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v < n for v in e)
+            for e in edges):
+        raise ValueError(f"an edge is not a pair of nodes 0..{n - 1}")
+    graph = ig.Graph(n=n, edges=[tuple(e) for e in edges], directed=bool(doc["directed"]))
     for key, value in doc["graph"].items():
         graph[key] = value
     for key, values in doc["vertex"].items():
@@ -102,6 +112,37 @@ def graph_from_data(data: bytes) -> ig.Graph:
     for key, values in doc["edge"].items():
         graph.es[key] = values
     return graph
+
+
+#: SQLite's primary result codes that say the file system failed, not the file:
+#: SQLITE_FULL (13), SQLITE_IOERR (10), SQLITE_CANTOPEN (14), SQLITE_READONLY (8),
+#: SQLITE_PERM (3), SQLITE_NOLFS (22), SQLITE_BUSY (5), SQLITE_LOCKED (6).
+_NOT_DAMAGE = {13: "the disk is full", 10: "disk I/O error", 14: "it cannot be opened",
+               8: "it is read-only", 3: "permission denied", 22: "the file is too large",
+               5: "it is busy", 6: "it is locked"}
+
+
+def _sqlite_error(path: Path, exc: sqlite3.DatabaseError) -> TopocliError:
+    code = getattr(exc, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    text = str(exc).lower()
+    if primary is None:   # Python < 3.11: the message says it
+        primary = 13 if "full" in text else 10 if "i/o" in text else None
+    if primary in (13, 10, 22):
+        return TopocliError(f"disk full or I/O error on {path} ({exc}); free space or fix "
+                            "the disk, then rerun the same command: every finished run is "
+                            "kept in the store")
+    if primary in _NOT_DAMAGE:
+        return TopocliError(f"cannot use {path}: {_NOT_DAMAGE[primary]} ({exc}); check the "
+                            "folder's permissions and free space, then rerun the same command")
+    return _damaged(path, str(exc))
+
+
+def ig_error() -> type[BaseException]:
+    """igraph's own error type (an attribute that does not fit its graph, ...)."""
+    import igraph as ig
+
+    return getattr(ig, "InternalError", ValueError)
 
 
 # ------------------------------------------------------------------ the store
@@ -120,7 +161,7 @@ class SweepStore:
 
     def __init__(self, path: str | Path, *, lock: bool = True):
         self.path = Path(path)
-        self._lock_fd: int | None = self._take_lock() if lock else None
+        self._lock: FolderLock | None = self._take_lock() if lock else None
         try:
             with self._guard():
                 # isolation_level=None: we issue BEGIN/COMMIT ourselves, one per finished item.
@@ -171,38 +212,26 @@ class SweepStore:
     def _lock_path(self) -> Path:
         return self.path.with_name(self.path.stem + ".lock")
 
-    def _take_lock(self) -> int | None:
-        try:
-            import fcntl
-        except ImportError:  # pragma: no cover - Windows: no advisory locks, no guard
-            return None
-        lock_path = self._lock_path()
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.read(fd, 200).decode(errors="replace").strip() or "another process"
-            os.close(fd)
-            raise TopocliError(
-                f"{self.path.parent} is in use by another train-sweep ({holder}); wait for it "
-                "to finish (rerun the same command then: it resumes and trains nothing "
-                "twice), or choose another --out folder") from None
-        os.ftruncate(fd, 0)
-        os.write(fd, f"pid {os.getpid()}, since {time.strftime('%H:%M:%S')}".encode())
-        return fd
+    def _take_lock(self) -> FolderLock:
+        # opened without following links, a plain file only (topocli.outdir.FolderLock)
+        return FolderLock(self._lock_path(), busy="another train-sweep", advice=(
+            "wait for it to finish (rerun the same command then: it resumes and trains "
+            "nothing twice), or choose another --out folder")).acquire()
 
     def _release_lock(self) -> None:
-        if self._lock_fd is not None:
-            os.close(self._lock_fd)  # closing the descriptor drops the flock
-            self._lock_fd = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     @contextmanager
     def _guard(self) -> Iterator[None]:
-        """Turn SQLite's errors on a damaged file into one line naming the file."""
+        """Turn SQLite's errors into one line naming the file: a full disk or an I/O
+        error is said as such (moving the store aside would throw away every finished
+        run); only what points at the file itself is a damaged store."""
         try:
             yield
         except sqlite3.DatabaseError as exc:
-            raise _damaged(self.path, str(exc)) from None
+            raise _sqlite_error(self.path, exc) from None
 
     # ------------------------------------------------------------------ meta
     def get_meta(self, key: str) -> str | None:
@@ -239,7 +268,8 @@ class SweepStore:
             raise KeyError(graph_id)
         try:
             return graph_from_data(row[0])
-        except (OSError, EOFError, ValueError, KeyError, TypeError) as exc:
+        except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError,
+                ig_error()) as exc:
             raise _damaged(self.path, f"graph {graph_id} cannot be read: {exc}") from None
 
     def graph_rows(self) -> list[dict]:
@@ -250,8 +280,19 @@ class SweepStore:
             for gid, family, idx, seed, params, file, n, m, stats, prepared_s in cur:
                 rows.append({"graph_id": gid, "family": family, "index": idx, "seed": seed,
                              "params": params, "file": file, "n": n, "m": m,
-                             "prepared_s": prepared_s, "statistics": json.loads(stats)})
+                             "prepared_s": prepared_s,
+                             "statistics": self._json(stats, f"graph {gid}'s statistics")})
         return rows
+
+    def _json(self, text: object, what: str) -> dict:
+        """A stored JSON object; a row that is not one is a damaged store, in one line."""
+        try:
+            value = json.loads(text)   # type: ignore[arg-type]
+        except (TypeError, ValueError) as exc:
+            raise _damaged(self.path, f"{what} is not JSON: {exc}") from None
+        if not isinstance(value, dict):
+            raise _damaged(self.path, f"{what} is not a JSON object")
+        return value
 
     # ------------------------------------------------------------------ runs
     def record_run(self, *, run_id: str, graph_id: str, family: str, seed_index: int,
@@ -290,7 +331,7 @@ class SweepStore:
             rows = []
             for values in cur:
                 row = dict(zip(cols, values))
-                row["result"] = json.loads(row["result"])
+                row["result"] = self._json(row["result"], f"run {row['run_id']}'s result")
                 rows.append(row)
         return rows
 
@@ -309,6 +350,19 @@ class SweepStore:
             try:
                 yield
             except BaseException:
-                self.db.execute("ROLLBACK")
+                self._rollback()
                 raise
-            self.db.execute("COMMIT")
+            try:
+                self.db.execute("COMMIT")
+            except BaseException:
+                self._rollback()
+                raise
+
+    def _rollback(self) -> None:
+        # SQLite may have rolled back already (SQLITE_FULL, an I/O error): a second
+        # ROLLBACK would fail and hide the error that matters
+        if self.db.in_transaction:
+            try:
+                self.db.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass

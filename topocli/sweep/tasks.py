@@ -13,7 +13,6 @@ exercise the machinery, live in the private :mod:`topocli.sweep._stand_ins`.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import os
 import socket
 import threading
@@ -23,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from topocli.provenance import graph_fingerprint
 from topocli.seeding import derive_seed
 from topocli.sweep.plan import REAL, GraphSpec, RunSpec
 
@@ -57,15 +57,6 @@ def config_for_run(config: TrainConfig, seed: int, threads: int | None) -> Train
 def config_dict(config: TrainConfig) -> dict:
     """A JSON-ready dict of ``config``."""
     return dict(config.to_dict())
-
-
-def graph_fingerprint(graph: ig.Graph) -> str:
-    """A short hash of a graph's node names and edges (identifies a graph's content)."""
-    h = hashlib.sha256()
-    names = graph.vs["name"] if "name" in graph.vs.attributes() else range(graph.vcount())
-    h.update(repr((graph.is_directed(), list(names))).encode())
-    h.update(repr(graph.get_edgelist()).encode())
-    return h.hexdigest()[:16]
 
 
 #: How the per-graph small-world indices are computed: a fixed, recorded setting (it is
@@ -172,7 +163,9 @@ def prepare_item(prepare_fn: Callable | None, spec: GraphSpec, real: ig.Graph,
     import tempfile
 
     from topocli.graphs import write_graphml
+    from topocli.sweep.execute import watch_parent
 
+    watch_parent()
     with _IGRAPH_RNG_LOCK:
         result = (prepare_fn or prepare_graph)(spec, real, params)
     # Which convention every statistic of the row follows (all rows of a sweep agree).
@@ -192,6 +185,7 @@ def run_training(spec: RunSpec, graph: ig.Graph, config: TrainConfig, threads: i
     global CURRENT_RUN
     start = time.perf_counter()
     run_config = config_for_run(config, spec.seed, threads)
+    custom = train_fn is not None
     if train_fn is None:
         from topocli.training import train_graph as train_fn
 
@@ -209,6 +203,8 @@ def run_training(spec: RunSpec, graph: ig.Graph, config: TrainConfig, threads: i
         CURRENT_RUN = None
     result.pop("config", None)
     result["worker"] = f"{socket.gethostname()}:{os.getpid()}"
+    if not custom:   # trained alone (a stack can change a result by an image now and then)
+        result["stack"] = 1
     return {"key": spec.run_id, "run_id": spec.run_id, "status": status, "error": error,
             "result": result, "config": config_dict(run_config),
             "task_s": time.perf_counter() - start}
@@ -225,9 +221,10 @@ def run_stack(specs: tuple[RunSpec, ...], graphs: tuple[Any, ...], config: Train
     what it was stacked with, failures included. A custom ``train_fn`` (tests,
     benchmarks) trains one graph at a time and is called run by run.
     """
-    from topocli.sweep.execute import keep_worker
+    from topocli.sweep.execute import keep_worker, watch_parent
 
     keep_worker()
+    watch_parent()
     key = stack_key(specs)
     if len(specs) == 1 or train_fn is not None:
         return {"key": key, "runs": [run_training(spec, graph, config, threads, train_fn)
@@ -260,6 +257,7 @@ def run_stack(specs: tuple[RunSpec, ...], graphs: tuple[Any, ...], config: Train
     for spec, result in zip(specs, results):
         result.pop("config", None)
         result["worker"] = worker
+        result["stack"] = len(specs)   # runs trained together in this task
         runs.append({"key": spec.run_id, "run_id": spec.run_id, "status": "ok",
                      "error": None, "result": result, "config": config_dict(run_config),
                      "task_s": share})

@@ -30,6 +30,10 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from topocli.system import ensure_numba_cache
+
+ensure_numba_cache(__file__)   # a writable cache even on a read-only install
+
 #: Fused multiply-adds only: no reassociation, which could turn a sum of ``x - x_0``
 #: back into ``sum(x) - n x_0``. Every loop runs over channels, element-wise, so it
 #: vectorises without it.

@@ -28,7 +28,10 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
+from topocli.system import ensure_numba_cache
 from topocli.training._bn_kernels import add_block_sums
+
+ensure_numba_cache(__file__)   # a writable cache even on a read-only install
 
 #: Elements per block (rounded down to whole positions by :func:`block_for`). In
 #: isolation, the forward pass over the Varshney stage took 34 / 196 ms (digits / C=32) at

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 
 from topocli.errors import TopocliError
@@ -106,9 +107,11 @@ class TrainConfig:
              "--batch-size must be at least 2 (batch norm needs two images per batch)"),
             (1 <= self.channels <= 4096, "--channels must be between 1 and 4096"),
             (1 <= self.stages <= 4, "--stages must be between 1 and 4"),
-            (self.lr > 0, "--lr must be positive"),
+            (math.isfinite(self.lr) and self.lr > 0,
+             f"--lr must be a positive number, not {self.lr}"),
             (0 <= self.momentum < 1, "--momentum must be in [0, 1)"),
-            (self.weight_decay >= 0, "--weight-decay must be >= 0"),
+            (math.isfinite(self.weight_decay) and self.weight_decay >= 0,
+             f"--weight-decay must be a number >= 0, not {self.weight_decay}"),
             (0 <= self.label_smoothing < 1, "--label-smoothing must be in [0, 1)"),
             (0 <= self.val_fraction < 1, "--val-fraction must be in [0, 1)"),
             (self.threads is None or self.threads >= 1, "--threads must be at least 1"),

@@ -24,9 +24,10 @@ import torch
 import torch.nn.functional as F
 
 from topocli.errors import TopocliError
-from topocli.fileio import write_bytes_atomic, write_text_atomic
+from topocli.fileio import write_bytes_atomic, write_json_atomic, write_text_atomic
+from topocli.outdir import claim_folder
 from topocli.progress import ProgressFn, report
-from topocli.provenance import versions
+from topocli.provenance import graph_fingerprint, versions
 from topocli.seeding import derive_seed
 from topocli.training.config import TrainConfig
 from topocli.training.dag import Dag, build_dag
@@ -34,39 +35,96 @@ from topocli.training.data import Splits, load_dataset
 from topocli.training.device import resolve_device
 from topocli.training.model import RandWireNet, complexity, feature_size
 
-__all__ = ["RunState", "load_data", "plan_strides", "setup_env", "setup_model", "test_epoch",
-           "train_epoch", "train_graph", "train_model", "train_runs", "versions"]
+__all__ = ["RunState", "graph_identity", "load_data", "plan_strides", "setup_env",
+           "setup_model", "test_epoch", "train_epoch", "train_graph", "train_model",
+           "train_runs", "versions"]
 
 log = logging.getLogger("topocli")
 CURVE_FIELDS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr")
 
 
 @contextlib.contextmanager
-def setup_env(config: TrainConfig, out_dir: str | Path | None):
-    """Check the config, make ``out_dir`` (refusing one that holds another run's config),
-    write ``config.json``, cap torch threads and isolate torch's global RNG."""
+def setup_env(config: TrainConfig, out_dir: str | Path | None, graph=None):
+    """Check the config, claim ``out_dir`` (:func:`topocli.outdir.claim_folder`: locked
+    for this run, refused if it holds anything but this very run), write ``config.json``,
+    cap torch threads and isolate torch's global RNG.
+
+    A run's identity is its config (:meth:`TrainConfig.experiment`) and its graph's
+    content fingerprint: a folder holding another graph's run is refused, never resumed.
+    """
     config.validate()
     out = Path(out_dir) if out_dir is not None else None
-    if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        cfg_path = out / "config.json"
-        if cfg_path.exists():
-            old = TrainConfig.from_dict(json.loads(cfg_path.read_text()).get("config") or {})
-            if old.experiment() != config.experiment():
-                raise TopocliError(f"{out} already holds a run with another configuration; "
-                                   "use a new --out folder (results are never overwritten)")
-        else:
-            write_text_atomic(cfg_path, json.dumps({"kind": "train", "config": config.to_dict(),
-                                                "versions": versions()}, indent=2))
-    old_threads = torch.get_num_threads()
-    if config.threads:
-        torch.set_num_threads(config.threads)
+    with contextlib.ExitStack() as held:
+        if out is not None:
+            existing = held.enter_context(claim_folder(
+                out, "train", resume=True,
+                advice="wait for it to finish (rerun the same command then: it resumes), "
+                       "or choose another --out folder"))
+            _claim_run(out, existing, config, graph)
+        old_threads = torch.get_num_threads()
+        if config.threads:
+            torch.set_num_threads(config.threads)
+        try:
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(derive_seed(config.seed, "init"))
+                yield out
+        finally:
+            torch.set_num_threads(old_threads)
+
+
+def graph_identity(graph, config: TrainConfig) -> dict | None:
+    """What identifies the graph a run trains (None for ``--no-graph``): its content
+    fingerprint (node names and edges), source, size and directedness."""
+    if config.no_graph or graph is None:
+        return None
+    info = _graph_info(graph)
+    return {"fingerprint": graph_fingerprint(graph), "source": info["source"],
+            "n": info["n"], "m": info["m"], "directed": info["directed"]}
+
+
+def _claim_run(out: Path, existing: dict | None, config: TrainConfig, graph) -> None:
+    """Write ``out/config.json`` for a new run, or check that ``existing`` is this run."""
+    wired = graph_identity(graph, config)
+    document = {"kind": "train", "config": config.to_dict(), "graph": wired,
+                "versions": versions()}
+    if existing is None:
+        write_json_atomic(out / "config.json", document)
+        return
     try:
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(derive_seed(config.seed, "init"))
-            yield out
-    finally:
-        torch.set_num_threads(old_threads)
+        old = TrainConfig.from_dict(dict(existing.get("config") or {}))
+    except (TypeError, ValueError):
+        raise TopocliError(f"{out}/config.json holds no training config topocli can read; "
+                           "use a new --out folder") from None
+    if old.experiment() != config.experiment():
+        raise TopocliError(f"{out} already holds a run with another configuration; "
+                           "use a new --out folder (results are never overwritten)")
+    if "graph" not in existing:  # written before runs recorded their graph: see below
+        log.warning("%s was written before training folders recorded their graph; "
+                    "resuming it as %s's run (not checked)", out,
+                    (wired or {}).get("source", "no graph"))
+        return
+    theirs = existing.get("graph")
+    if (theirs.get("fingerprint") if isinstance(theirs, dict) else theirs) != \
+            (wired or {}).get("fingerprint"):
+        raise TopocliError(f"{out} holds the run of another graph ({_describe(theirs)}; now "
+                           f"{_describe(wired)}); use a new --out folder (results are "
+                           "never overwritten)")
+
+
+def _record_graph(out: Path, graph, config: TrainConfig) -> None:
+    """Add the graph to a config.json written before runs recorded it, once its
+    checkpoint has loaded into this graph's network."""
+    document = json.loads((out / "config.json").read_text())
+    if "graph" not in document:
+        write_json_atomic(out / "config.json",
+                          {**document, "graph": graph_identity(graph, config)})
+
+
+def _describe(graph: object) -> str:
+    if not isinstance(graph, dict):
+        return "no graph"
+    return (f"{graph.get('source')}, {graph.get('n')} nodes, {graph.get('m')} edges, "
+            f"fingerprint {graph.get('fingerprint')}")
 
 
 #: Smallest feature map a preset's stride-2 reductions may leave for the last stage.
@@ -251,9 +309,14 @@ class RunState:
         ckpt = self.checkpoint
         if ckpt is None or not ckpt.exists():
             return
-        state = torch.load(ckpt, weights_only=True, map_location=device)
-        self.model.load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
+        try:
+            state = torch.load(ckpt, weights_only=True, map_location=device)
+            self.model.load_state_dict(state["model"])
+            self.optimizer.load_state_dict(state["optimizer"])
+        except (RuntimeError, ValueError, KeyError, TypeError, EOFError, OSError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise TopocliError(f"{ckpt} does not fit this run's network ({first[:120]}); "
+                               "use a new --out folder") from None
         self.curve, self.train_time = state["curve"], state["train_time"]
         self.images, self.start = state["images"], state["epoch"] + 1
         log.info("resuming %s after epoch %d", self.out, state["epoch"])
@@ -290,7 +353,7 @@ def train_runs(graphs: list, config: TrainConfig, *, out_dirs=None,
         data = None
         for graph, out_dir in zip(graphs, out_dirs):
             # each run's setup_env seeds the init stream afresh: built as if alone
-            out = env.enter_context(setup_env(config, out_dir))
+            out = env.enter_context(setup_env(config, out_dir, graph))
             if data is None:
                 data = load_data(config, device)
             model, dag, cx = setup_model(graph, config, data)
@@ -298,6 +361,8 @@ def train_runs(graphs: list, config: TrainConfig, *, out_dirs=None,
             ckpt = out / "checkpoint.pt" if out is not None and config.checkpoint else None
             run = RunState(graph, model, dag, cx, _make_optimizer(model, config), out, ckpt)
             run.resume(device)
+            if out is not None:
+                _record_graph(out, graph, config)
             runs.append(run)
         if len({run.start for run in runs}) > 1:
             raise TopocliError("the runs of a stack stopped after different epochs; "
