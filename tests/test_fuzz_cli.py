@@ -78,6 +78,10 @@ def work(tmp_path_factory) -> Path:
     kept = root / "kept"
     kept.mkdir()
     (kept / "keep.txt").write_text("earlier results\n")
+    from test_reports_data import make_sweep_folder
+
+    make_sweep_folder(root / "pilot", count=3, seeds=2, failed_run=False, graph_files=False,
+                      curves=False)
     return root
 
 
@@ -96,6 +100,7 @@ def _base(command: str, root: Path, out: Path) -> list[str]:
         "train-sweep": ["train-sweep", graph, "--families", "real", "--count", "1",
                         "--seeds", "1", *budget, "--out", str(out)],
         "report": ["report", str(out)],
+        "plan": ["plan", str(root / "pilot")],
         "reservoir": ["reservoir", graph, "--steps", "300", "--washout", "50",
                       "--out", str(out / "reservoir.json")],
     }[command]
