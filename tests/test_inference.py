@@ -174,3 +174,21 @@ def test_a_declared_primary_is_read_and_cannot_change_on_resume(tmp_path):
     open_folder(tmp_path / "s", identity, command=None, design={"primary": "er"})
     with pytest.raises(TopocliError, match="cannot change its primary"):
         open_folder(tmp_path / "s", identity, command=None, design={"primary": "degree"})
+
+
+def test_the_page_says_how_many_runs_stopped_early_and_how_many_hit_the_cap(sweep, tmp_path):
+    import shutil
+
+    folder = tmp_path / "es"
+    shutil.copytree(sweep, folder)
+    runs = pd.read_csv(folder / "runs.csv")
+    runs["epochs_run"] = [3 + (i % 4) for i in range(len(runs))]
+    runs["stopped_early"] = runs["epochs_run"] < 6
+    runs.to_csv(folder / "runs.csv", index=False)
+    summary, page = _summary(folder, tmp_path / "es-report")
+    stopped = int((runs["epochs_run"] < 6).sum())
+    assert summary["early_stopping"] == {
+        "runs": len(runs), "stopped_early": stopped, "hit_cap": len(runs) - stopped,
+        "epochs_median": float(runs["epochs_run"].median()), "epochs_min": 3,
+        "epochs_max": 6}
+    assert f"{stopped} of {len(runs)} runs stopped at their plateau" in page

@@ -163,6 +163,7 @@ def sweep_summary(t: SweepTables, plan: dict) -> dict:
         "n_graphs": 0 if design is None else len(design.graph_ids),
         "n_seeds": 0 if design is None else len(design.seeds),
         "seed_sd": None if t.power is None else num(t.power["noise_sd"]),
+        "early_stopping": t.epochs,
     }
 
 
@@ -198,6 +199,15 @@ def _power_section(t: SweepTables) -> Section | None:
         sec.note(f"Floor: most graphs stay below {t.score.label} {ACCURACY_FLOOR:.1f}, near "
                  "chance for 10 classes: the networks have barely learned, and differences "
                  "between graphs are noise. Train longer (more epochs or images).")
+    e = t.epochs
+    if e is not None:
+        sec.text(f"Early stopping (--patience): {e['stopped_early']} of {e['runs']} runs "
+                 f"stopped at their plateau and {e['hit_cap']} hit the epoch cap; epochs run "
+                 f"{e['epochs_min']}-{e['epochs_max']} (median {e['epochs_median']:g}); each "
+                 "run's test score is that of its best validation epoch.")
+        if e["hit_cap"] > 0.5 * e["runs"]:
+            sec.note("Most runs hit the epoch cap: they had not converged, so seed noise "
+                     "is larger than a converged protocol's. Raise --epochs.")
     sec.table(pd.DataFrame([
         ("metric", f"{t.score.label} ({t.score.direction}, range {t.score.range_text()})"),
         ("seeds per graph", p["seeds"]), ("graphs with results", p["graphs"]),

@@ -30,7 +30,7 @@ from topocli.reports import sweep_stats as ss
 from topocli.reports.scores import ACCURACY_CEILING, ACCURACY_FLOOR, Score, score_for
 
 __all__ = ["CLUSTERING", "EDGE_COLUMNS", "PATH_LENGTH", "SweepTables", "edge_column",
-           "generator_parameters", "per_graph_costs", "power_summary",
+           "epochs_summary", "generator_parameters", "per_graph_costs", "power_summary",
            "statistics_vs_families", "sweep_tables"]
 
 #: Columns counting the edges a network is wired with, best first: the DAG's kept edges
@@ -68,6 +68,7 @@ class SweepTables:
     plane: tuple[str, str] | None = None        # (clustering column, path-length column)
     topology: pd.DataFrame | None = None        # real statistics vs each family
     failed: pd.DataFrame | None = None
+    epochs: dict | None = None                  # early stopping: runs stopped, at the cap
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -252,6 +253,7 @@ def sweep_tables(graphs: pd.DataFrame | None, runs: pd.DataFrame | None, *,
     out.graph_effect = inf.graph_effect(design)
     out.power = power_summary(design, score, out.variance, out.graph_effect,
                               out.primary_row(design.references[0]))
+    out.epochs = epochs_summary(runs)
     if graphs is not None:
         out.topology = statistics_vs_families(graphs, [s for s in out.statistics
                                                        if s in graphs])
@@ -274,6 +276,22 @@ def sweep_tables(graphs: pd.DataFrame | None, runs: pd.DataFrame | None, *,
                                        n_boot=min(resamples, 1000), seed=draw(),
                                        higher_is_better=higher)
     return out
+
+
+def epochs_summary(runs: pd.DataFrame) -> dict | None:
+    """How the successful runs ended when they trained with early stopping
+    (``--patience``): runs, those stopped at their plateau, those that hit the epoch cap,
+    and the epochs run (median, range). None when the runs have no such columns."""
+    if "stopped_early" not in runs or "epochs_run" not in runs:
+        return None
+    ok = runs[runs["status"].astype(str) == "ok"] if "status" in runs else runs
+    stopped = ok["stopped_early"].astype(str).str.lower().isin(("true", "1"))
+    epochs = pd.to_numeric(ok["epochs_run"], errors="coerce").dropna()
+    if not len(epochs):
+        return None
+    return {"runs": int(len(ok)), "stopped_early": int(stopped.sum()),
+            "hit_cap": int(len(ok) - stopped.sum()), "epochs_median": float(epochs.median()),
+            "epochs_min": int(epochs.min()), "epochs_max": int(epochs.max())}
 
 
 def power_summary(design: ss.SeedDesign, score: Score, variance: inf.Variance,
