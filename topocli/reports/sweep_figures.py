@@ -134,12 +134,29 @@ def correlation_heatmap(table: pd.DataFrame, columns: list[str], path: Path) -> 
     return save_figure(fig, path)
 
 
-def training_curves(curves: pd.DataFrame, path: Path) -> Path | None:
+#: Fewest epochs for which a curve shows more than a table of the first and last epoch.
+MIN_CURVE_EPOCHS = 3
+
+
+def _too_few_epochs(curves: pd.DataFrame) -> str | None:
+    """The reason to leave a curve out when the runs trained for fewer than
+    :data:`MIN_CURVE_EPOCHS` epochs (None when there are enough)."""
+    epochs = pd.to_numeric(curves["epoch"], errors="coerce").nunique()
+    if epochs >= MIN_CURVE_EPOCHS:
+        return None
+    return (f"The runs trained for {epochs} epoch{'s' if epochs != 1 else ''}: a curve of "
+            f"{epochs} point{'s' if epochs != 1 else ''} shows nothing the tables do not, so "
+            "the training curves are left out (curves.csv has every epoch).")
+
+
+def training_curves(curves: pd.DataFrame, path: Path) -> Path | str | None:
     """Validation accuracy and training loss per epoch: each run thin, family mean bold."""
     panels = [c for c in ("val_acc", "train_loss") if c in curves
               and pd.to_numeric(curves[c], errors="coerce").notna().any()]
     if not panels or "epoch" not in curves:
         return None
+    if (reason := _too_few_epochs(curves)) is not None:
+        return reason
     fams = list(pd.unique(curves["family"])) if "family" in curves else ["all"]
     colors = family_colors(fams)
     fig = new_figure(5.5 * len(panels), 4.2)
@@ -304,12 +321,14 @@ def accuracy_bands(table: pd.DataFrame, correlations: pd.DataFrame, path: Path, 
 
 
 def family_curve_bands(curves: pd.DataFrame, path: Path, *, column: str = "val_acc"
-                       ) -> Path | None:
+                       ) -> Path | str | None:
     """Per epoch: each null family's mean over its graphs (each graph's mean over seeds)
     with a band of +-1 sd between graphs; each real connectome as its own line
     (the figure of Bardozzo et al.'s Elegans-AI)."""
     if column not in curves or "epoch" not in curves or "family" not in curves:
         return None
+    if (reason := _too_few_epochs(curves)) is not None:
+        return reason
     data = curves.assign(**{column: pd.to_numeric(curves[column], errors="coerce")})
     data = data.dropna(subset=[column])
     if data.empty:
