@@ -168,12 +168,15 @@ def test_a_declared_primary_is_read_and_cannot_change_on_resume(tmp_path):
     from topocli.sweep.folder import open_folder
 
     identity = {"families": ["real", "degree", "er"]}
-    open_folder(tmp_path / "s", identity, command=None, design={"primary": "er"})
-    config = json.loads((tmp_path / "s" / "config.json").read_text())
+    folder = tmp_path / "s"
+    folder.mkdir()
+    open_folder(folder, identity, command=None, design={"primary": "er"})
+    config = json.loads((folder / "config.json").read_text())
     assert config["design"] == {"primary": "er"} and "design" not in config["identity"]
-    open_folder(tmp_path / "s", identity, command=None, design={"primary": "er"})
+    open_folder(folder, identity, command=None, existing=config, design={"primary": "er"})
     with pytest.raises(TopocliError, match="cannot change its primary"):
-        open_folder(tmp_path / "s", identity, command=None, design={"primary": "degree"})
+        open_folder(folder, identity, command=None, existing=config,
+                    design={"primary": "degree"})
 
 
 def test_the_page_says_how_many_runs_stopped_early_and_how_many_hit_the_cap(sweep, tmp_path):

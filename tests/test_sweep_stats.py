@@ -90,22 +90,23 @@ def test_power_summary_names_noise_spread_and_ceiling():
     from topocli.reports.sweep_tables import sweep_tables
 
     power = sweep_tables(None, planted_runs(), primary="b", resamples=100).power
-    assert power["seeds"] == 5 and power["graphs"] == 17
-    assert power["noise_sd"] == pytest.approx(0.0003, rel=0.3)
-    assert power["graph_sd"] == pytest.approx(0.0007, rel=0.5)
-    assert power["f_p"] < 0.001 and power["reliability"] > 0.9  # graphs differ
-    assert 0 < power["mdd_primary"] < 0.002
-    assert not power["at_ceiling"]
+    assert power.seeds == 5 and power.graphs == 17
+    assert power.noise_sd == pytest.approx(0.0003, rel=0.3)
+    assert power.graph_sd == pytest.approx(0.0007, rel=0.5)
+    assert power.f_p < 0.001 and power.reliability > 0.9  # graphs differ
+    assert 0 < power.mdd_primary < 0.002
+    assert not power.at_ceiling
     high = planted_runs()
     high["test_acc"] += 0.08
-    assert sweep_tables(None, high, resamples=100).power["at_ceiling"]
+    assert sweep_tables(None, high, resamples=100).power.at_ceiling
     low = planted_runs()
     low["test_acc"] -= 0.78  # about chance for 10 classes
-    assert sweep_tables(None, low, resamples=100).power["at_floor"]
+    assert sweep_tables(None, low, resamples=100).power.at_floor
     # an unbounded or lower-is-better metric has no ceiling or floor to warn about
     low["score_memory-capacity"] = low["test_acc"]
     mc = sweep_tables(None, low, metric=score_for("score_memory-capacity"), resamples=100)
-    assert "at_floor" not in mc.power and "at_ceiling" not in mc.power
+    assert mc.power.share_at_ceiling is None
+    assert not mc.power.at_floor and not mc.power.at_ceiling
 
 
 def test_missing_runs_are_handled_by_the_additive_fit():
@@ -158,5 +159,5 @@ def test_the_report_pairs_by_seed_end_to_end(tmp_path):
     assert (vs.loc[vs["role"] == "secondary", "p_holm"] >= vs.loc[
         vs["role"] == "secondary", "p"]).all()
     power = pd.read_csv(folder / "report" / "power.csv").iloc[0]
-    assert power["noise_sd"] < 0.001  # the seed effect is not mistaken for noise
+    assert power["noise_sd"] < 0.001  # the seed effect is not mistaken for noise (power.csv)
     assert "seed is a block" in page and "What this sweep can and cannot tell" in page

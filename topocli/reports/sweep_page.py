@@ -162,7 +162,7 @@ def sweep_summary(t: SweepTables, plan: dict) -> dict:
         "rank_of": rank[3] if rank else None,
         "n_graphs": 0 if design is None else len(design.graph_ids),
         "n_seeds": 0 if design is None else len(design.seeds),
-        "seed_sd": None if t.power is None else num(t.power["noise_sd"]),
+        "seed_sd": None if t.power is None else num(t.power.noise_sd),
         "early_stopping": t.epochs,
     }
 
@@ -190,12 +190,12 @@ def _power_section(t: SweepTables) -> Section | None:
     p = t.power
     sec = Section("What this sweep can and cannot tell", "power")
     sec.text(_power_text(t))
-    if p.get("at_ceiling"):
-        sec.note(f"Ceiling: {p['share_at_ceiling']:.0%} of the graphs reach {t.score.label} ≥ "
+    if p.at_ceiling:
+        sec.note(f"Ceiling: {p.share_at_ceiling:.0%} of the graphs reach {t.score.label} ≥ "
                  f"{ACCURACY_CEILING:.2f}; graphs then differ by a handful of test images and "
                  "a ranking says little. Use a harder task or a smaller budget (fewer "
                  "epochs, --max-train) so that accuracy is not saturated.")
-    if p.get("at_floor"):
+    if p.at_floor:
         sec.note(f"Floor: most graphs stay below {t.score.label} {ACCURACY_FLOOR:.1f}, near "
                  "chance for 10 classes: the networks have barely learned, and differences "
                  "between graphs are noise. Train longer (more epochs or images).")
@@ -210,47 +210,47 @@ def _power_section(t: SweepTables) -> Section | None:
                      "is larger than a converged protocol's. Raise --epochs.")
     sec.table(pd.DataFrame([
         ("metric", f"{t.score.label} ({t.score.direction}, range {t.score.range_text()})"),
-        ("seeds per graph", p["seeds"]), ("graphs with results", p["graphs"]),
-        ("seed noise of one run (sd, graph × seed residual)", p["noise_sd"]),
-        ("its degrees of freedom", p["noise_dof"]),
-        ("seed noise of a graph mean (sd / √K)", p["noise_sd_of_mean"]),
-        ("spread of graph means within null families (sd, pooled)", p["within_sd"]),
-        ("its degrees of freedom", p["within_dof"]),
-        ("graph-to-graph spread without seed noise (τ)", p["graph_sd"]),
-        ("graph effect F", p["f"]),
-        ("graph effect p", p["f_p"]),
-        ("reliability of a graph mean (1 − 1/F)", p["reliability"]),
+        ("seeds per graph", p.seeds), ("graphs with results", p.graphs),
+        ("seed noise of one run (sd, graph × seed residual)", p.noise_sd),
+        ("its degrees of freedom", p.noise_dof),
+        ("seed noise of a graph mean (sd / √K)", p.noise_sd_of_mean),
+        ("spread of graph means within null families (sd, pooled)", p.within_sd),
+        ("its degrees of freedom", p.within_dof),
+        ("graph-to-graph spread without seed noise (τ)", p.graph_sd),
+        ("graph effect F", p.f),
+        ("graph effect p", p.f_p),
+        ("reliability of a graph mean (1 − 1/F)", p.reliability),
         ("smallest difference the primary comparison detects (5%, 80% power)",
-         p["mdd_primary"]),
-        ("smallest detectable correlation |ρ| across graphs", p["min_rho"]),
-        (f"mean {t.score.label}", p["mean"])], columns=["quantity", "value"]),
+         p.mdd_primary),
+        ("smallest detectable correlation |ρ| across graphs", p.min_rho),
+        (f"mean {t.score.label}", p.mean)], columns=["quantity", "value"]),
         digits=4, text_columns=("quantity", "value"))
     return sec
 
 
 def _power_text(t: SweepTables) -> str:
     p = t.power
-    parts = [f"Each graph was trained with the same {p['seeds']} seed"
-             f"{'s' if p['seeds'] != 1 else ''}, so seed effects cancel in every "
+    parts = [f"Each graph was trained with the same {p.seeds} seed"
+             f"{'s' if p.seeds != 1 else ''}, so seed effects cancel in every "
              "comparison (seed is a block). Every interval counts the three noise sources "
              "the design has: the real graph's own seed noise, the spread between the null "
              "graphs, and their seed noise (variance σ²/K + V/n, Welch-Satterthwaite "
              "degrees of freedom; family intervals on the pooled within-family variance)."]
-    if np.isfinite(p["f"]):
-        verdict = ("graphs differ by more than seed noise" if p["f_p"] < 0.05 else
+    if np.isfinite(p.f):
+        verdict = ("graphs differ by more than seed noise" if p.f_p < 0.05 else
                    "the graphs do not differ detectably from one another: their means "
                    "spread by what seed noise alone gives")
-        parts.append(f"Does the graph matter at all? Graph effect F({p['f_dof_graphs']}, "
-                     f"{p['f_dof_residual']}) = {p['f']:.2f}, p = {_p(p['f_p'])} "
-                     f"({verdict}); a graph mean is {p['reliability']:.0%} reliable at "
-                     f"{p['seeds']} seeds.")
-    if np.isfinite(p["mdd_primary"]):
+        parts.append(f"Does the graph matter at all? Graph effect F({p.f_dof_graphs}, "
+                     f"{p.f_dof_residual}) = {p.f:.2f}, p = {_p(p.f_p)} "
+                     f"({verdict}); a graph mean is {p.reliability:.0%} reliable at "
+                     f"{p.seeds} seeds.")
+    if np.isfinite(p.mdd_primary):
         parts.append(f"The primary comparison detects a true difference of "
-                     f"{p['mdd_primary']:.4f} with 80% power; smaller ones are likely to "
+                     f"{p.mdd_primary:.4f} with 80% power; smaller ones are likely to "
                      "pass unseen.")
-    if np.isfinite(p["min_rho"]):
-        parts.append(f"With {p['graphs']} graphs only correlations with |ρ| above about "
-                     f"{p['min_rho']:.2f} are detectable.")
+    if np.isfinite(p.min_rho):
+        parts.append(f"With {p.graphs} graphs only correlations with |ρ| above about "
+                     f"{p.min_rho:.2f} are detectable.")
     return " ".join(parts)
 
 
@@ -380,7 +380,7 @@ def _landscape_section(t: SweepTables, out: Path) -> Section | None:
     c_col, l_col = t.plane
     label = t.score.label
     sec = Section(f"{upper_first(label)} over the clustering × path-length plane", "landscape")
-    noise = (t.power or {}).get("noise_sd_of_mean")
+    noise = t.power.noise_sd_of_mean if t.power is not None else None
     figure(sec, fg.accuracy_landscape, "landscape.png",
            f"{upper_first(label)} (graph mean over seeds) over {c_col} × {l_col}, as You et "
            "al. (2020): cells are the mean of the graphs inside them, dots the graphs, stars "
@@ -585,7 +585,7 @@ def _summary(t: SweepTables, plan: dict) -> str:
                    "the graphs do not differ detectably from one another")
         parts.append(f"Does the graph matter at all? Graph effect F({ge.dof_graphs}, "
                      f"{ge.dof_residual}) = {ge.f:.2f}, p = {_p(ge.p)}: {verdict}; graph means "
-                     f"are {ge.reliability:.0%} reliable at {t.power['seeds']} seeds.")
+                     f"are {ge.reliability:.0%} reliable at {t.power.seeds} seeds.")
     rank = _headline_rank(t)
     if rank is not None and ge is not None and np.isfinite(ge.reliability) and \
             ge.reliability >= MIN_RELIABILITY_RANK:
@@ -596,12 +596,12 @@ def _summary(t: SweepTables, plan: dict) -> str:
                      f"interval spans {rank[1]}-{rank[2]} of {rank[3]} (in the tables below).")
     parts.append(_top_statistic(t) + ".")
     text = " ".join(p for p in parts if p)
-    p = t.power or {}
-    if p.get("at_ceiling"):
-        text += (f" Warning: {score.label} is at the ceiling ({p['share_at_ceiling']:.0%} of "
+    p = t.power
+    if p is not None and p.at_ceiling:
+        text += (f" Warning: {score.label} is at the ceiling ({p.share_at_ceiling:.0%} of "
                  f"graphs ≥ {ACCURACY_CEILING:.2f}), so these differences are a few test "
                  "images at most.")
-    elif p.get("at_floor"):
+    elif p is not None and p.at_floor:
         text += (f" Warning: most graphs stay below {score.label} {ACCURACY_FLOOR:.1f}, near "
                  "chance: the networks have barely learned at this budget, so these "
                  "differences are noise.")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -30,7 +30,8 @@ from topocli.reports import sweep_stats as ss
 from topocli.reports.scores import ACCURACY_CEILING, ACCURACY_FLOOR, Score, score_for
 
 __all__ = ["CLUSTERING", "EDGE_COLUMNS", "PATH_LENGTH", "SweepTables", "edge_column",
-           "epochs_summary", "generator_parameters", "per_graph_costs", "power_summary",
+           "SweepPower", "epochs_summary", "generator_parameters", "per_graph_costs",
+           "power_summary",
            "statistics_vs_families", "sweep_tables"]
 
 #: Columns counting the edges a network is wired with, best first: the DAG's kept edges
@@ -58,7 +59,7 @@ class SweepTables:
     families: pd.DataFrame | None = None        # graph-level, seed-adjusted, bootstrap CI
     real_vs_nulls: pd.DataFrame | None = None   # paired by seed, per reference
     comparisons: pd.DataFrame | None = None     # null family pairs
-    power: dict | None = None
+    power: SweepPower | None = None
     variance: inf.Variance | None = None
     graph_effect: inf.GraphEffect | None = None
     correlations: pd.DataFrame | None = None
@@ -91,7 +92,7 @@ class SweepTables:
                  "regression": self.regression, "statistics_vs_families": self.topology}
         out = {k: v for k, v in named.items() if v is not None}
         if self.power is not None:
-            out["power"] = pd.DataFrame([self.power])
+            out["power"] = pd.DataFrame([self.power.as_dict()])
         if self.sweet_spot and len(self.sweet_spot) > 1:
             out["sweet_spot"] = pd.DataFrame([self.sweet_spot])
         return out
@@ -294,20 +295,40 @@ def epochs_summary(runs: pd.DataFrame) -> dict | None:
             "epochs_min": int(epochs.min()), "epochs_max": int(epochs.max())}
 
 
-def power_summary(design: ss.SeedDesign, score: Score, variance: inf.Variance,
-                  effect: inf.GraphEffect, primary: pd.Series | None) -> dict:
-    """What this sweep can detect, in the metric's units.
+@dataclass(frozen=True)
+class SweepPower:
+    """What a sweep can detect, in the metric's units (:func:`power_summary`)."""
 
-    ``seeds`` (median per graph), ``graphs``, ``noise_sd`` (one run's graph x seed noise)
-    and ``noise_dof``, ``noise_sd_of_mean`` (noise_sd / sqrt(K)), ``within_sd`` (sd of a
-    graph mean within a null family, pooled) and ``within_dof``, ``graph_sd`` (that
-    spread without the seed noise), the graph-effect test (``f``, ``f_dof_graphs``,
-    ``f_dof_residual``, ``f_p``, ``reliability``), ``mdd_primary`` (the smallest true
-    difference the primary comparison detects at 5 %, two-sided, with 80 % power),
-    ``min_rho`` (smallest correlation across the graphs detectable at 5 % with 80 %
-    power), ``mean``, and for accuracies only ``share_at_ceiling``, ``at_ceiling`` and
-    ``at_floor``.
-    """
+    seeds: int                    #: median seeds per graph
+    graphs: int                   #: graphs with results
+    noise_sd: float               #: one run's graph x seed noise
+    noise_dof: int
+    noise_sd_of_mean: float       #: noise_sd / sqrt(K)
+    within_sd: float              #: sd of a graph mean within a null family (pooled)
+    within_dof: int
+    graph_sd: float               #: that spread without the seed noise (tau)
+    f: float                      #: the graph-effect test
+    f_dof_graphs: int
+    f_dof_residual: int
+    f_p: float
+    reliability: float            #: of a graph mean, 1 - 1/F
+    mdd_primary: float            #: smallest difference the primary comparison detects
+    min_rho: float                #: smallest detectable correlation across the graphs
+    mean: float
+    share_at_ceiling: float | None = None   #: accuracies only
+    at_ceiling: bool = False
+    at_floor: bool = False
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def power_summary(design: ss.SeedDesign, score: Score, variance: inf.Variance,
+                  effect: inf.GraphEffect, primary: pd.Series | None) -> SweepPower:
+    """What this sweep can detect: seed noise and graph spread, the graph-effect test,
+    the smallest difference the primary comparison detects at 5 % (two-sided) with 80 %
+    power, the smallest detectable correlation, and for accuracies only the share at
+    the ceiling and whether the sweep sits at the ceiling or the floor."""
     from scipy import stats as sps
 
     z = sps.norm.ppf(1 - inf.ALPHA / 2) + sps.norm.ppf(0.8)
@@ -319,24 +340,21 @@ def power_summary(design: ss.SeedDesign, score: Score, variance: inf.Variance,
     if primary is not None:
         mdd = inf.detectable_difference(inf.Comparison.from_estimate(
             float(primary["diff"]), float(primary["se"]), float(primary["dof"])))
-    out = {
-        "seeds": int(k) if np.isfinite(k) else 0, "graphs": n_graphs,
-        "noise_sd": noise, "noise_dof": design.noise_dof,
-        "noise_sd_of_mean": noise / math.sqrt(k) if k and np.isfinite(noise) else math.nan,
-        "within_sd": math.sqrt(variance.within) if np.isfinite(variance.within) else math.nan,
-        "within_dof": variance.within_dof, "graph_sd": variance.graph_sd(k),
-        "f": effect.f, "f_dof_graphs": effect.dof_graphs,
-        "f_dof_residual": effect.dof_residual, "f_p": effect.p,
-        "reliability": effect.reliability, "mdd_primary": mdd,
-        "min_rho": math.tanh(z / math.sqrt(n_graphs - 3)) if n_graphs > 3 else math.nan,
-        "mean": float(finite.mean()) if n_graphs else math.nan,
-    }
-    if score.accuracy:
-        out["share_at_ceiling"] = float((finite >= ACCURACY_CEILING).mean()) \
-            if n_graphs else math.nan
-        out["at_ceiling"] = bool(n_graphs and (finite >= ACCURACY_CEILING).mean() > 0.5)
-        out["at_floor"] = bool(n_graphs and (finite < ACCURACY_FLOOR).mean() > 0.5)
-    return out
+    ceiling = {}
+    if score.accuracy and n_graphs:
+        ceiling = {"share_at_ceiling": float((finite >= ACCURACY_CEILING).mean()),
+                   "at_ceiling": bool((finite >= ACCURACY_CEILING).mean() > 0.5),
+                   "at_floor": bool((finite < ACCURACY_FLOOR).mean() > 0.5)}
+    return SweepPower(
+        seeds=int(k) if np.isfinite(k) else 0, graphs=n_graphs, noise_sd=noise,
+        noise_dof=design.noise_dof,
+        noise_sd_of_mean=noise / math.sqrt(k) if k and np.isfinite(noise) else math.nan,
+        within_sd=math.sqrt(variance.within) if np.isfinite(variance.within) else math.nan,
+        within_dof=variance.within_dof, graph_sd=variance.graph_sd(k), f=effect.f,
+        f_dof_graphs=effect.dof_graphs, f_dof_residual=effect.dof_residual, f_p=effect.p,
+        reliability=effect.reliability, mdd_primary=mdd,
+        min_rho=math.tanh(z / math.sqrt(n_graphs - 3)) if n_graphs > 3 else math.nan,
+        mean=float(finite.mean()) if n_graphs else math.nan, **ceiling)
 
 
 #: Graphs needed before the graph's own edge count joins the DAG's as a third control.
