@@ -14,7 +14,7 @@ from topocli.cli.progress import ProgressLine
 
 # Literal copies (checked by tests) so that ``topocli --help`` does not import torch.
 DAG_METHODS = ("random-order", "generator-order", "class-order", "feedback-arc")
-DATASETS = ("digits", "mnist", "fashion-mnist", "kmnist", "cifar10")
+DATASETS = ("digits", "mnist1d", "mnist", "fashion-mnist", "kmnist", "cifar10")
 HEADS = ("pool", "flatten", "randwire")
 PRESETS = ("dcn", "randwire-small")
 
