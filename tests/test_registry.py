@@ -158,7 +158,7 @@ def test_records_match_their_generators():
     assert registry.get("ws").option("k").kind == "int"
     assert registry.get("ws").option("p").kind == "float"
     assert registry.get("er").option("keep_mutual").kind == "bool"
-    assert parse_grid(["ws.k=4,8"]) == {"ws": {"k": (4, 8)}}
+    assert parse_grid(["hubcap.max_degree=30,40"]) == {"hubcap": {"max_degree": (30, 40)}}
 
 
 def test_package_table_lists_every_registered_model():
@@ -175,6 +175,7 @@ def test_cli_choices_and_options_read_the_registry(run_cli):
     for name in registry.names():
         assert name in res.stdout
     res = run_cli("rewire", "--help")
+    assert "hubcap: the degree cap" in res.stdout and "--exponent" in res.stdout
     assert "degree/inout/lattice: swap trials per edge" in res.stdout
 
 

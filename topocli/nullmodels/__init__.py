@@ -18,6 +18,8 @@ config    degree sequence(s), nothing of the edges                      ``random
 lattice   degrees, edges pushed to a ring lattice (latmio)              ``rewiring``
 sbm       class-to-class edge densities (blocks = cell classes)         ``blocks``
 landscape n, m; p and a target transitivity move C and L independently  ``landscape``
+hubcap    the graph with its hubs capped at ER's maximum degree; n, m   ``hubcap``
+heavytail n, m; heavy-tailed (BA or power-law) degrees, wired at random  ``heavytail``
 ========  ============================================================  ===============
 
 ``degree`` is the default because a directed connectome stores each gap junction as two
@@ -26,11 +28,13 @@ their undirected views are denser than the connectome's and every undirected sta
 would be compared with denser graphs. ``ws`` keeps ring order and ``ba`` arrival order as
 node ids (nothing is permuted).
 
-``degree``, ``inout``, ``config``, ``lattice`` and ``sbm`` keep node names and classes;
-``er``, ``ws`` and ``ba`` name nodes ``n0..`` and give them the source's classes in a seeded
-random order. ``ws``, ``ba`` and ``landscape`` are undirected models: a directed source is
-matched through its undirected view (as RandWire and the Deep Connectomics Networks paper
-use them).
+``degree``, ``inout``, ``config``, ``lattice``, ``sbm`` and ``hubcap`` keep node names and
+classes; ``er``, ``ws``, ``ba`` and ``heavytail`` name nodes ``n0..`` and give them the
+source's classes in a seeded random order. ``ws``, ``ba``, ``landscape``, ``hubcap`` and
+``heavytail`` are undirected models: a directed source is matched through its undirected
+view (as RandWire and the Deep Connectomics Networks paper use them). ``hubcap`` and
+``heavytail`` are the hub controls: the connectome without its hubs, and random graphs
+with hubs.
 Every null carries graph attributes ``null_model``, ``null_params`` (JSON), ``seed``;
 ``degree``/``inout``/``lattice`` add ``swaps_attempted`` and ``swaps_accepted``; ``ba`` adds
 ``m_source`` and ``m_mismatch`` (0 since ``ba`` matches m exactly).

@@ -38,6 +38,8 @@ import igraph as ig
 
 from topocli.errors import TopocliError
 from topocli.nullmodels.blocks import stochastic_block_model
+from topocli.nullmodels.heavytail import heavy_tailed_configuration
+from topocli.nullmodels.hubcap import hub_capped
 from topocli.nullmodels.landscape import clustering_landscape
 from topocli.nullmodels.random import barabasi_albert, configuration, erdos_renyi
 from topocli.nullmodels.rewiring import (
@@ -285,3 +287,16 @@ register(NullModel(
     "landscape", clustering_landscape,
     "n, m; p and a target transitivity move C and L independently",
     undirected=True, holds=_N_M))
+register(NullModel(
+    "hubcap", hub_capped, "the graph with its hubs capped at ER's maximum degree; n, m",
+    undirected=True, keeps_nodes=True, holds=_N_M, cli=(
+        CliOption("max_degree", ("--max-degree",), "the degree cap (default: the median "
+                  "maximum degree of G(n, m)).", must="at least 1",
+                  valid=lambda d: d >= 1),)))
+register(NullModel(
+    "heavytail", heavy_tailed_configuration,
+    "n, m; heavy-tailed (BA or power-law) degrees, wired at random",
+    undirected=True, holds=_N_M, cli=(
+        CliOption("exponent", ("--exponent",), "power-law degree exponent (default: the "
+                  "degree sequence of a ba graph).", must="a number > 2",
+                  valid=lambda g: g > 2),)))
