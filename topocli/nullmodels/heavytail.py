@@ -32,8 +32,9 @@ def power_law_sequence(n: int, m: int, exponent: float) -> np.ndarray:
     from the smallest when the clipping overshoots). Deterministic: all randomness is in
     the wiring.
     """
-    if not exponent > 2:
-        raise TopocliError(f"heavytail: the exponent must be a number > 2, not {exponent}")
+    if not (np.isfinite(exponent) and exponent > 2):
+        raise TopocliError(f"heavytail: the exponent must be a finite number > 2, not "
+                           f"{exponent}")
     weights = np.arange(1, n + 1, dtype=float) ** (-1.0 / (exponent - 1.0))
     weights *= 2 * m / weights.sum()
     degrees = np.clip(np.floor(weights), 1, n - 1).astype(np.int64)

@@ -298,5 +298,5 @@ register(NullModel(
     "n, m; heavy-tailed (BA or power-law) degrees, wired at random",
     undirected=True, holds=_N_M, cli=(
         CliOption("exponent", ("--exponent",), "power-law degree exponent (default: the "
-                  "degree sequence of a ba graph).", must="a number > 2",
-                  valid=lambda g: g > 2),)))
+                  "degree sequence of a ba graph).", must="a finite number > 2",
+                  valid=lambda g: math.isfinite(g) and g > 2),)))
