@@ -241,6 +241,13 @@ _SWAPS = CliOption("swaps_per_edge", ("-Q", "--swaps-per-edge"), "swap trials pe
                    valid=lambda q: math.isfinite(q) and q > 0)
 _CONNECTED = CliOption("connected", ("--connected",), "keep the graph connected.")
 
+
+def _count_option(param: str, help: str) -> CliOption:
+    """A whole-number option of at least 1, spelled ``--param-name``."""
+    return CliOption(param, ("--" + param.replace("_", "-"),), help, must="at least 1",
+                     valid=lambda value: value >= 1)
+
+
 register(NullModel(
     "er", erdos_renyi, "n, m, directedness; directed: mutual pairs (U|MAN)",
     holds=_N_M, holds_directed=frozenset({"m_undirected", "reciprocity"}),
@@ -258,28 +265,29 @@ register(NullModel(
                   "choose p so the expected clustering matches the graph's."))))
 register(NullModel(
     "ba", barabasi_albert, "n, m exactly (per-step attachment counts), connected",
-    undirected=True, holds=_N_M, cli=(
-        CliOption("m_attach", ("--m-attach",), "edges per new node (default: per-step "
-                  "counts that give m exactly).", must="at least 1",
-                  valid=lambda m: m >= 1),)))
-register(NullModel(
+    undirected=True, holds=_N_M, cli=(_count_option(
+        "m_attach", "edges per new node (default: per-step counts that give m exactly)."),)))
+
+
+def _swap_chain(name: str, function: Callable[..., ig.Graph], summary: str,
+                **more) -> NullModel:
+    """A model of the compiled swap chains: nodes and degrees kept, one batch per worker."""
+    return NullModel(name, function, summary, keeps_nodes=True, holds=_DEGREES,
+                     cli=(_SWAPS, _CONNECTED), batch=partial(swap_nulls, model=name), **more)
+
+
+register(_swap_chain(
     "degree", degree_preserving_rewire,
     "in/out-degree and mutual pairs of every node (Milo 2002)",
-    keeps_nodes=True, holds=_DEGREES,
     holds_directed=frozenset({"m_undirected", "reciprocity", "mutual pairs per node",
-                              "undirected degree sequence"}),
-    cli=(_SWAPS, _CONNECTED), batch=partial(swap_nulls, model="degree")))
-register(NullModel(
-    "inout", in_out_rewire, "in/out-degree of every node (plain Maslov-Sneppen swaps)",
-    keeps_nodes=True, holds=_DEGREES, cli=(_SWAPS, _CONNECTED),
-    batch=partial(swap_nulls, model="inout")))
+                              "undirected degree sequence"})))
+register(_swap_chain(
+    "inout", in_out_rewire, "in/out-degree of every node (plain Maslov-Sneppen swaps)"))
 register(NullModel(
     "config", configuration, "degree sequence(s), nothing of the edges",
     keeps_nodes=True, holds=_DEGREES))
-register(NullModel(
-    "lattice", lattice_reference, "degrees, edges pushed to a ring lattice (latmio)",
-    keeps_nodes=True, holds=_DEGREES, cli=(_SWAPS, _CONNECTED),
-    batch=partial(swap_nulls, model="lattice")))
+register(_swap_chain(
+    "lattice", lattice_reference, "degrees, edges pushed to a ring lattice (latmio)"))
 register(NullModel(
     "sbm", stochastic_block_model, "class-to-class edge densities (blocks = cell classes)",
     keeps_nodes=True))
@@ -289,10 +297,8 @@ register(NullModel(
     undirected=True, holds=_N_M))
 register(NullModel(
     "hubcap", hub_capped, "the graph with its hubs capped at ER's maximum degree; n, m",
-    undirected=True, keeps_nodes=True, holds=_N_M, cli=(
-        CliOption("max_degree", ("--max-degree",), "the degree cap (default: the median "
-                  "maximum degree of G(n, m)).", must="at least 1",
-                  valid=lambda d: d >= 1),)))
+    undirected=True, keeps_nodes=True, holds=_N_M, cli=(_count_option(
+        "max_degree", "the degree cap (default: the median maximum degree of G(n, m))."),)))
 register(NullModel(
     "heavytail", heavy_tailed_configuration,
     "n, m; heavy-tailed (BA or power-law) degrees, wired at random",
