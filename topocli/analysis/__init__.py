@@ -19,7 +19,7 @@ Statistics themselves are pure functions in :mod:`topocli.metrics`.
 from topocli.analysis.folder import check_out_dir, tables, to_json, write_analyses
 from topocli.analysis.measure import graph_statistics
 from topocli.analysis.plan import Limits
-from topocli.analysis.run import UNDIRECTED_MODELS, Analysis, analyze
+from topocli.analysis.run import Analysis, analyze
 
-__all__ = ["UNDIRECTED_MODELS", "Analysis", "Limits", "analyze", "check_out_dir",
+__all__ = ["Analysis", "Limits", "analyze", "check_out_dir",
            "graph_statistics", "tables", "to_json", "write_analyses"]

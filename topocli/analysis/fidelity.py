@@ -4,8 +4,9 @@ A z-score measures the connectome only when the null holds what the statistic de
 For every family (the analysis' null model, and the lattice references of omega and
 propensity) this module measures n, m, the undirected edge count, reciprocity and the
 degree sequences on every drawn graph and compares them with the real graph, next to
-what the model promises. A promised quantity more than 1% off (a degree sequence: not
-equal on every null) is a warning.
+what the model promises (its record in :mod:`topocli.nullmodels.registry`: ``holds``,
+and ``keeps_nodes`` for comparing sequences node by node). A promised quantity more
+than 1% off (a degree sequence: not equal on every null) is a warning.
 """
 
 from __future__ import annotations
@@ -21,24 +22,14 @@ from topocli.metrics._graph import undirected
 __all__ = ["TOLERANCE", "fidelity_rows", "promises", "warnings"]
 
 TOLERANCE = 0.01
-# Models whose nulls keep node identities (a degree sequence is compared node by node).
-_KEEP_NODES = ("degree", "inout", "config", "lattice", "sbm")
 
 
-def promises(model: str, directed: bool, keep_mutual: bool = True) -> frozenset[str]:
+def promises(model: str, directed: bool, params: dict | None = None) -> frozenset[str]:
     """The quantities ``model`` is built to hold exactly on a graph of this directedness
-    (``keep_mutual``: the model's option of that name, for ``er``)."""
-    held = {"n"}
-    if model in ("er", "ws", "ba", "degree", "inout", "config", "lattice"):
-        held.add("m")
-    if model in ("degree", "inout", "config", "lattice"):
-        held.add("in/out-degree sequences" if directed else "degree sequence")
-    if model == "degree" and directed:
-        held |= {"m_undirected", "reciprocity", "mutual pairs per node",
-                 "undirected degree sequence"}
-    if model == "er" and directed and keep_mutual:
-        held |= {"m_undirected", "reciprocity"}
-    return frozenset(held)
+    with options ``params`` (:meth:`topocli.nullmodels.registry.NullModel.promises`)."""
+    from topocli.nullmodels import registry
+
+    return registry.get(model).promises(directed, params)
 
 
 def _mutual_per_node(graph: ig.Graph) -> tuple[int, ...]:
@@ -73,8 +64,10 @@ def fidelity_rows(graph: ig.Graph, nulls: Sequence[ig.Graph], family: str,
     if not nulls:
         return []
     directed = graph.is_directed()
-    promised = promises(model, directed, bool((params or {}).get("keep_mutual", True)))
-    by_node = model in _KEEP_NODES
+    from topocli.nullmodels import registry
+
+    promised = promises(model, directed, params or {})
+    by_node = registry.get(model).keeps_nodes
     real = _profile(graph, by_node)
     drawn = [_profile(h, by_node) for h in nulls]
     rows = []

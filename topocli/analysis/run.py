@@ -39,13 +39,9 @@ from topocli.errors import TopocliError
 from topocli.graphs import undirected_view
 from topocli.metrics._graph import giant_vertices, undirected
 
-__all__ = ["UNDIRECTED_MODELS", "Analysis", "analyze"]
+__all__ = ["Analysis", "analyze"]
 
 log = logging.getLogger("topocli")
-
-# Null models that only make undirected graphs: a directed graph is analysed through its
-# undirected view against them, so graph and nulls are measured the same way.
-UNDIRECTED_MODELS = ("ws", "ba")
 
 
 @dataclass
@@ -85,8 +81,10 @@ def analyze(graph: ig.Graph, *, nulls: int = 100, null_model: str = "degree", se
     null_model : str
         A model of :mod:`topocli.nullmodels`. The default ``degree`` keeps every node's
         in-, out-degree and mutual pairs, so statistics of the undirected view are
-        compared with nulls of the same undirected m and degrees. ``ws`` and ``ba`` make
-        undirected graphs: a directed ``graph`` is then analysed as its
+        compared with nulls of the same undirected m and degrees. Undirected models
+        (``undirected`` in :mod:`topocli.nullmodels.registry`: ``ws``, ``ba``,
+        ``landscape``, ``hubcap``, ``heavytail``) make undirected graphs: a directed
+        ``graph`` is then analysed as its
         :func:`undirected_view` (value and nulls measured alike), as
         ``config["undirected_view"]`` and a warning say.
     seed : int
@@ -185,8 +183,11 @@ def _graph_name(graph: ig.Graph) -> str:
 
 def _as_analysed(graph: ig.Graph, name: str, nulls: int,
                  null_model: str) -> tuple[ig.Graph, str | None]:
-    """The graph as compared: its undirected view against undirected-only models."""
-    if not (nulls and null_model in UNDIRECTED_MODELS and graph.is_directed()):
+    """The graph as compared: its undirected view against undirected models (the rule
+    the sweep follows, :mod:`topocli.sweep.direction`)."""
+    from topocli.nullmodels import registry
+
+    if not (nulls and graph.is_directed() and registry.get(null_model).undirected):
         return graph, None
     note = (f"undirected view of a directed graph ({graph.ecount()} arcs collapsed "
             f"to {undirected(graph).ecount()} edges): {null_model} nulls are "

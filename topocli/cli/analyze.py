@@ -18,9 +18,27 @@ from topocli.cli.progress import ProgressLine
 #: The most nulls ``analyze`` draws per graph (p resolution 2/(N+1) ~ 2e-5; memory and
 #: time grow linearly with N).
 MAX_NULLS = 100_000
-NULL_MODELS = ("degree", "inout", "er", "config", "ws", "ba", "sbm", "lattice")
 SUMMARY = ("n", "m", "path_length_undirected", "clustering_avg_zero", "transitivity", "sigma",
            "omega", "propensity", "modularity", "class_assortativity")
+
+
+class RegisteredModels(click.Choice):
+    """The registered null models that need no option (analyze passes none), read from
+    :mod:`topocli.nullmodels.registry` when the command runs, not when it is defined."""
+
+    def __init__(self) -> None:
+        super().__init__(())
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        from topocli.nullmodels import registry
+
+        return tuple(m.name for m in registry.records()
+                     if all(o.default is not registry.REQUIRED for o in m.options))
+
+    @choices.setter
+    def choices(self, value) -> None:
+        pass
 
 
 @cli.command("analyze")
@@ -30,7 +48,7 @@ SUMMARY = ("n", "m", "path_length_undirected", "clustering_avg_zero", "transitiv
               help="Null graphs to compare against (0: values only). The two-sided "
                    "empirical p is at least 2/(N+1), so Holm over K statistics needs "
                    "N >= 40K - 1 (999 for K = 25).")
-@click.option("--null-model", type=click.Choice(NULL_MODELS), default="degree",
+@click.option("--null-model", type=RegisteredModels(), default="degree",
               show_default=True,
               help="Null model (topocli.nullmodels). degree keeps every node's in-degree, "
                    "out-degree and number of mutual pairs (Milo et al. 2002), so reciprocity "

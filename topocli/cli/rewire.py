@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import sys
 from pathlib import Path
 
@@ -12,27 +11,30 @@ from topocli.cli import cli
 from topocli.cli.options import seed_option, view_options
 from topocli.cli.progress import ProgressLine
 from topocli.errors import TopocliError
+from topocli.nullmodels import registry
 from topocli.system import cap_jobs, cpu_count
 
-# Which model reads which option (an option given for none of the chosen models is an error).
-_OPTION_MODELS = {"p": ("ws",), "k": ("ws",), "match_clustering": ("ws",),
-                  "swaps_per_edge": ("degree", "inout", "lattice"),
-                  "connected": ("degree", "inout", "lattice"),
-                  "m_attach": ("ba",)}
+
+def _spelled_options() -> dict:
+    """Every rewire option of the registry (a :class:`registry.CliOption`) and the models
+    that read it, in registration order."""
+    readers: dict = {}
+    for model in registry.records():
+        for option in model.cli:
+            readers.setdefault(option, []).append(model.name)
+    return readers
 
 
-def check_options(options: dict) -> None:
-    """Refuse model option values no model can use, with a one-line TopocliError."""
-    p, k = options.get("p"), options.get("k")
-    q, m_attach = options.get("swaps_per_edge"), options.get("m_attach")
-    if p is not None and not 0.0 <= p <= 1.0:
-        raise TopocliError(f"--p must be a probability in [0, 1], not {p}")
-    if k is not None and (k < 2 or k % 2):
-        raise TopocliError(f"--k must be an even number >= 2 (ring neighbours), not {k}")
-    if q is not None and not (math.isfinite(q) and q > 0):
-        raise TopocliError(f"-Q/--swaps-per-edge must be a number > 0, not {q}")
-    if m_attach is not None and m_attach < 1:
-        raise TopocliError(f"--m-attach must be at least 1, not {m_attach}")
+def model_options(func):
+    """Add one click option per option the registered models spell (``--p``, ``-Q``, ...),
+    its help prefixed by the models that read it; the command receives them by name."""
+    for option, models in reversed(list(_spelled_options().items())):
+        kind = registry.get(models[0]).option(option.param).kind
+        typed = {"is_flag": True} if kind == "bool" else \
+            {"type": {"int": int, "float": float}.get(kind, str), "default": None}
+        func = click.option(*option.flags, option.param, **typed,
+                            help=f"{'/'.join(models)}: {option.help}")(func)
+    return func
 
 
 def model_params(models: list[str], options: dict) -> dict[str, dict]:
@@ -40,22 +42,27 @@ def model_params(models: list[str], options: dict) -> dict[str, dict]:
 
     An option counts as given unless it is None (not passed) or False (a flag not set);
     0 and 0.0 are given values (``0 == False`` in Python, hence the identity tests).
+    A value its option's check refuses, or an option none of ``models`` reads, is a
+    one-line TopocliError.
     """
-    check_options(options)
     given = {k: v for k, v in options.items() if v is not None and v is not False}
+    spelled = {option.param: (option, readers)
+               for option, readers in _spelled_options().items()}
+    for name, value in given.items():
+        spelled[name][0].check(value)
     for name in given:
-        if not set(_OPTION_MODELS[name]) & set(models):
-            flag = "--" + name.replace("_", "-")
-            raise TopocliError(f"{flag} applies to the {'/'.join(_OPTION_MODELS[name])} "
+        option, readers = spelled[name]
+        if not set(readers) & set(models):
+            raise TopocliError(f"{option.flags[-1]} applies to the {'/'.join(readers)} "
                                f"model, which is not among --model {','.join(models)}")
-    return {m: {k: v for k, v in given.items() if m in _OPTION_MODELS[k]} for m in models}
+    return {m: {k: v for k, v in given.items() if m in spelled[k][1]} for m in models}
 
 
 @cli.command("rewire")
 @click.argument("graph")
 @click.option("--model", "model_list", default=None,
-              help="Null models, comma-separated: er, ws, ba, degree, inout, config, lattice, "
-                   "sbm, landscape [default: degree, or none with --grid]. degree keeps every "
+              help=f"Null models, comma-separated: {', '.join(registry.names())} "
+                   "[default: degree, or none with --grid]. degree keeps every "
                    "node's in-, out-degree and mutual pairs (Milo et al. 2002); inout is the "
                    "plain in/out swap; ws, er, ba and lattice match n and m exactly (ws/ba: of "
                    "the undirected view, connected; er on a directed graph also keeps the "
@@ -73,22 +80,10 @@ def model_params(models: list[str], options: dict) -> dict[str, dict]:
 @click.option("--force", is_flag=True,
               help="Overwrite a folder that already has a manifest (the null files it lists "
                    "are removed first).")
-@click.option("--p", "p", type=float, default=None, help="ws: rewiring probability (0.1).")
-@click.option("--k", "k", type=int, default=None,
-              help="ws: ring neighbours, even (default: nearest even mean degree, then "
-                   "edges added/removed to match m; a given k keeps n*k/2 edges).")
-@click.option("--match-clustering", is_flag=True,
-              help="ws: choose p so the expected clustering matches the graph's.")
-@click.option("-Q", "--swaps-per-edge", type=float, default=None,
-              help="degree/inout/lattice: swap trials per edge (10).")
-@click.option("--connected", is_flag=True,
-              help="degree/inout/lattice: keep the graph connected.")
-@click.option("--m-attach", type=int, default=None,
-              help="ba: edges per new node (default: per-step counts that give m exactly).")
+@model_options
 @view_options
 def rewire(graph: str, model_list: str | None, grid: tuple[str, ...], count: int, seed: int,
-           out: Path, jobs: int, force: bool, p, k, match_clustering, swaps_per_edge,
-           connected, m_attach, view) -> None:
+           out: Path, jobs: int, force: bool, view, **options) -> None:
     """Write COUNT null-model graphs of GRAPH per model, with a manifest.
 
     \b
@@ -111,7 +106,7 @@ def rewire(graph: str, model_list: str | None, grid: tuple[str, ...], count: int
         model_list = "" if points else "degree"
     models = [m.strip() for m in model_list.split(",") if m.strip()]
     if not models and not points:
-        raise TopocliError("--model is empty; choose from " + ", ".join(nullmodels.MODELS))
+        raise TopocliError("--model is empty; choose from " + ", ".join(registry.names()))
     models = [nullmodels.check_model(m) for m in models]
     if count <= 0:
         raise TopocliError(f"--count must be at least 1, not {count}")
@@ -119,17 +114,16 @@ def rewire(graph: str, model_list: str | None, grid: tuple[str, ...], count: int
     if jobs is not None and jobs <= 0:
         raise TopocliError(f"--jobs must be at least 1, not {jobs}")
     jobs = min(cpu_count(), work) if jobs is None else cap_jobs(jobs, work, what="null graphs")
-    params = model_params(models + [pt.model for pt in points], {
-        "p": p, "k": k, "match_clustering": match_clustering, "swaps_per_edge": swaps_per_edge,
-        "connected": connected, "m_attach": m_attach})
+    params = model_params(models + [pt.model for pt in points], options)
     source = tg.load_graph(graph, view)
     meta = {"command": "topocli " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
             "graph": graph, "view": json.loads(source["view"]),
             "source_n": source.vcount(), "source_m": source.ecount(),
             "source_directed": source.is_directed(),
-            "notes": "ws and ba are undirected models: a directed source is matched through "
-                     "its undirected view; er/ws/ba nodes are n0.. with the source's classes "
-                     "in a seeded random order"}
+            "notes": f"{', '.join(registry.undirected_models())} are undirected models: a "
+                     "directed source is matched through its undirected view; "
+                     f"{'/'.join(m.name for m in registry.records() if not m.keeps_nodes)} "
+                     "nodes are n0.. with the source's classes in a seeded random order"}
     total, written = count * (len(models) + len(points)), [0]
     with ProgressLine(tty_only=True) as display:
         def bar(step: int) -> None:

@@ -22,7 +22,6 @@ __all__ = ["MANIFEST_COLUMNS", "generate_many", "null_seeds", "remove_listed",
 
 MANIFEST_COLUMNS = ("file", "model", "index", "seed", "params", "n", "m", "directed",
                     "swaps_attempted", "swaps_accepted", "m_source", "m_mismatch")
-_SWAP_MODELS = ("degree", "inout", "lattice")
 
 log = logging.getLogger("topocli")
 
@@ -36,11 +35,11 @@ def null_seeds(seed: int | None, model: str, count: int, first_index: int = 0) -
 
 
 def _make(graph: ig.Graph, model: str, seeds: Sequence[int], params: dict) -> list[ig.Graph]:
-    from topocli.nullmodels import generate
-    from topocli.nullmodels.rewiring import swap_nulls
+    from topocli.nullmodels import generate, registry
 
-    if model in _SWAP_MODELS:
-        return swap_nulls(graph, seeds, model=model, **params)
+    batch = registry.get(model).batch
+    if batch is not None:
+        return batch(graph, seeds, **params)
     return [generate(graph, model, seed=s, **params) for s in seeds]
 
 
@@ -131,9 +130,9 @@ def remove_listed(out: Path) -> int:
     anything else is left alone, so a crafted manifest cannot make ``--force`` delete a
     user's file. Returns the number of null files removed.
     """
-    from topocli.nullmodels import MODELS
+    from topocli.nullmodels import registry
 
-    written = re.compile(rf"(?:{'|'.join(map(re.escape, MODELS))})-[0-9]+\.graphml\.gz")
+    written = re.compile(rf"(?:{'|'.join(map(re.escape, registry.names()))})-[0-9]+\.graphml\.gz")
     names = _listed_files(out)
     if names is None:
         log.warning("%s: the old manifest could not be read; its null files are left in "

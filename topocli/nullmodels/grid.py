@@ -8,13 +8,13 @@ with the seeds :func:`topocli.nullmodels.generate_many` uses (null ``i`` of ever
 of ``ws`` draws from ``derive_seed(seed, "ws", i)``: common random numbers, so two points
 differ by their parameters, not by their draws).
 
-Names are checked against the generator's signature before anything is drawn, so a typo
+Names and types are checked against the model's registry record (its generator's
+signature) before anything is drawn, so a typo
 (``ws.pp=0.1``) is a one-line error, not a failed sweep an hour later.
 """
 
 from __future__ import annotations
 
-import inspect
 import itertools
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -26,8 +26,6 @@ from topocli.errors import TopocliError
 __all__ = ["GridPoint", "check_value", "format_value", "grid_points", "parameter_columns",
            "parse_grid", "parse_value", "write_grid"]
 
-#: A generator's arguments that are not parameters of the model.
-_NOT_PARAMETERS = ("graph", "seed")
 _SPEC = re.compile(r"^\s*([A-Za-z0-9_]+)\.([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$", re.S)
 
 
@@ -76,16 +74,15 @@ def format_value(value: object) -> str:
 
 
 def check_value(model: str, param: str, value: object) -> object:
-    """``value`` if it has the type ``model``'s ``param`` is declared with, else a
-    one-line :class:`TopocliError` (``ws.k=2.5``: an int is declared; ``ws.p=nan``: a
-    number must be finite; ``er.keep_mutual=maybe``: a bool is declared)."""
+    """``value`` if it has the type ``model``'s ``param`` is declared with (its
+    :class:`~topocli.nullmodels.registry.ModelOption`), else a one-line
+    :class:`TopocliError` (``ws.k=2.5``: an int is declared; ``ws.p=nan``: a number must
+    be finite; ``er.keep_mutual=maybe``: a bool is declared)."""
     import math
 
-    from topocli.nullmodels import model_function
+    from topocli.nullmodels import registry
 
-    declared = inspect.signature(model_function(model)).parameters[param].annotation
-    kinds = set(re.findall(r"[a-z]+", declared)) if isinstance(declared, str) else set()
-    kinds.discard("None")
+    kinds = registry.get(model).option(param).kinds
     shown = f"{model}.{param}={format_value(value) if not isinstance(value, float) else value}"
     if isinstance(value, float) and not math.isfinite(value):
         raise TopocliError(f"--grid {shown}: a value must be a finite number")
@@ -102,12 +99,10 @@ def check_value(model: str, param: str, value: object) -> object:
 
 
 def model_parameters(model: str) -> tuple[str, ...]:
-    """The keyword parameters generator ``model`` accepts (from its signature)."""
-    from topocli.nullmodels import model_function
+    """The keyword parameters generator ``model`` accepts (its registry record's options)."""
+    from topocli.nullmodels import registry
 
-    signature = inspect.signature(model_function(model))
-    return tuple(name for name, p in signature.parameters.items()
-                 if name not in _NOT_PARAMETERS and p.kind is not p.VAR_POSITIONAL)
+    return tuple(opt.name for opt in registry.get(model).options)
 
 
 def parse_grid(specs: Iterable[str]) -> dict[str, dict[str, tuple[object, ...]]]:

@@ -9,8 +9,11 @@ nearly all its arcs. For a fair comparison the sweep therefore takes the undirec
 of the source as the real graph and draws every null family from it, so every family has
 the same n, and ``er``, ``degree``, ``config`` and ``lattice`` the same m as what the real
 network is wired from. ``feedback-arc`` keeps synapse directions: the real graph stays
-directed and the nulls are directed too, which the undirected models (``ws``, ``ba``)
-cannot be, so that combination is refused before anything is planned.
+directed and the nulls are directed too, which the undirected models (``undirected`` in
+:mod:`topocli.nullmodels.registry`: ``ws``, ``ba``, ``landscape``, ``hubcap``,
+``heavytail``) cannot be, so that combination is refused before anything is planned.
+:func:`topocli.analysis.analyze` follows the same rule: a directed graph is compared with
+an undirected model's nulls through its undirected view.
 """
 
 from __future__ import annotations
@@ -25,13 +28,11 @@ if TYPE_CHECKING:
 
     from topocli.training.config import TrainConfig
 
-__all__ = ["DIRECTIONLESS_DAGS", "UNDIRECTED_FAMILIES", "DagForm", "check_dag_families",
+__all__ = ["DIRECTIONLESS_DAGS", "DagForm", "check_dag_families",
            "dag_method", "graph_for_dag"]
 
 #: DAG methods that orient edges by a node ranking and so ignore the graph's directions.
 DIRECTIONLESS_DAGS = ("random-order", "generator-order", "class-order")
-#: Null families that are undirected models whatever the source (topocli.nullmodels).
-UNDIRECTED_FAMILIES = ("ws", "ba", "landscape")
 _DEFAULT_DAG = "random-order"  # TrainConfig's default
 
 
@@ -57,12 +58,14 @@ def check_dag_families(families: list[str], dag: str, graph: ig.Graph) -> None:
     Raises
     ------
     TopocliError
-        ``feedback-arc`` with the undirected null families (``ws``, ``ba``), or with a
-        graph loaded undirected.
+        ``feedback-arc`` with the undirected null families (the registry's undirected
+        models), or with a graph loaded undirected.
     """
+    from topocli.nullmodels import registry
+
     if dag in DIRECTIONLESS_DAGS:
         return
-    undirected = [f for f in families if f in UNDIRECTED_FAMILIES]
+    undirected = [f for f in families if f in registry.undirected_models()]
     if undirected:
         names, listed = " and ".join(undirected), ",".join(undirected)
         raise TopocliError(

@@ -498,6 +498,6 @@ def _load_real(graph: GraphSource, view: GraphView | None) -> ig.Graph:
 
 
 def _known_models() -> tuple[str, ...]:
-    from topocli.nullmodels import MODELS
+    from topocli.nullmodels import registry
 
-    return tuple(MODELS)
+    return registry.names()
