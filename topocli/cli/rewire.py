@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import math
-import sys
 from pathlib import Path
 
 import click
 
 from topocli.cli import cli
-from topocli.cli.options import seed_option, view_options
+from topocli.cli.options import command_line, seed_option, view_options
 from topocli.cli.progress import ProgressLine
 from topocli.errors import TopocliError
 from topocli.system import cap_jobs, cpu_count
@@ -100,7 +99,6 @@ def rewire(graph: str, model_list: str | None, grid: tuple[str, ...], count: int
       topocli rewire celegans-varshney2011 --grid ws.p=0,0.01,0.1,1 --count 5 --out ws-p/
     """
     import json
-    import shlex
 
     from topocli import graphs as tg
     from topocli import nullmodels
@@ -123,7 +121,7 @@ def rewire(graph: str, model_list: str | None, grid: tuple[str, ...], count: int
         "p": p, "k": k, "match_clustering": match_clustering, "swaps_per_edge": swaps_per_edge,
         "connected": connected, "m_attach": m_attach})
     source = tg.load_graph(graph, view)
-    meta = {"command": "topocli " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
+    meta = {"command": command_line(),
             "graph": graph, "view": json.loads(source["view"]),
             "source_n": source.vcount(), "source_m": source.ecount(),
             "source_directed": source.is_directed(),
