@@ -11,6 +11,7 @@ from topocli.cli import cli
 from topocli.cli.options import command_line, seed_option, view_options
 from topocli.cli.progress import ProgressLine
 from topocli.errors import TopocliError
+from topocli.progress import part_of
 from topocli.system import cap_jobs, cpu_count
 
 # Which model reads which option (an option given for none of the chosen models is an error).
@@ -128,17 +129,15 @@ def rewire(graph: str, model_list: str | None, grid: tuple[str, ...], count: int
             "notes": "ws and ba are undirected models: a directed source is matched through "
                      "its undirected view; er/ws/ba nodes are n0.. with the source's classes "
                      "in a seeded random order"}
-    total, written = count * (len(models) + len(points)), [0]
-    with ProgressLine(tty_only=True) as display:
-        def bar(step: int) -> None:
-            written[0] += step
-            display("rewiring", written[0], total)
-
+    total = count * (len(models) + len(points))
+    with ProgressLine(tty_only=True) as display:   # one count over the models and the grid
         rows = (nullmodels.write_ensemble(source, models, count, out, seed=seed, jobs=jobs,
-                                          params=params, force=force, meta=meta, progress=bar)
+                                          params=params, force=force, meta=meta,
+                                          progress=part_of(display, 0, total))
                 if models else [])
         grid_rows = write_grid(source, points, count, out, seed=seed, jobs=jobs,
-                               params=params, force=force, meta=meta, progress=bar)
+                               params=params, force=force, meta=meta,
+                               progress=part_of(display, count * len(models), total))
     if models:
         click.echo(f"wrote {len(rows)} null graphs ({', '.join(models)}) and "
                    f"manifest.csv/json to {out}")
