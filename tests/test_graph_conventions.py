@@ -186,3 +186,45 @@ def test_varshney_written_the_neurodata_way_loads_as_the_bundled_graph(tmp_path,
     expected = run_cli("graphs", "show", "celegans-varshney2011", "--layer", "chemical")
     assert res.stdout.splitlines()[1:] == expected.stdout.splitlines()[1:]
     assert "unknown" not in res.stdout
+
+
+# ------------------------------------------------------- one edge listed in both directions
+def _raw_edges(graph):
+    return [(graph.vs[e.source]["name"], graph.vs[e.target]["name"], e["synapse_type"],
+             e["weight"]) for e in graph.es]
+
+
+def test_an_edge_listed_both_ways_counts_once_in_either_kind_of_file(caplog):
+    """``a b w`` and ``b a w`` (the same count, nothing else between a and b of that type)
+    are one edge written twice: in an undirected file any synapse type, in a directed file
+    gap junctions only (chemical synapses have a direction). Anything else is merged as
+    duplicates (weights summed), and the edge order stays the file's."""
+    import pandas as pd
+
+    from topocli.graphs.raw import build_raw
+
+    caplog.set_level(logging.WARNING, logger="topocli")
+    edges = pd.DataFrame(
+        [("b", "a", 2, "E"), ("c", "d", 1, "C"), ("a", "b", 2, "E"),   # mirrored gap junction
+         ("d", "c", 1, "C"),                       # mirrored in undirected, two arcs directed
+         ("e", "f", 1, "E"), ("f", "e", 3, "E"),   # counts differ: merged, summed
+         ("g", "h", 1, "E"), ("h", "g", 1, "E"), ("g", "h", 1, "E"),   # three listings
+         ("a", "c", 1, "C"), ("c", "a", 1, "E")],  # another synapse type: not a mirror
+        columns=["source", "target", "weight", "synapse_type"])
+    nodes = pd.DataFrame({"name": list("abcdefgh")})
+
+    undirected = build_raw(nodes, edges, directed=False, label="u")
+    assert _raw_edges(undirected) == [
+        ("e", "f", "electrical", 4.0), ("g", "h", "electrical", 3.0),
+        ("a", "c", "chemical", 1.0), ("a", "c", "electrical", 1.0),
+        ("a", "b", "electrical", 2.0), ("c", "d", "chemical", 1.0)]
+    assert "u: undirected file lists 2 edges in both directions; counted once" in caplog.text
+
+    directed = build_raw(nodes, edges, directed=True, label="d")
+    assert _raw_edges(directed) == [
+        ("b", "a", "electrical", 2.0), ("c", "d", "chemical", 1.0),
+        ("d", "c", "chemical", 1.0), ("e", "f", "electrical", 1.0),
+        ("f", "e", "electrical", 3.0), ("g", "h", "electrical", 2.0),
+        ("h", "g", "electrical", 1.0), ("a", "c", "chemical", 1.0),
+        ("c", "a", "electrical", 1.0)]
+    assert "d: 1 gap junctions are listed in both directions; counted once" in caplog.text

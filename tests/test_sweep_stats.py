@@ -161,3 +161,32 @@ def test_the_report_pairs_by_seed_end_to_end(tmp_path):
     power = pd.read_csv(folder / "report" / "power.csv").iloc[0]
     assert power["noise_sd"] < 0.001  # the seed effect is not mistaken for noise (power.csv)
     assert "seed is a block" in page and "What this sweep can and cannot tell" in page
+
+
+def test_figures_tables_and_the_design_count_the_same_completed_runs(tmp_path):
+    """One selection (status ok, a finite score) for every part of the sweep page."""
+    from topocli.reports.scores import completed_runs
+    from topocli.reports.sweep_figures import accuracy_by_family
+    from topocli.reports.sweep_tables import per_graph_costs
+
+    runs = pd.DataFrame({
+        "run_id": ["real-s0", "real-s1", "a-000-s0", "a-000-s1", "b-000-s0", "b-000-s1"],
+        "graph_id": ["real", "real", "a-000", "a-000", "b-000", "b-000"],
+        "family": ["real", "real", "a", "a", "b", "b"],
+        "seed_index": [0, 1, 0, 1, 0, 1],
+        "status": ["ok", "ok", "ok", "failed", "ok", "ok"],
+        "test_acc": [0.9, "0.8", 0.7, 0.6, "n/a", np.inf],
+        "params": [10, 20, 30, 40, 50, 60]})
+    ok = completed_runs(runs, "test_acc")
+    assert list(ok["run_id"]) == ["real-s0", "real-s1", "a-000-s0"]
+    assert ok["test_acc"].dtype == float and list(ok["test_acc"]) == [0.9, 0.8, 0.7]
+    assert list(completed_runs(runs.drop(columns="status"), "params")["run_id"]) == \
+        list(runs["run_id"])                      # no status column: every scored run
+
+    design = ss.seed_design(runs)
+    assert design.graph_ids == ("real", "a-000")
+    assert int(np.isfinite(design.values).sum()) == len(ok)
+    costs = per_graph_costs(runs)
+    assert list(costs["graph_id"]) == ["real", "a-000"] and list(costs["n_params"]) == [15, 30]
+    assert accuracy_by_family(runs, tmp_path / "box.png") is not None
+    assert accuracy_by_family(runs[runs["graph_id"] == "b-000"], tmp_path / "none.png") is None

@@ -8,7 +8,6 @@ the fidelity table and the tests can look at exactly what was compared.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import igraph as ig
@@ -19,11 +18,10 @@ from topocli.analysis.records import Measurement
 from topocli.errors import TopocliError
 from topocli.metrics import clustering, paths
 from topocli.metrics._graph import undirected
+from topocli.progress import ProgressFn, report
 from topocli.seeding import derive_seed
 
 __all__ = ["LatticeReferences", "NullEnsemble", "draw_lattices", "draw_nulls"]
-
-Progress = Callable[[str, int, int], None]
 
 
 @dataclass
@@ -47,15 +45,14 @@ class LatticeReferences:
 
 
 def draw_nulls(graph: ig.Graph, plan: Plan, count: int, model: str, *, seed: int,
-               jobs: int, progress: Progress | None, params: dict) -> NullEnsemble:
+               jobs: int, progress: ProgressFn | None, params: dict) -> NullEnsemble:
     """Draw ``count`` nulls of ``model`` and measure each as the graph was measured."""
     ensemble = NullEnsemble(model)
     if count == 0:
         return ensemble
     from topocli import nullmodels
 
-    if progress:
-        progress("drawing nulls", 0, count)
+    report(progress, "drawing nulls", 0, count)
     graphs = nullmodels.generate_many(graph, model, count, seed=seed, jobs=jobs, **params)
     if any(g.is_directed() != plan.directed for g in graphs):
         raise TopocliError(f"{model} nulls are {'un' if plan.directed else ''}directed "
@@ -65,8 +62,7 @@ def draw_nulls(graph: ig.Graph, plan: Plan, count: int, model: str, *, seed: int
     ensemble.seeds = [int(g["seed"]) if "seed" in g.attributes() else
                       derive_seed(seed, model, i) for i, g in enumerate(graphs)]
     stat_seeds = [derive_seed(seed, "null-stats", i) for i in range(count)]
-    if progress:
-        progress("drawing nulls", count, count)
+    report(progress, "drawing nulls", count, count)
     chunk = max(1, min(50, -(-count // max(1, jobs * 4))))
     batches = [(graphs[i:i + chunk], stat_seeds[i:i + chunk]) for i in range(0, count, chunk)]
     if jobs > 1 and len(batches) > 1:
@@ -78,13 +74,12 @@ def draw_nulls(graph: ig.Graph, plan: Plan, count: int, model: str, *, seed: int
         results = (measure_many(g, plan, s) for g, s in batches)
     for res in results:
         ensemble.measurements.extend(res)
-        if progress:
-            progress("measuring nulls", len(ensemble.measurements), count)
+        report(progress, "measuring nulls", len(ensemble.measurements), count)
     return ensemble
 
 
 def draw_lattices(graph: ig.Graph, count: int, plan: Plan, *, seed: int, jobs: int,
-                  swaps_per_edge: float, progress: Progress | None) -> LatticeReferences:
+                  swaps_per_edge: float, progress: ProgressFn | None) -> LatticeReferences:
     """``count`` lattice references of the undirected view (BCT ``latmio``)."""
     refs = LatticeReferences()
     if count == 0:
@@ -95,8 +90,7 @@ def draw_lattices(graph: ig.Graph, count: int, plan: Plan, *, seed: int, jobs: i
     und = undirected(graph)
     if "cell_class" in graph.vs.attributes():
         und.vs["cell_class"] = graph.vs["cell_class"]
-    if progress:
-        progress("lattice nulls", 0, count)
+    report(progress, "lattice nulls", 0, count)
     try:
         refs.graphs = nullmodels.generate_many(und, "lattice", count, seed=seed, jobs=jobs,
                                                swaps_per_edge=swaps_per_edge)
@@ -107,6 +101,5 @@ def draw_lattices(graph: ig.Graph, count: int, plan: Plan, *, seed: int, jobs: i
         dist = paths.distance_summary(h, sources=plan.sources, seed=derive_seed(seed, "sources"))
         refs.clustering_avg_zero.append(clustering.clustering_avg_zero(h))
         refs.path_length_undirected.append(dist["path_length"])
-        if progress:
-            progress("lattice nulls", i + 1, count)
+        report(progress, "lattice nulls", i + 1, count)
     return refs

@@ -20,7 +20,6 @@ from topocli.analysis import fidelity as fid
 from topocli.analysis.ensemble import (
     LatticeReferences,
     NullEnsemble,
-    Progress,
     draw_lattices,
     draw_nulls,
 )
@@ -38,6 +37,7 @@ from topocli.analysis.tables import (
 from topocli.errors import TopocliError
 from topocli.graphs import undirected_view
 from topocli.metrics._graph import giant_vertices, undirected
+from topocli.progress import ProgressFn
 
 __all__ = ["Analysis", "analyze"]
 
@@ -63,7 +63,7 @@ class Analysis:
 
 
 def analyze(graph: ig.Graph, *, nulls: int = 100, null_model: str = "degree", seed: int = 0,
-            jobs: int = 1, progress: Progress | None = None, motifs_on: bool = True,
+            jobs: int = 1, progress: ProgressFn | None = None, motifs_on: bool = True,
             lattice_nulls: int | None = None, lattice_swaps: float = 10,
             modularity_runs: int = 5,
             null_params: dict | None = None, name: str | None = None,
@@ -92,7 +92,8 @@ def analyze(graph: ig.Graph, *, nulls: int = 100, null_model: str = "degree", se
     jobs : int
         Processes for drawing and measuring nulls.
     progress : callable, optional
-        Called as ``progress(phase, done, total)``.
+        ``progress(label, done, total, note)`` as nulls are drawn and measured
+        (:mod:`topocli.progress`); the CLI passes its display. None: silent.
     motifs_on : bool
         Compute the 3-node directed and 4-node undirected motif census.
     lattice_nulls : int, optional

@@ -15,6 +15,7 @@ import threading
 import click
 
 from topocli import __version__
+from topocli.cli.options import RecordingGroup
 from topocli.errors import TopocliError
 
 EPILOG = """\b
@@ -45,8 +46,8 @@ def _setup_logging(verbosity: int) -> None:
     logger.propagate = False
 
 
-@click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"],
-                                              "max_content_width": 100})
+@click.group(cls=RecordingGroup, epilog=EPILOG,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="topocli")
 @click.option("-v", "--verbose", count=True, help="Say more on stderr (repeatable).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")

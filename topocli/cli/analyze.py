@@ -5,13 +5,12 @@ from __future__ import annotations
 import contextlib
 import json
 import math
-import sys
 from pathlib import Path
 
 import click
 
 from topocli.cli import cli
-from topocli.cli.options import report_option, seed_option, view_options
+from topocli.cli.options import command_line, report_option, seed_option, view_options
 from topocli.cli.options import write_report as _write_report
 from topocli.cli.progress import ProgressLine
 
@@ -134,7 +133,7 @@ def _write_out(analyses, out, *, view, nulls, null_model, lattice_nulls, seed, j
 
     options = {"nulls": nulls, "null_model": null_model, "lattice_nulls": lattice_nulls,
                "seed": seed, "jobs": jobs, "motifs": not no_motifs, "view": view.to_dict()}
-    write_analyses(analyses, out, command="topocli analyze " + " ".join(sys.argv[2:]),
+    write_analyses(analyses, out, command=command_line(),
                    options=options)
     click.echo(f"wrote {out}/ (metrics.csv, nulls.csv, motifs.csv, class_matrix.csv, "
                "rich_club.csv, fidelity.csv, config.json)", err=True)

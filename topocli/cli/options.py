@@ -1,12 +1,37 @@
-"""Options shared by several commands (graph views, seeds), defined once."""
+"""Options shared by several commands (graph views, seeds), defined once, and the one
+recorder of the command line that a result folder keeps."""
 
 from __future__ import annotations
 
 import functools
+import shlex
 
 import click
 
 from topocli.graphs import LAYERS, GraphView
+
+_ARGV = "topocli.argv"
+
+
+class RecordingGroup(click.Group):
+    """The ``topocli`` group: keeps the arguments it was given, before click parses them,
+    so that :func:`command_line` can write down the command exactly as typed, global
+    options (``-v``, ``-q``) included."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta.setdefault(_ARGV, list(args))   # (click consumes ``args`` as it parses)
+        return super().parse_args(ctx, args)
+
+
+def command_line() -> str:
+    """The running command as a shell line, ``topocli -v analyze g --out 'my dir'``, for a
+    result folder's ``config.json`` or manifest.
+
+    Read from the arguments the ``topocli`` group parsed (not ``sys.argv``), so it is the
+    same under the console script, ``python -m topocli`` and click's test runner.
+    """
+    args = click.get_current_context().meta.get(_ARGV, [])
+    return shlex.join(["topocli", *args])
 
 
 def view_options(func):

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
 from topocli.cli import cli
-from topocli.cli.options import seed_option, view_options
+from topocli.cli.options import command_line, seed_option, view_options
 from topocli.cli.progress import ProgressLine
 from topocli.errors import TopocliError
 from topocli.nullmodels import registry
+from topocli.progress import part_of
 from topocli.system import cap_jobs, cpu_count
 
 
@@ -95,7 +95,6 @@ def rewire(graph: str, model_list: str | None, grid: tuple[str, ...], count: int
       topocli rewire celegans-varshney2011 --grid ws.p=0,0.01,0.1,1 --count 5 --out ws-p/
     """
     import json
-    import shlex
 
     from topocli import graphs as tg
     from topocli import nullmodels
@@ -116,7 +115,7 @@ def rewire(graph: str, model_list: str | None, grid: tuple[str, ...], count: int
     jobs = min(cpu_count(), work) if jobs is None else cap_jobs(jobs, work, what="null graphs")
     params = model_params(models + [pt.model for pt in points], options)
     source = tg.load_graph(graph, view)
-    meta = {"command": "topocli " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
+    meta = {"command": command_line(),
             "graph": graph, "view": json.loads(source["view"]),
             "source_n": source.vcount(), "source_m": source.ecount(),
             "source_directed": source.is_directed(),
@@ -124,17 +123,15 @@ def rewire(graph: str, model_list: str | None, grid: tuple[str, ...], count: int
                      "directed source is matched through its undirected view; "
                      f"{'/'.join(m.name for m in registry.records() if not m.keeps_nodes)} "
                      "nodes are n0.. with the source's classes in a seeded random order"}
-    total, written = count * (len(models) + len(points)), [0]
-    with ProgressLine(tty_only=True) as display:
-        def bar(step: int) -> None:
-            written[0] += step
-            display("rewiring", written[0], total)
-
+    total = count * (len(models) + len(points))
+    with ProgressLine(tty_only=True) as display:   # one count over the models and the grid
         rows = (nullmodels.write_ensemble(source, models, count, out, seed=seed, jobs=jobs,
-                                          params=params, force=force, meta=meta, progress=bar)
+                                          params=params, force=force, meta=meta,
+                                          progress=part_of(display, 0, total))
                 if models else [])
         grid_rows = write_grid(source, points, count, out, seed=seed, jobs=jobs,
-                               params=params, force=force, meta=meta, progress=bar)
+                               params=params, force=force, meta=meta,
+                               progress=part_of(display, count * len(models), total))
     if models:
         click.echo(f"wrote {len(rows)} null graphs ({', '.join(models)}) and "
                    f"manifest.csv/json to {out}")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import shlex
 import sys
 from pathlib import Path
 
 import click
 
 from topocli.cli import cli
-from topocli.cli.options import report_option, seed_option, view_options
+from topocli.cli.options import command_line, report_option, seed_option, view_options
 from topocli.cli.options import write_report as _write_report
 from topocli.cli.progress import ProgressLine
 from topocli.cli.reservoir import reservoir_options
@@ -136,7 +135,7 @@ def train_sweep(graphs, view, families, grid, count, seeds, model, config, reser
                            scheduler=scheduler, retries=retries, stack=stack,
                            primary=primary,
                            echo=lambda line: click.echo(f"topocli: {line}", err=True),
-                           progress=ProgressLine(), command=_command_line(), **tasks)
+                           progress=ProgressLine(), command=command_line(), **tasks)
     finally:   # this command ends here: its idle workers need not tear down cleanly
         release_local_workers()
     if write_report:
@@ -147,9 +146,3 @@ def train_sweep(graphs, view, families, grid, count, seeds, model, config, reser
                    err=True)
         sys.exit(1)
 
-
-def _command_line() -> str | None:
-    """The shell command, for config.json (None when not run as the console script)."""
-    if not sys.argv or Path(sys.argv[0]).name != "topocli":
-        return None
-    return shlex.join(["topocli"] + sys.argv[1:])

@@ -75,18 +75,14 @@ def build_raw(
         swap = edges["source"] > edges["target"]
         edges["u"] = np.where(swap, edges["target"], edges["source"])
         edges["v"] = np.where(swap, edges["source"], edges["target"])
-        edges["orient"] = swap.astype(int)
     before = len(edges)
     if before:
         key = ["u", "v", "synapse_type"]
         if not directed:
             # "u v w" and "v u w" in an undirected file are one edge written twice.
-            g = edges.groupby(key, sort=False)
-            mirrored = (g["orient"].transform("nunique") == 2) \
-                & (g["weight"].transform("nunique") == 1) \
-                & (g["weight"].transform("size") == 2)
-            edges = pd.concat([edges[~mirrored], edges[mirrored].drop_duplicates(key)])
-            n_mirrored = before - len(edges)
+            pairs, repeats = _mirrored_listings(edges)
+            edges = pd.concat([edges[~pairs], edges[pairs & ~repeats]])
+            n_mirrored = int(repeats.sum())
             if n_mirrored:
                 log.warning("%s: undirected file lists %d edges in both directions; counted once",
                             label, n_mirrored)
@@ -191,16 +187,31 @@ def _drop_mirrored_gap_junctions(edges: pd.DataFrame, label: str) -> pd.DataFram
     elec = edges["synapse_type"] == "electrical"
     if not elec.any():
         return edges
-    gap = edges[elec].copy()
-    swap = gap["source"] > gap["target"]
-    gap["lo"] = np.where(swap, gap["target"], gap["source"])
-    gap["hi"] = np.where(swap, gap["source"], gap["target"])
-    gap["orient"] = swap.astype(int)
-    g = gap.groupby(["lo", "hi"], sort=False)
-    mirrored = (g["orient"].transform("nunique") == 2) & (g["weight"].transform("nunique") == 1) \
-        & (g["weight"].transform("size") == 2)
-    drop = gap[mirrored & gap.duplicated(["lo", "hi"])].index
+    gap = edges[elec]
+    _, repeats = _mirrored_listings(gap)
+    drop = gap.index[repeats.to_numpy()]
     if len(drop):
         log.warning("%s: %d gap junctions are listed in both directions; counted once",
                     label, len(drop))
     return edges.drop(index=drop)
+
+
+def _mirrored_listings(edges: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Which rows of an edge table list one edge twice, as ``a b w`` and ``b a w``.
+
+    A pair is mirrored when exactly two rows join a and b with one synapse type, one in
+    each direction, with the same count (more rows, or different counts, are duplicates
+    that :func:`build_raw` merges by summing). Returns two masks on ``edges``: every row
+    of a mirrored pair, and the second (repeated) row of each.
+    """
+    swap = (edges["source"] > edges["target"]).to_numpy()
+    ends = pd.DataFrame({
+        "lo": np.where(swap, edges["target"], edges["source"]),
+        "hi": np.where(swap, edges["source"], edges["target"]),
+        "synapse_type": edges["synapse_type"].to_numpy(), "orient": swap.astype(int),
+        "weight": edges["weight"].to_numpy()}, index=edges.index)
+    key = ["lo", "hi", "synapse_type"]
+    g = ends.groupby(key, sort=False)
+    pairs = (g["orient"].transform("nunique") == 2) & (g["weight"].transform("nunique") == 1) \
+        & (g["weight"].transform("size") == 2)
+    return pairs, pairs & ends.duplicated(key)

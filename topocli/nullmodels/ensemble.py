@@ -7,7 +7,7 @@ import io
 import json
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import igraph as ig
@@ -15,6 +15,7 @@ import numpy as np
 
 from topocli.errors import TopocliError
 from topocli.fileio import write_text_atomic
+from topocli.progress import ProgressFn, report
 from topocli.seeding import derive_seed, resolve_seed
 
 __all__ = ["MANIFEST_COLUMNS", "generate_many", "null_seeds", "remove_listed",
@@ -162,7 +163,7 @@ def write_ensemble(
     params: dict[str, dict] | None = None,
     force: bool = False,
     meta: dict | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: ProgressFn | None = None,
 ) -> list[dict]:
     """Write ``count`` nulls per model to ``out/<model>-<index>.graphml.gz`` and a manifest.
 
@@ -171,7 +172,8 @@ def write_ensemble(
     already holds a manifest is refused unless ``force``; with ``force`` the null files the
     old manifest lists are removed (once every model has been checked on the graph) so
     the folder holds exactly what the new manifest lists (:func:`remove_listed`).
-    ``progress`` is called with the number of nulls just written. Returns the manifest rows.
+    ``progress("rewiring", done, total, "")`` hears the nulls written so far
+    (:mod:`topocli.progress`). Returns the manifest rows.
     """
     from topocli import __version__
     from topocli.graphs import write_graphml
@@ -207,8 +209,7 @@ def write_ensemble(
                 name = f"{model}-{index}.graphml.gz"
                 write_graphml(null, out / name)
                 rows.append(manifest_row(null, name, index))
-            if progress is not None:
-                progress(len(nulls))
+            report(progress, "rewiring", len(rows), count * len(models))
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=MANIFEST_COLUMNS, lineterminator="\n")
     writer.writeheader()

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from topocli.errors import TopocliError
+from topocli.progress import ProgressFn, part_of
 
 __all__ = ["GridPoint", "check_value", "format_value", "grid_points", "parameter_columns",
            "parse_grid", "parse_value", "write_grid"]
@@ -178,7 +179,7 @@ def parameter_columns(params: dict | str | None, reserved: Iterable[str] = ()) -
 def write_grid(graph, points: Sequence[GridPoint], count: int, out: str | Path, *, seed: int,
                jobs: int = 1, params: dict[str, dict] | None = None, force: bool = False,
                meta: dict | None = None,
-               progress: Callable[[int], None] | None = None) -> list[dict]:
+               progress: ProgressFn | None = None) -> list[dict]:
     """``count`` nulls per grid point, each point in ``out/<slug>/`` with its manifest,
     and ``out/grid.csv``: one row per null with its point and every parameter a column.
 
@@ -208,7 +209,8 @@ def write_grid(graph, points: Sequence[GridPoint], count: int, out: str | Path, 
         written = write_ensemble(graph, [point.model], count, out / point.slug, seed=seed,
                                  jobs=jobs, params={point.model: point_params}, force=force,
                                  meta={**(meta or {}), "grid_point": point.label},
-                                 progress=progress)
+                                 progress=part_of(progress, len(rows),
+                                                  count * len(points)))
         for row in written:
             columns = parameter_columns(row["params"], reserved=row)
             rows.append({"point": point.label, **row, "file": f"{point.slug}/{row['file']}",

@@ -33,7 +33,7 @@ generating connected power law random graphs. ALENEX (windowed connectivity chec
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import igraph as ig
@@ -41,6 +41,7 @@ import numpy as np
 
 from topocli.errors import TopocliError
 from topocli.nullmodels._common import build_null, check_graph, edge_array, resolve_seed
+from topocli.progress import ProgressFn, report
 from topocli.seeding import as_rng
 
 __all__ = ["SwapResult", "degree_preserving_edge_arrays", "degree_preserving_rewire",
@@ -247,7 +248,7 @@ def degree_preserving_edge_arrays(
     lattice: bool = False,
     keep_mutual: bool = True,
     window: int | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: ProgressFn | None = None,
 ) -> SwapResult:
     """Rewire ``graph`` ``count`` times by degree-preserving swaps; return edge arrays.
 
@@ -286,7 +287,8 @@ def degree_preserving_edge_arrays(
     window : int, optional
         Trials between connectivity checks (default ``max(1, m // 20)``).
     progress : callable, optional
-        Called with the number of trials of each null when it is done.
+        ``progress("rewiring", done, count, "")`` as each null is done
+        (:mod:`topocli.progress`).
 
     Returns
     -------
@@ -334,8 +336,7 @@ def degree_preserving_edge_arrays(
         rng = as_rng(s)
         order = rng.permutation(n) if lattice else None
         edges[i], accepted[i] = _run_chain(units, n, rng, trials, order, window)
-        if progress is not None:
-            progress(trials)
+        report(progress, "rewiring", i + 1, count)
     return SwapResult(edges=units.arcs(edges, directed), attempted=np.full(count, trials),
                       accepted=accepted, seeds=seeds, directed=directed, n=n)
 

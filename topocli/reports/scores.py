@@ -13,12 +13,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from topocli.errors import TopocliError
 
-__all__ = ["ACCURACY_CEILING", "ACCURACY_FLOOR", "NOT_METRICS", "Score", "default_metric",
-           "metric_columns", "score_for"]
+__all__ = ["ACCURACY_CEILING", "ACCURACY_FLOOR", "NOT_METRICS", "Score", "completed_runs",
+           "default_metric", "metric_columns", "score_for"]
 
 #: An accuracy from which a sweep is "at the ceiling": graphs differ by a few test images.
 ACCURACY_CEILING = 0.97
@@ -140,3 +141,17 @@ def default_metric(runs: pd.DataFrame | None) -> str:
         return "test_acc"
     scores = [c for c in runs.columns if str(c).startswith("score_")]
     return str(scores[0]) if scores else "test_acc"
+
+
+def completed_runs(runs: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """The runs a sweep is scored on: ``status`` ok (where the table has a status) and a
+    finite ``metric``, that column read as floats. A failed run, a run still to do and a
+    score that is missing, not a number or infinite are left out.
+
+    Every part of the sweep page (figures, tables, the graphs x seeds design) reads this
+    one selection, so they count the same runs.
+    """
+    ok = runs[runs["status"].astype(str) == "ok"] if "status" in runs else runs
+    values = pd.to_numeric(ok[metric], errors="coerce").astype(float)
+    finite = np.isfinite(values)
+    return ok[finite].assign(**{metric: values[finite]})

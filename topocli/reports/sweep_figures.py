@@ -23,6 +23,7 @@ from topocli.reports.figure_style import (
     short_name,
     upper_first,
 )
+from topocli.reports.scores import completed_runs
 
 
 def accuracy_by_family(runs: pd.DataFrame, path: Path, *, metric: str = "test_acc",
@@ -30,9 +31,7 @@ def accuracy_by_family(runs: pd.DataFrame, path: Path, *, metric: str = "test_ac
                        higher_is_better: bool = True) -> Path | None:
     """Box plot of the score per family with every run as a point, families best first;
     the real one in red."""
-    ok = runs[runs["status"].astype(str) == "ok"] if "status" in runs else runs
-    ok = ok.assign(**{metric: pd.to_numeric(ok[metric], errors="coerce")}).dropna(
-        subset=[metric])
+    ok = completed_runs(runs, metric)
     if ok.empty:
         return None
     means = ok.groupby("family", sort=False)[metric].mean()

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from topocli.reports.scores import completed_runs
 from topocli.seeding import as_rng
 
 __all__ = ["SeedDesign", "design_from_matrix", "graph_accuracy", "rank_among", "seed_design",
@@ -101,16 +102,14 @@ def seed_design(runs: pd.DataFrame, *, metric: str = "test_acc") -> SeedDesign:
     ``runs`` needs graph_id, family, ``metric`` and the seed's identity (``seed_index``,
     else ``seed``); ``reference`` (several real graphs) is used when present.
     """
-    ok = runs[runs["status"].astype(str) == "ok"] if "status" in runs else runs
-    ok = ok.assign(_y=pd.to_numeric(ok[metric], errors="coerce"))
-    ok = ok[np.isfinite(ok["_y"])]
+    ok = completed_runs(runs, metric)
     seed_col = "seed_index" if "seed_index" in ok else "seed"
     graphs = list(pd.unique(ok["graph_id"].astype(str)))
     seeds = sorted(pd.unique(ok[seed_col]))
     values = np.full((len(graphs), len(seeds)), np.nan)
     gi = {g: i for i, g in enumerate(graphs)}
     si = {s: j for j, s in enumerate(seeds)}
-    for g, s, y in zip(ok["graph_id"].astype(str), ok[seed_col], ok["_y"]):
+    for g, s, y in zip(ok["graph_id"].astype(str), ok[seed_col], ok[metric]):
         values[gi[g], si[s]] = y
     first = ok.drop_duplicates("graph_id").set_index(ok.drop_duplicates("graph_id")[
         "graph_id"].astype(str))

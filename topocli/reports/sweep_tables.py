@@ -27,7 +27,13 @@ from topocli.reports import inference as inf
 from topocli.reports import stats as st
 from topocli.reports import sweep_correlations as sc
 from topocli.reports import sweep_stats as ss
-from topocli.reports.scores import ACCURACY_CEILING, ACCURACY_FLOOR, Score, score_for
+from topocli.reports.scores import (
+    ACCURACY_CEILING,
+    ACCURACY_FLOOR,
+    Score,
+    completed_runs,
+    score_for,
+)
 
 __all__ = ["CLUSTERING", "EDGE_COLUMNS", "PATH_LENGTH", "SweepTables", "edge_column",
            "SweepPower", "epochs_summary", "generator_parameters", "per_graph_costs",
@@ -135,8 +141,7 @@ def edge_column(table: pd.DataFrame | None) -> str | None:
 def per_graph_costs(runs: pd.DataFrame, *, metric: str = "test_acc") -> pd.DataFrame:
     """Per graph, over its successful runs: mean params (``n_params``: graphs.csv's
     ``params`` is the null model's), MACs and every numeric ``dag_*`` column."""
-    ok = runs[runs["status"].astype(str) == "ok"] if "status" in runs else runs
-    ok = ok[np.isfinite(pd.to_numeric(ok[metric], errors="coerce"))]
+    ok = completed_runs(runs, metric)
     agg = {}
     for col, name in (("params", "n_params"), ("macs", "macs")):
         if col in ok:

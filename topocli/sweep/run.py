@@ -20,6 +20,7 @@ from topocli.errors import TopocliError
 from topocli.fileio import write_bytes_atomic
 from topocli.nullmodels.grid import GridPoint, grid_points, parse_grid
 from topocli.outdir import claim_folder, probe_writable
+from topocli.progress import ProgressFn
 from topocli.sweep.direction import check_dag_families, dag_method, graph_for_dag
 from topocli.sweep.execute import (
     Progress,
@@ -115,7 +116,7 @@ def run_sweep(
     primary: str | None = None,
     train_fn: Callable | None = None,
     prepare_fn: Callable | None = None,
-    progress: Callable[..., None] | None = None,
+    progress: ProgressFn | None = None,
     echo: Callable[[str], None] | None = None,
     command: str | None = None,
 ) -> SweepResult:
@@ -277,7 +278,7 @@ def _run_in_folder(out: Path, identity: dict, plan: SweepPlan, result: SweepResu
                    run_threads: int, directions: dict, reals: dict, references: list[str],
                    config: TrainConfig, train_fn: Callable | None,
                    prepare_fn: Callable | None, points: Sequence[GridPoint], stack: int,
-                   null_params: dict | None, progress: Callable | None) -> SweepResult:
+                   null_params: dict | None, progress: ProgressFn | None) -> SweepResult:
     """The sweep's phases in its claimed folder: prepare graphs, train, export."""
     with SweepStore(out / STORE_NAME, lock=False) as store:   # claim_folder holds the lock
         check_store(store, out, identity)
@@ -366,7 +367,7 @@ def _pilot_estimate(graph: ig.Graph, config: TrainConfig, train_fn: Callable | N
 
 def _prepare_graphs(store: SweepStore, plan: SweepPlan, reals: dict[str, ig.Graph], out: Path,
                     null_params: dict, *, jobs: int, scheduler: str | None,
-                    progress: Callable | None, prepare_fn: Callable | None,
+                    progress: ProgressFn | None, prepare_fn: Callable | None,
                     dag: str | None) -> None:
     have = store.graph_ids()
     todo = [g for g in plan.graphs if g.graph_id not in have]
@@ -436,7 +437,7 @@ def plan_stacks(runs: Sequence[RunSpec], stack: int) -> list[tuple[RunSpec, ...]
 
 def _train_runs(store: SweepStore, plan: SweepPlan, config: TrainConfig, result: SweepResult, *,
                 retries: int, jobs: int, scheduler: str | None, threads: int,
-                train_fn: Callable | None, progress: Callable | None,
+                train_fn: Callable | None, progress: ProgressFn | None,
                 say: Callable, stack: int = 1) -> None:
     first = _pending_runs(plan, store, retries)
     estimate_pending = store.mean_ok_seconds() is None
