@@ -35,6 +35,13 @@ def test_the_planned_design_has_the_planned_power_in_simulated_sweeps(tau, sigma
     assert simulated == pytest.approx(plan.power, abs=0.04)
 
 
+def test_power_is_defined_far_in_the_tail():
+    noise = NoiseEstimate(0.0289, 108, 0.0, 36, 3, 55)
+    assert design_power(noise, 5, 1000, 0.01) == pytest.approx(1.0)
+    plans = cheapest_designs(noise, 0.01, seeds=(1000,))
+    assert plans[0].nulls == inf.MIN_GRAPHS_Z and plans[0].power == pytest.approx(1.0)
+
+
 def test_the_real_graphs_noise_is_a_floor_that_nulls_cannot_lower():
     noise = NoiseEstimate(0.03, 100, 0.0, 50, 3, 20)
     few = cheapest_designs(noise, 0.005, seeds=(3, 10))

@@ -114,7 +114,10 @@ def design_power(noise: NoiseEstimate, nulls: int, seeds: int, difference: float
         return math.nan
     crit = sps.t.ppf(1 - alpha / 2, dof)
     ncp = abs(difference) / se
-    return float(sps.nct.sf(crit, dof, ncp) + sps.nct.cdf(-crit, dof, ncp))
+    power = float(sps.nct.sf(crit, dof, ncp) + sps.nct.cdf(-crit, dof, ncp))
+    if not math.isfinite(power):   # scipy's noncentral t gives up far in the tail
+        power = float(sps.norm.sf(crit - ncp) + sps.norm.cdf(-crit - ncp))
+    return power
 
 
 def equivalence_reach(noise: NoiseEstimate, nulls: int, seeds: int, *,
