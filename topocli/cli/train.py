@@ -19,8 +19,8 @@ HEADS = ("pool", "flatten", "randwire")
 PRESETS = ("dcn", "randwire-small")
 
 #: Option name -> TrainConfig field, for the options a preset may set.
-_CONFIG_OPTIONS = ("dag", "dataset", "data_dir", "epochs", "batch_size", "lr", "optimizer",
-                   "momentum", "weight_decay", "label_smoothing", "channels", "stages",
+_CONFIG_OPTIONS = ("dag", "dataset", "data_dir", "epochs", "patience", "batch_size", "lr",
+                   "optimizer", "momentum", "weight_decay", "label_smoothing", "channels", "stages",
                    "stem_stride", "stem_convs", "stage_stride", "channel_growth", "head",
                    "frozen", "no_graph", "val_fraction", "max_train", "threads", "device")
 
@@ -48,6 +48,10 @@ def train_options(func):
     @click.option("--data-dir", type=click.Path(), default=None,
                   help="Folder with the dataset files (IDX or CIFAR-10 binary).")
     @click.option("--epochs", type=int, default=5, show_default=True)
+    @click.option("--patience", type=int, default=0, show_default=True, metavar="N",
+                  help="Stop a run when validation accuracy has not improved for N epochs; "
+                       "--epochs is the cap; test accuracy at the best validation epoch "
+                       "(0: off).")
     @click.option("--batch-size", type=int, default=64, show_default=True)
     @click.option("--lr", type=float, default=0.01, show_default=True,
                   help="Peak learning rate (half-period cosine schedule to 0).")
@@ -147,5 +151,9 @@ def train_command(graph, view, config, seed, out, as_json):
     click.echo(f"test_acc {result['test_acc']:.4f}  val_acc {val}  "
                f"test_loss {result['test_loss']:.4f}  "
                f"{result['wall_time_s']:.1f} s, {result['images_per_s']:.0f} images/s")
+    if "best_epoch" in result:   # --patience
+        end = (f"stopped after epoch {result['epochs_run']}" if result["stopped_early"]
+               else f"ran to the --epochs cap ({result['epochs_run']})")
+        click.echo(f"{end}; scores at the best validation epoch, {result['best_epoch']}")
     if out:
         click.echo(f"wrote {out}/result.json and {out}/curve.csv")

@@ -159,7 +159,8 @@ def run_sweep(
     stack : int
         Runs that share a training seed train together as one stacked model, up to this
         many per task (:mod:`topocli.training.stack`; 1: each run alone). Default:
-        :func:`default_stack` for ``config.device`` (1 with a custom ``train_fn``). Each
+        :func:`default_stack` for ``config.device`` (1 with a custom ``train_fn`` or
+        with ``config.patience``: early stopping refuses stacks). Each
         run keeps its own row, curve and store entry; its numbers do not depend on the
         stack (to float rounding).
     primary : str
@@ -210,8 +211,12 @@ def run_sweep(
         config = TrainConfig()
     run_threads = threads_per_run(jobs, scheduler, threads or config.threads)
     config = config_for_run(config, 0, run_threads).validate()  # seeds are set per run
+    if config.patience > 0 and stack is not None and stack > 1:
+        raise TopocliError(f"--patience stops each run at its own epoch, so a run's result "
+                           f"would depend on its stack; drop --stack {stack} (or give 1)")
     if stack is None:   # a custom train_fn trains one graph at a time: nothing to stack
-        stack = 1 if train_fn is not None else default_stack(config.device)
+        stack = 1 if train_fn is not None or config.patience > 0 else \
+            default_stack(config.device)
     family_list = parse_families(families, _known_models())
     grids = parse_grid(grid)
     points = grid_points(grids)

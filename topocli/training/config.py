@@ -8,14 +8,19 @@ from dataclasses import dataclass
 
 from topocli.errors import TopocliError
 
-__all__ = ["EXECUTION_FIELDS", "HEADS", "OPTIMIZERS", "PRESETS", "TrainConfig",
-           "config_from_preset"]
+__all__ = ["EXECUTION_FIELDS", "HEADS", "LATER_FIELDS", "OPTIMIZERS", "PRESETS",
+           "TrainConfig", "config_from_preset"]
 
 OPTIMIZERS = ("adam", "sgd")
 #: Where and how a run executes, not what it computes: a run may be resumed with other
 #: values (on another machine, from another data folder, on another device).
 EXECUTION_FIELDS = ("data_dir", "checkpoint", "device")
 HEADS = ("pool", "flatten", "randwire")   # literal copy of model.HEADS (no torch import)
+#: Fields added after results were first recorded, with the value that reproduces those
+#: results: :meth:`TrainConfig.to_dict` leaves a field out at that value, so every
+#: earlier ``config.json``, result and sweep fingerprint stays byte for byte the same
+#: (:meth:`TrainConfig.from_dict` fills the value back in).
+LATER_FIELDS = {"patience": 0}
 
 #: Named sets of options (``--preset``); explicit options override them.
 PRESETS: dict[str, dict] = {
@@ -74,9 +79,12 @@ class TrainConfig:
     val_fraction: float = 0.1
     max_train: int | None = None        #: use only this many training images
     checkpoint: bool = True             #: save/resume ``checkpoint.pt`` in the out dir
+    patience: int = 0                   #: early stopping on val_acc (0: off; epochs: cap)
 
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        """The fields as a dict (without a :data:`LATER_FIELDS` field at its old value)."""
+        return {k: v for k, v in dataclasses.asdict(self).items()
+                if k not in LATER_FIELDS or v != LATER_FIELDS[k]}
 
     @classmethod
     def from_dict(cls, data: dict) -> TrainConfig:
@@ -126,6 +134,9 @@ class TrainConfig:
             (_is_device_name(self.device),
              f"unknown --device {self.device!r}; choose auto, cpu, cuda, cuda:N or mps"),
             (self.max_train is None or self.max_train >= 2, "--max-train must be >= 2"),
+            (self.patience >= 0, "--patience must be 0 (off) or more"),
+            (self.patience == 0 or self.val_fraction > 0,
+             "--patience stops on the validation accuracy: it needs --val-fraction > 0"),
         ]
         for ok, message in checks:
             if not ok:

@@ -197,6 +197,9 @@ def train_stack(graphs: Sequence, config: TrainConfig, *,
     from topocli.training.train import train_runs
 
     graphs = list(graphs)
+    if config.patience > 0 and len(graphs) > 1:   # before any folder is claimed
+        raise TopocliError("--patience stops each run at its own epoch, so a run's result "
+                           "would depend on its stack; train with --stack 1")
     if config.no_graph:
         graphs = [None] * len(graphs)
     return train_runs(graphs, config, out_dirs=out_dirs, progress=progress,

@@ -35,7 +35,7 @@ from topocli.training.data import Splits, load_dataset
 from topocli.training.device import resolve_device
 from topocli.training.model import RandWireNet, complexity, feature_size
 
-__all__ = ["RunState", "graph_identity", "load_data", "plan_strides", "setup_env",
+__all__ = ["EarlyStopping", "RunState", "graph_identity", "load_data", "plan_strides", "setup_env",
            "setup_model", "test_epoch", "train_epoch", "train_graph", "train_model",
            "train_runs", "versions"]
 
@@ -289,6 +289,44 @@ def load_data(config: TrainConfig, device: torch.device) -> Splits:
 
 
 @dataclass
+class EarlyStopping:
+    """Patience on the validation accuracy (``config.patience``; Prechelt 1998).
+
+    After each epoch the run remembers its best validation accuracy so far (a strict
+    improvement is needed), that epoch and its weights; once ``patience`` epochs pass
+    without one, the run stops (``config.epochs`` stays the cap, and the cosine schedule
+    runs over the cap). The test accuracy is then that of the best epoch's weights.
+    Saved in the checkpoint, so a resumed run stops where it would have.
+    """
+
+    patience: int
+    best_val: float | None = None
+    best_epoch: int | None = None
+    since_best: int = 0
+    best_model: dict | None = None    #: the best epoch's state dict (clones)
+
+    def update(self, epoch: int, val_acc: float, model: torch.nn.Module) -> None:
+        if self.best_val is None or val_acc > self.best_val:
+            self.best_val, self.best_epoch, self.since_best = val_acc, epoch, 0
+            self.best_model = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        else:
+            self.since_best += 1
+
+    @property
+    def stopped(self) -> bool:
+        """The run reached its plateau: ``patience`` epochs without a better val_acc."""
+        return self.since_best >= self.patience
+
+    def state(self) -> dict:
+        return {"best_val": self.best_val, "best_epoch": self.best_epoch,
+                "since_best": self.since_best, "best_model": self.best_model}
+
+    def load(self, state: dict) -> None:
+        self.best_val, self.best_epoch = state["best_val"], state["best_epoch"]
+        self.since_best, self.best_model = state["since_best"], state["best_model"]
+
+
+@dataclass
 class RunState:
     """One run inside :func:`train_runs`: its network, optimiser, files and curve."""
 
@@ -303,6 +341,7 @@ class RunState:
     start: int = 1
     train_time: float = 0.0
     images: int = 0
+    early: EarlyStopping | None = None   #: ``config.patience > 0``: the early-stopping state
 
     def resume(self, device: torch.device) -> None:
         """Load ``checkpoint.pt`` if the run has one (model, optimiser, curve, epoch)."""
@@ -319,15 +358,20 @@ class RunState:
                                "use a new --out folder") from None
         self.curve, self.train_time = state["curve"], state["train_time"]
         self.images, self.start = state["images"], state["epoch"] + 1
+        if self.early is not None:
+            self.early.load(state["early"])
         log.info("resuming %s after epoch %d", self.out, state["epoch"])
 
     def save(self, epoch: int) -> None:
         # clone: a stacked run's BN statistics are views into the stack's buffers
         model_state = {k: v.clone() for k, v in self.model.state_dict().items()}
+        state = {"model": model_state, "optimizer": self.optimizer.state_dict(),
+                 "epoch": epoch, "curve": self.curve, "train_time": self.train_time,
+                 "images": self.images}
+        if self.early is not None:
+            state["early"] = self.early.state()
         buf = io.BytesIO()
-        torch.save({"model": model_state, "optimizer": self.optimizer.state_dict(),
-                    "epoch": epoch, "curve": self.curve, "train_time": self.train_time,
-                    "images": self.images}, buf)
+        torch.save(state, buf)
         write_bytes_atomic(self.checkpoint, buf.getvalue())
 
 
@@ -346,6 +390,9 @@ def train_runs(graphs: list, config: TrainConfig, *, out_dirs=None,
     share the seed, the data and every step, and each keeps its own parameters, optimiser,
     curve, checkpoint and result. Every run must resume from the same epoch.
     """
+    if config.patience > 0 and len(graphs) > 1:
+        raise TopocliError("--patience stops each run at its own epoch: it cannot stack "
+                           "runs; use --stack 1")
     device = resolve_device(config.device)   # an absent device fails before any file
     out_dirs = list(out_dirs) if out_dirs is not None else [None] * len(graphs)
     with contextlib.ExitStack() as env:
@@ -356,10 +403,14 @@ def train_runs(graphs: list, config: TrainConfig, *, out_dirs=None,
             out = env.enter_context(setup_env(config, out_dir, graph))
             if data is None:
                 data = load_data(config, device)
+                if config.patience and not len(data.y_val):
+                    raise TopocliError("--patience needs validation images; raise "
+                                       "--val-fraction or --max-train")
             model, dag, cx = setup_model(graph, config, data)
             model.to(device)   # initialised on the CPU, so the weights are the same everywhere
             ckpt = out / "checkpoint.pt" if out is not None and config.checkpoint else None
-            run = RunState(graph, model, dag, cx, _make_optimizer(model, config), out, ckpt)
+            run = RunState(graph, model, dag, cx, _make_optimizer(model, config), out, ckpt,
+                           early=EarlyStopping(config.patience) if config.patience else None)
             run.resume(device)
             if out is not None:
                 _record_graph(out, graph, config)
@@ -369,6 +420,8 @@ def train_runs(graphs: list, config: TrainConfig, *, out_dirs=None,
                                "train them one by one to resume each")
         net = combine([run.model for run in runs]) if combine is not None else runs[0].model
         for epoch in range(runs[0].start, config.epochs + 1):
+            if runs[0].early is not None and runs[0].early.stopped:
+                break
             t0 = time.perf_counter()
             rows = train_epoch(net, [run.optimizer for run in runs], data, config, epoch,
                                progress)
@@ -381,12 +434,17 @@ def train_runs(graphs: list, config: TrainConfig, *, out_dirs=None,
                 run.curve.append({"epoch": epoch, **row, "val_loss": val_loss,
                                   "val_acc": val_acc,
                                   "lr": _lr_at(config, epoch - 1, config.epochs)})
+                if run.early is not None:
+                    run.early.update(epoch, val_acc, run.model)
                 if run.checkpoint is not None:
                     run.save(epoch)
             row = runs[0].curve[-1]
             val = "" if row["val_acc"] is None else f" val_acc {row['val_acc']:.4f}"
             report(progress, f"epoch {epoch}/{config.epochs}", steps, steps,
                    f"train_loss {row['train_loss']:.4f} train_acc {row['train_acc']:.4f}{val}")
+        for run in runs:   # early stopping: test the best validation epoch's weights
+            if run.early is not None and run.early.best_model is not None:
+                run.model.load_state_dict(run.early.best_model)
         tests = test_epoch(net, data.x_test, data.y_test)
         return [_finish(run, config, data, device, test, len(runs))
                 for run, test in zip(runs, tests)]
@@ -415,6 +473,8 @@ def _finish(run: RunState, config: TrainConfig, data: Splits, device, test: tupl
         "curve": curve, "config": config.to_dict(), "versions": versions(),
         "threads": torch.get_num_threads(), "device": str(device),
     }
+    if run.early is not None:
+        _report_early_stopping(result, run.early, curve, config)
     if stacked > 1:   # trained together with others (same seed); wall time is shared
         result["stacked_with"] = stacked - 1
     if run.out is not None:
@@ -425,6 +485,20 @@ def _finish(run: RunState, config: TrainConfig, data: Splits, device, test: tupl
         writer.writerows(curve)
         write_text_atomic(run.out / "curve.csv", text.getvalue())
     return result
+
+
+def _report_early_stopping(result: dict, early: EarlyStopping, curve: list,
+                           config: TrainConfig) -> None:
+    """Add ``best_epoch``, ``stopped_early`` (the run reached its plateau, possibly at
+    the cap) and ``hit_cap`` (the cap ended it first) to ``result``, whose validation
+    scores become the best epoch's (the epoch the test scores belong to)."""
+    best = curve[early.best_epoch - 1]
+    result.update(val_acc=best["val_acc"], val_loss=best["val_loss"],
+                  best_epoch=early.best_epoch, stopped_early=early.stopped,
+                  hit_cap=not early.stopped)
+    if early.stopped and len(curve) < config.epochs:
+        log.info("stopped after epoch %d: no better val_acc since epoch %d", len(curve),
+                 early.best_epoch)
 
 
 def _graph_info(graph) -> dict:
@@ -456,6 +530,9 @@ def train_graph(graph, config: TrainConfig, *, out_dir=None,
         ``trainable_params``, ``macs`` (per image), ``wall_time_s`` (training),
         ``images_per_s``, ``epochs_run``, ``dag`` (depth, max_width, n_inputs, n_outputs,
         edges_kept, ...), ``curve`` (per-epoch dicts), ``config``, ``versions``, ...
+        With ``config.patience`` (early stopping, :class:`EarlyStopping`) also
+        ``best_epoch``, ``stopped_early`` and ``hit_cap``; the test and validation
+        scores are then those of the best validation epoch's weights.
     """
     if graph is None and not config.no_graph:
         config = config.replace(no_graph=True)
