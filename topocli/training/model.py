@@ -58,6 +58,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from topocli.training.config import HEADS
 from topocli.training.dag import Dag
 
 __all__ = ["HEADS", "DagStage", "RandWireNet", "complexity", "feature_size"]
@@ -657,7 +658,6 @@ class DagStage(nn.Module):
         return torch.stack(outs).mean(0)
 
 
-HEADS = ("pool", "flatten", "randwire")
 #: Width of Xie et al.'s head: a 1x1 conv to 1,280 channels before global pooling.
 RANDWIRE_HEAD_WIDTH = 1280
 
