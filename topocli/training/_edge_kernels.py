@@ -1,7 +1,7 @@
 """Compiled per-edge passes of the CPU stage (numba): a level's weighted input sums, and
 the pull of its output gradients, each fused with the layout move that follows it.
 
-The per-edge torch path (:mod:`topocli.training.model`) makes one or two library calls
+The per-edge torch path (:mod:`topocli.training._autograd`) makes one or two library calls
 per DAG edge (a multiply-add, and in the backward a dot product): thousands of calls per
 step, each a full pass over a node's activation. These kernels take a whole level at
 once, block by block over positions (``block`` elements, whole positions): for each
