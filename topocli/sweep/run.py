@@ -67,12 +67,11 @@ __all__ = ["DEFAULT_FAMILIES", "STACK_DEFAULTS", "GraphSource", "SweepResult", "
 log = logging.getLogger("topocli")
 
 DEFAULT_FAMILIES = ("real", "ws", "er", "ba", "degree")
-#: ``--stack`` when not given, by the device kind the runs train on. CPU: measured on the
-#: demo-sized sweep with the fused stage kernels on a quiet machine (benchmarks/RESULTS.md,
-#: issue 15): one run per task 188 runs/hour, stacks of 3 179; stacking shares only the
-#: per-call overhead of each level, which the CPU step hardly has. CUDA and MPS: a GPU
-#: runs one small network far below its capacity (launch-bound per level), so several
-#: share it; not measured (no GPU was lent; ``benchmarks/bench_gpu.py`` has the row).
+#: ``--stack`` when not given, by the device kind the runs train on. CPU: one run per
+#: task, since stacking shares only the per-call overhead of each level, which the CPU
+#: step hardly has (figures: benchmarks/RESULTS-sweep.md, "Stacked training"). CUDA and
+#: MPS: a GPU runs one small network far below its capacity (launch-bound per level), so
+#: several share it (not measured yet: ``benchmarks/bench_gpu.py`` has the row).
 STACK_DEFAULTS = {"cpu": 1, "cuda": 8, "mps": 4}
 #: A real graph as a sweep takes it: a bundled name, a file, or a loaded graph.
 GraphSource = str | Path | ig.Graph

@@ -13,7 +13,7 @@ target's input gradient, and one dot product with the node's own output for the 
 weight). Nothing is zero-filled, and a chunk's kept outputs are freed as soon as its
 backward is done; node outputs and gradients live in per-chunk tensors, never in one
 stage-wide buffer (a fresh stage-wide buffer is new memory from the OS each step, whose
-page faults cost more than filling it).
+page faults cost more than filling it: ``benchmarks/RESULTS-training.md``, section 5).
 
 A level's five trainable tensors travel as one :class:`LevelParams` record. The per-edge
 work (the weighted input sums before a level, the pull of output gradients after it)

@@ -33,9 +33,8 @@ from topocli.training._bn_kernels import add_block_sums
 
 ensure_numba_cache(__file__)   # a writable cache even on a read-only install
 
-#: Elements per block (rounded down to whole positions by :func:`block_for`). In
-#: isolation, the forward pass over the Varshney stage took 34 / 196 ms (digits / C=32) at
-#: 16,384, 36 / 217 at 4,096, 39 / 256 at 1,024 (CPU time, loaded machine).
+#: Elements per block (rounded down to whole positions by :func:`block_for`); the
+#: largest block measured was the fastest (benchmarks/RESULTS-training.md, section 8).
 BLOCK = 16384
 #: Reassociation lets the sums and dot products vectorise; no assumptions about NaN or
 #: infinities, so a diverging run still shows NaN where torch would.

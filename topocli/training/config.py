@@ -74,8 +74,8 @@ def _option(default, help: str, *, choices: tuple | None = None, strict: bool = 
 class TrainConfig:
     """Everything that decides a training run (written next to every result).
 
-    The defaults are the digits budget: the Varshney graph reaches >= 95% test accuracy
-    in about a minute on 2 cores (see ``benchmarks/RESULTS-training.md``).
+    The defaults are the digits budget, on which the Varshney graph reaches >= 95% test
+    accuracy (figures: ``benchmarks/RESULTS-training.md``, section 2).
     """
 
     dag: str = _option(

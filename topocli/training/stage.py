@@ -13,9 +13,11 @@ grouped conv with ``groups = nodes * C``, the pointwise conv one grouped 1x1 con
 hand-written backward (:mod:`topocli.training._autograd`, where the compiled CPU passes
 and the per-edge torch path meet behind one seam). On the CPU whole levels of large
 activations fall out of cache, so a level is processed in node chunks of about
-``CHUNK_BYTES`` per activation. :meth:`DagStage.forward_reference` is the plain per-node
-loop (every edge one multiply and one add, every intermediate kept by autograd), with
-the same parameters: the reference the tests hold every path to.
+``CHUNK_BYTES`` per activation (the chunk sizes measured, and the formulations tried and
+not kept: ``benchmarks/RESULTS-training.md``, sections 1 and 5).
+:meth:`DagStage.forward_reference` is the plain per-node loop (every edge one multiply
+and one add, every intermediate kept by autograd), with the same parameters: the
+reference the tests hold every path to.
 """
 
 from __future__ import annotations
@@ -140,7 +142,7 @@ class _Level(nn.Module):
         chunk, else a copy: the edges read and write whole node rows), BN's inverse std
         per channel, and the depthwise output (kept for the backward).
         Convolutions run channels-last, ``(B, n*C, H, W)``, which CPU depthwise kernels
-        need to be fast (the NCHW depthwise backward measured ~5x slower). ``fused_bn``
+        need to be fast (RESULTS-training.md, section 1: channels-last). ``fused_bn``
         (the CPU's compiled path): BN writes its node-major output itself
         (:func:`~topocli.training._bn_kernels.bn_forward`), no copy.
         """
@@ -222,8 +224,8 @@ class DagStage(nn.Module):
     def uses_edge_kernels(self, x: torch.Tensor) -> bool:
         """The compiled passes run on one thread: they are taken on the CPU when torch
         runs on one thread too (every sweep worker; ``--threads 1``). With more, the
-        per-edge torch calls use all of them, and measured as fast (digits, 2 threads:
-        0.22-0.28 s/step either way)."""
+        per-edge torch calls use all of them, and are as fast
+        (``benchmarks/RESULTS-training.md``, section 8)."""
         return (self.edge_kernels and x.device.type == "cpu"
                 and x.dtype in (torch.float32, torch.float64)
                 and torch.get_num_threads() == 1)
