@@ -92,13 +92,6 @@ def test_train_bad_inputs_exit_2_with_one_line(run_cli, tmp_path):
         assert "Traceback" not in res.output
 
 
-def test_cli_choices_match_library():
-    from topocli.cli import train as cli_train
-    from topocli.training import DAG_METHODS, DATASETS
-
-    assert cli_train.DAG_METHODS == DAG_METHODS and cli_train.DATASETS == DATASETS
-
-
 def test_preset_fills_in_and_explicit_options_override(run_cli, tmp_path):
     out = tmp_path / "dcn"
     res = run_cli("train", "--no-graph", "--preset", "dcn", "--channels", "4", "--epochs",
@@ -117,13 +110,66 @@ def test_preset_fills_in_and_explicit_options_override(run_cli, tmp_path):
     assert cfg["preset"] is None and cfg["head"] == "randwire" and cfg["lr"] == 0.01
 
 
-def test_cli_head_and_preset_choices_match_library():
-    from topocli.cli import train as cli_train
-    from topocli.training.config import HEADS, PRESETS
-    from topocli.training.model import HEADS as MODEL_HEADS
+def test_train_options_come_from_train_config():
+    """Every TrainConfig field with a command-line face is an option of train and
+    train-sweep, with the field's default, help and choices (nothing repeated in the CLI);
+    the names a config chooses between are written once."""
+    import dataclasses
 
-    assert cli_train.HEADS == HEADS == MODEL_HEADS
-    assert cli_train.PRESETS == tuple(PRESETS)
-    fields = set(__import__("topocli.training", fromlist=["TrainConfig"]).TrainConfig
-                 .__dataclass_fields__)
-    assert set(cli_train._CONFIG_OPTIONS) <= fields
+    import click
+
+    from topocli.cli import cli
+    from topocli.training import config as cfg
+    from topocli.training import dag, data, model
+    from topocli.training.config import TrainConfig
+
+    fields = {f.name: f for f in dataclasses.fields(TrainConfig) if f.metadata["cli"]}
+    assert {"dag", "dataset", "epochs", "patience", "head", "preset", "device"} <= set(fields)
+    for command in ("train", "train-sweep"):
+        params = {p.name: p for p in cli.commands[command].params}
+        assert set(fields) <= set(params), command
+        for name, f in fields.items():
+            option, meta = params[name], f.metadata
+            assert option.opts == ["--" + name.replace("_", "-")]
+            assert option.default == f.default, name
+            assert option.help == meta["help"], name
+            choices = meta["choices"] if meta["strict"] else None
+            if isinstance(option.type, click.Choice):
+                assert tuple(option.type.choices) == choices, name
+            elif isinstance(option.type, click.IntRange):
+                assert (option.type.min, option.type.max) == (min(choices), max(choices))
+            else:
+                assert choices is None, name
+    assert model.HEADS is cfg.HEADS and dag.DAG_METHODS is cfg.DAG_METHODS
+    assert data.DATASETS is cfg.DATASETS
+    assert fields["preset"].metadata["choices"] == tuple(cfg.PRESETS)
+
+
+def test_help_and_readme_name_every_training_option(run_cli):
+    """datasette's test_docs: --help and the README's training-options section name every
+    option the config generates."""
+    import dataclasses
+    import re
+    from pathlib import Path
+
+    from topocli.training.config import TrainConfig
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    section = readme.split("### Training options", 1)[1].split("\n#", 1)[0]
+    help_text = run_cli("train", "--help").output
+    options = ["--" + f.name.replace("_", "-") for f in dataclasses.fields(TrainConfig)
+               if f.metadata["cli"]]
+    for option in options:
+        assert re.search(re.escape(option) + r"\b", help_text), option
+        assert re.search(re.escape(option) + r"(?![\w-])", section), option
+
+
+def test_training_options_load_without_torch():
+    import subprocess
+    import sys
+
+    code = ("import sys\nimport topocli.training.config, topocli.cli.train\n"
+            "assert 'torch' not in sys.modules, 'the training options pulled in torch'\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr

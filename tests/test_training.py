@@ -209,8 +209,8 @@ def test_cpu_stage_runs_the_compiled_kernels(monkeypatch):
     for name in calls:
         module = _edge_kernels if name in ("gather_level", "pull_level") else _bn_kernels
         monkeypatch.setattr(module, name, spy(name, getattr(module, name)))
-    from topocli.training.model import _pull_output_grad as pull_output_grad
-    monkeypatch.setattr("topocli.training.model._pull_output_grad", None)   # would fail
+    from topocli.training._autograd import _pull_output_grad as pull_output_grad
+    monkeypatch.setattr("topocli.training._autograd._pull_output_grad", None)   # would fail
     torch.manual_seed(0)
     dag = build_dag(small_graph(), "random-order", seed=0)
     model = RandWireNet(dag, in_channels=1, num_classes=3, channels=3)
@@ -220,7 +220,7 @@ def test_cpu_stage_runs_the_compiled_kernels(monkeypatch):
                 "bn_backward": levels}
     assert calls == expected
     # with more torch threads the per-edge torch calls (which use them) are taken
-    monkeypatch.setattr("topocli.training.model._pull_output_grad", pull_output_grad)
+    monkeypatch.setattr("topocli.training._autograd._pull_output_grad", pull_output_grad)
     torch.set_num_threads(2)
     try:
         model(torch.randn(2, 1, 6, 6)).sum().backward()

@@ -1,10 +1,12 @@
-"""Options shared by several commands (graph views, seeds), defined once, and the one
-recorder of the command line that a result folder keeps."""
+"""Options shared by several commands (graph views, seeds, config fields), defined once,
+and the one recorder of the command line that a result folder keeps."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import shlex
+import typing
 
 import click
 
@@ -76,3 +78,58 @@ def write_report(directory) -> None:
 
     index = build_report(directory)
     click.echo(f"topocli: report: {index}", err=True)
+
+
+def config_options(config_cls, *, skip: tuple[str, ...] = ()):
+    """Click options generated from a config dataclass's fields (datasette-style).
+
+    Each field with ``metadata["cli"]`` true (:func:`topocli.training.config._option`)
+    becomes ``--field-name`` with the field's default, its ``help`` and its ``choices``
+    (a ``click.Choice``, an ``IntRange`` for integer choices, nothing where ``strict`` is
+    false: the config's ``validate`` checks those); booleans become flags. The default
+    and the help live in the dataclass only. Returns one decorator for all of them, in
+    field order; the command receives each value under the field's name.
+    """
+    hints = typing.get_type_hints(config_cls)
+    decorators = []
+    for f in dataclasses.fields(config_cls):
+        meta = f.metadata
+        if not meta.get("cli") or f.name in skip:
+            continue
+        kind = _base_type(hints[f.name])
+        name = "--" + f.name.replace("_", "-")
+        extra: dict = {}
+        if kind is bool:
+            extra["is_flag"] = True
+        else:
+            extra["type"] = _click_type(kind, meta)
+            extra["show_default"] = f.default is not None
+        if meta.get("metavar"):
+            extra["metavar"] = meta["metavar"]
+        decorators.append(click.option(name, default=f.default, help=meta["help"], **extra))
+
+    def decorate(func):
+        for decorator in reversed(decorators):
+            func = decorator(func)
+        return func
+
+    return decorate
+
+
+def _base_type(hint) -> type:
+    """``int`` for ``int | None``, and so on."""
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    return args[0] if args else hint
+
+
+def _click_type(kind: type, meta) -> click.ParamType | type:
+    choices = meta.get("choices") if meta.get("strict", True) else None
+    if choices and kind is int:
+        if sorted(choices) != list(range(min(choices), max(choices) + 1)):
+            raise ValueError(f"integer choices must be a range, not {choices}")
+        return click.IntRange(min(choices), max(choices))
+    if choices:
+        return click.Choice(choices)
+    if meta.get("path"):
+        return click.Path()
+    return kind

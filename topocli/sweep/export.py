@@ -79,6 +79,10 @@ def runs_frames(store: SweepStore, order: dict[str, int],
         record["config"] = row["config"]
         record["seed_index"] = row["seed_index"]
         record["epochs_run"] = result.get("epochs_run")
+        # early stopping (--patience): where each run stopped and why
+        for key in ("best_epoch", "stopped_early", "hit_cap"):
+            if key in result:
+                record[key] = result[key]
         for k, v in (result.get("dag") or {}).items():
             if isinstance(v, (int, float, str, bool)) or v is None:
                 record[f"dag_{k}"] = v

@@ -68,12 +68,11 @@ __all__ = ["DEFAULT_FAMILIES", "STACK_DEFAULTS", "GraphSource", "SweepResult", "
 log = logging.getLogger("topocli")
 
 DEFAULT_FAMILIES = ("real", "ws", "er", "ba", "degree")
-#: ``--stack`` when not given, by the device kind the runs train on. CPU: measured on the
-#: demo-sized sweep with the fused stage kernels on a quiet machine (benchmarks/RESULTS.md,
-#: issue 15): one run per task 188 runs/hour, stacks of 3 179; stacking shares only the
-#: per-call overhead of each level, which the CPU step hardly has. CUDA and MPS: a GPU
-#: runs one small network far below its capacity (launch-bound per level), so several
-#: share it; not measured (no GPU was lent; ``benchmarks/bench_gpu.py`` has the row).
+#: ``--stack`` when not given, by the device kind the runs train on. CPU: one run per
+#: task, since stacking shares only the per-call overhead of each level, which the CPU
+#: step hardly has (figures: benchmarks/RESULTS-sweep.md, "Stacked training"). CUDA and
+#: MPS: a GPU runs one small network far below its capacity (launch-bound per level), so
+#: several share it (not measured yet: ``benchmarks/bench_gpu.py`` has the row).
 STACK_DEFAULTS = {"cpu": 1, "cuda": 8, "mps": 4}
 #: A real graph as a sweep takes it: a bundled name, a file, or a loaded graph.
 GraphSource = str | Path | ig.Graph
@@ -160,7 +159,8 @@ def run_sweep(
     stack : int
         Runs that share a training seed train together as one stacked model, up to this
         many per task (:mod:`topocli.training.stack`; 1: each run alone). Default:
-        :func:`default_stack` for ``config.device`` (1 with a custom ``train_fn``). Each
+        :func:`default_stack` for ``config.device`` (1 with a custom ``train_fn`` or
+        with ``config.patience``: early stopping refuses stacks). Each
         run keeps its own row, curve and store entry; its numbers do not depend on the
         stack (to float rounding).
     primary : str
@@ -211,8 +211,12 @@ def run_sweep(
         config = TrainConfig()
     run_threads = threads_per_run(jobs, scheduler, threads or config.threads)
     config = config_for_run(config, 0, run_threads).validate()  # seeds are set per run
+    if config.patience > 0 and stack is not None and stack > 1:
+        raise TopocliError(f"--patience stops each run at its own epoch, so a run's result "
+                           f"would depend on its stack; drop --stack {stack} (or give 1)")
     if stack is None:   # a custom train_fn trains one graph at a time: nothing to stack
-        stack = 1 if train_fn is not None else default_stack(config.device)
+        stack = 1 if train_fn is not None or config.patience > 0 else \
+            default_stack(config.device)
     family_list = parse_families(families, _known_models())
     grids = parse_grid(grid)
     points = grid_points(grids)

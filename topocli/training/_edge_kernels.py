@@ -1,7 +1,7 @@
 """Compiled per-edge passes of the CPU stage (numba): a level's weighted input sums, and
 the pull of its output gradients, each fused with the layout move that follows it.
 
-The per-edge torch path (:mod:`topocli.training.model`) makes one or two library calls
+The per-edge torch path (:mod:`topocli.training._autograd`) makes one or two library calls
 per DAG edge (a multiply-add, and in the backward a dot product): thousands of calls per
 step, each a full pass over a node's activation. These kernels take a whole level at
 once, block by block over positions (``block`` elements, whole positions): for each
@@ -33,9 +33,8 @@ from topocli.training._bn_kernels import add_block_sums
 
 ensure_numba_cache(__file__)   # a writable cache even on a read-only install
 
-#: Elements per block (rounded down to whole positions by :func:`block_for`). In
-#: isolation, the forward pass over the Varshney stage took 34 / 196 ms (digits / C=32) at
-#: 16,384, 36 / 217 at 4,096, 39 / 256 at 1,024 (CPU time, loaded machine).
+#: Elements per block (rounded down to whole positions by :func:`block_for`); the
+#: largest block measured was the fastest (benchmarks/RESULTS-training.md, section 8).
 BLOCK = 16384
 #: Reassociation lets the sums and dot products vectorise; no assumptions about NaN or
 #: infinities, so a diverging run still shows NaN where torch would.

@@ -1,21 +1,41 @@
-"""The frozen training configuration: one object says how to reproduce a run."""
+"""The frozen training configuration: one object says how to reproduce a run.
+
+Each field carries its command-line help and choices as field metadata
+(``field(default=..., metadata={"help": ..., "choices": ...})``); ``topocli train`` and
+``topocli train-sweep`` generate their options from it (:func:`topocli.cli.options.
+config_options`), so a default, a help text and a list of choices live here only. The
+names a config chooses between (:data:`DAG_METHODS`, :data:`DATASETS`, :data:`HEADS`,
+:data:`OPTIMIZERS`, :data:`PRESETS`) are written here once too: this module imports no
+torch, so the CLI reads them without loading it, and ``dag.py``, ``data.py`` and
+``model.py`` import them from here.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from topocli.errors import TopocliError
 
-__all__ = ["EXECUTION_FIELDS", "HEADS", "OPTIMIZERS", "PRESETS", "TrainConfig",
-           "config_from_preset"]
+__all__ = ["DAG_METHODS", "DATASETS", "EXECUTION_FIELDS", "HEADS", "LATER_FIELDS",
+           "OPTIMIZERS", "PRESETS", "TrainConfig", "config_from_preset"]
 
+#: How a graph becomes a DAG (:mod:`topocli.training.dag`).
+DAG_METHODS = ("random-order", "generator-order", "class-order", "feedback-arc")
+#: Training data (:mod:`topocli.training.data`); none is downloaded.
+DATASETS = ("digits", "mnist1d", "mnist", "fashion-mnist", "kmnist", "cifar10")
+#: Classifier heads (:class:`topocli.training.model.RandWireNet`).
+HEADS = ("pool", "flatten", "randwire")
 OPTIMIZERS = ("adam", "sgd")
 #: Where and how a run executes, not what it computes: a run may be resumed with other
 #: values (on another machine, from another data folder, on another device).
 EXECUTION_FIELDS = ("data_dir", "checkpoint", "device")
-HEADS = ("pool", "flatten", "randwire")   # literal copy of model.HEADS (no torch import)
+#: Fields added after results were first recorded, with the value that reproduces those
+#: results: :meth:`TrainConfig.to_dict` leaves a field out at that value, so every
+#: earlier ``config.json``, result and sweep fingerprint stays byte for byte the same
+#: (:meth:`TrainConfig.from_dict` fills the value back in).
+LATER_FIELDS = {"patience": 0}
 
 #: Named sets of options (``--preset``); explicit options override them.
 PRESETS: dict[str, dict] = {
@@ -39,44 +59,85 @@ PRESETS: dict[str, dict] = {
 }
 
 
+def _option(default, help: str, *, choices: tuple | None = None, strict: bool = True,
+            cli: bool = True, path: bool = False, metavar: str | None = None):
+    """A config field with its command-line face in ``metadata``: ``help``, ``choices``
+    (``strict=False``: listed in the help and checked by :meth:`TrainConfig.validate`
+    with its own message, not by the option parser), ``cli`` (False: no option; the
+    command sets it another way), ``path`` and ``metavar``."""
+    return field(default=default, metadata={
+        "help": help, "choices": choices, "strict": strict, "cli": cli, "path": path,
+        "metavar": metavar})
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """Everything that decides a training run (written next to every result).
 
-    The defaults are the digits budget: the Varshney graph reaches >= 95% test accuracy
-    in about a minute on 2 cores (see ``benchmarks/RESULTS-training.md``).
+    The defaults are the digits budget, on which the Varshney graph reaches >= 95% test
+    accuracy (figures: ``benchmarks/RESULTS-training.md``, section 2).
     """
 
-    dag: str = "random-order"           #: random-order | generator-order | class-order | ...
-    dataset: str = "digits"             #: digits | mnist | fashion-mnist | kmnist | cifar10
-    data_dir: str | None = None
-    epochs: int = 5
-    batch_size: int = 64
-    lr: float = 0.01
-    optimizer: str = "adam"             #: adam | sgd (with momentum, Nesterov off)
-    momentum: float = 0.9
-    weight_decay: float = 5e-5
-    label_smoothing: float = 0.0
-    channels: int = 16                  #: C: channels of the stem and of every node
-    stages: int = 1
-    stem_stride: int | None = None      #: None: 2 for inputs >= 16 px, else 1
-    stem_convs: int = 1                 #: 1 (C) or 2 (C/2 then C, Xie's small regime)
-    stage_stride: int = 1               #: stride of the first stage's input nodes
-    channel_growth: int = 1             #: channels x this per stage (Xie: 2)
-    head: str = "pool"                  #: pool | flatten | randwire
-    preset: str | None = None           #: the --preset these values started from
-    frozen: bool = False                #: keep DAG-stage weights at their init (DCN)
-    no_graph: bool = False              #: stem + classifier only (DCN baseline)
-    seed: int = 0                       #: init, data order and DAG order
-    split_seed: int = 0                 #: train/val/test split (same for every run)
-    threads: int | None = None          #: torch threads (None: leave torch's default)
-    device: str = "auto"                #: auto | cpu | cuda | cuda:N | mps (see device.py)
-    val_fraction: float = 0.1
-    max_train: int | None = None        #: use only this many training images
-    checkpoint: bool = True             #: save/resume ``checkpoint.pt`` in the out dir
+    dag: str = _option(
+        "random-order", "How the graph becomes a DAG (generator-order: the node order of "
+        "the file or generator, as Xie et al.).", choices=DAG_METHODS)
+    dataset: str = _option(
+        "digits", f"One of {', '.join(DATASETS)} (digits is bundled and mnist1d generated "
+        "offline; the others read --data-dir).", choices=DATASETS, strict=False)
+    data_dir: str | None = _option(
+        None, "Folder with the dataset files (IDX or CIFAR-10 binary).", path=True)
+    epochs: int = _option(5, "Training epochs (with --patience: the cap).")
+    batch_size: int = _option(64, "Images per training step.")
+    lr: float = _option(0.01, "Peak learning rate (half-period cosine schedule to 0).")
+    optimizer: str = _option("adam", "Adam, or SGD with --momentum (Nesterov off).",
+                             choices=OPTIMIZERS)
+    momentum: float = _option(0.9, "SGD momentum.")
+    weight_decay: float = _option(5e-5, "L2 weight decay of the optimizer.")
+    label_smoothing: float = _option(0.0, "Label smoothing of the cross-entropy loss.")
+    channels: int = _option(16, "Channels C of the stem and of the first stage's nodes.")
+    stages: int = _option(1, "DAG stages (each one after the first halves the resolution).")
+    stem_stride: int | None = _option(
+        None, "Stride of each stem conv (default: 2 for inputs >= 16 px, else 1).",
+        choices=(1, 2))
+    stem_convs: int = _option(1, "Stem convs: 1 (C channels) or 2 (C/2 then C, Xie et al.).",
+                              choices=(1, 2))
+    stage_stride: int = _option(
+        1, "Stride of the first stage's input nodes (Xie et al.: 2; DCN: 1).", choices=(1, 2))
+    channel_growth: int = _option(1, "Channel multiplier per stage (Xie et al.: 2).",
+                                  choices=(1, 2))
+    head: str = _option(
+        "pool", "Classifier head: pool (ReLU, global pool, linear), flatten (ReLU, flatten, "
+        "linear) or randwire (1x1 conv to 1,280 + BN + ReLU, global pool, linear).",
+        choices=HEADS)
+    preset: str | None = _option(
+        None, "Named settings: 'dcn' (Roberts et al. 2019: stem conv stride 2, one stage at "
+        "stride 1, flatten head, C=78, Adam 1e-3, no weight decay, batch 32) or "
+        "'randwire-small' (Xie et al. 2019's small regime: two stem convs, stages C/2C/4C "
+        "at stride 2, randwire head, SGD 0.1, label smoothing 0.1). Options given "
+        "explicitly override it.", choices=tuple(PRESETS))
+    frozen: bool = _option(False, "Do not train the DAG stage (DCN's frozen variant).")
+    no_graph: bool = _option(False, "Stem and head only (DCN's baseline); GRAPH is ignored.")
+    seed: int = _option(0, "Init, data order and DAG order (the command's --seed).",
+                        cli=False)
+    split_seed: int = _option(0, "Train/val/test split (the same for every run).",
+                              cli=False)
+    threads: int | None = _option(None, "Cap torch's CPU threads (default: torch's choice).")
+    device: str = _option(
+        "auto", "auto (a CUDA GPU, then Apple MPS, then the CPU), cpu, cuda, cuda:N or mps; "
+        "a device that is not there is an error, never a fall-back.")
+    val_fraction: float = _option(0.1, "Share of the training images held out for "
+                                       "validation.")
+    max_train: int | None = _option(None, "Use only this many training images.")
+    checkpoint: bool = _option(True, "Save and resume checkpoint.pt in the out dir.",
+                               cli=False)
+    patience: int = _option(
+        0, "Stop a run when validation accuracy has not improved for N epochs; --epochs is "
+        "the cap; test accuracy at the best validation epoch (0: off).", metavar="N")
 
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        """The fields as a dict (without a :data:`LATER_FIELDS` field at its old value)."""
+        return {k: v for k, v in dataclasses.asdict(self).items()
+                if k not in LATER_FIELDS or v != LATER_FIELDS[k]}
 
     @classmethod
     def from_dict(cls, data: dict) -> TrainConfig:
@@ -92,9 +153,6 @@ class TrainConfig:
 
     def validate(self) -> TrainConfig:
         """Raise :class:`TopocliError` for values that cannot work; return self."""
-        from topocli.training.dag import DAG_METHODS
-        from topocli.training.data import DATASETS
-
         checks = [
             (self.dag in DAG_METHODS,
              f"unknown --dag {self.dag!r}; choose one of {', '.join(DAG_METHODS)}"),
@@ -126,6 +184,9 @@ class TrainConfig:
             (_is_device_name(self.device),
              f"unknown --device {self.device!r}; choose auto, cpu, cuda, cuda:N or mps"),
             (self.max_train is None or self.max_train >= 2, "--max-train must be >= 2"),
+            (self.patience >= 0, "--patience must be 0 (off) or more"),
+            (self.patience == 0 or self.val_fraction > 0,
+             "--patience stops on the validation accuracy: it needs --val-fraction > 0"),
         ]
         for ok, message in checks:
             if not ok:

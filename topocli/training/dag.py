@@ -32,10 +32,10 @@ import numpy as np
 from topocli.errors import TopocliError
 from topocli.graphs.classes import FLOW_ORDER
 from topocli.seeding import as_rng
+from topocli.training.config import DAG_METHODS
 
 __all__ = ["DAG_METHODS", "Dag", "build_dag", "dag_from_edges"]
 
-DAG_METHODS = ("random-order", "generator-order", "class-order", "feedback-arc")
 
 
 @dataclass(frozen=True)

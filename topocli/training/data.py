@@ -28,10 +28,10 @@ import torch
 from topocli.bounded_read import read_input_bytes
 from topocli.errors import TopocliError
 from topocli.seeding import derive_seed
+from topocli.training.config import DATASETS
 
 __all__ = ["DATASETS", "Splits", "load_dataset", "read_idx"]
 
-DATASETS = ("digits", "mnist1d", "mnist", "fashion-mnist", "kmnist", "cifar10")
 _TORCHVISION_DIR = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST", "kmnist": "KMNIST"}
 IDX_MAX_DIMS = 4   # labels are 1-d, MNIST-style images 3-d; more is a damaged header
 _IDX = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),

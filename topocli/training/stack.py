@@ -4,13 +4,13 @@ Runs of a sweep that share the training seed see the same data order and the sam
 batches, so K of them (K graphs) can take every step together. :class:`StackedNet` runs
 the disjoint union of their DAGs level by level: level ``l`` of every graph is one level
 of the union (:func:`union_dag`), computed by the same grouped-conv calls of
-:class:`~topocli.training.model._StageFunction`, so the per-call overhead of a level is
+:func:`topocli.training._autograd.run_stage`, so the per-call overhead of a level is
 paid once for K graphs instead of K times. Stems and heads stay each run's own modules,
 called in turn (they are a few percent of a step at the digits budget).
 
 Each run keeps its own parameters (the union level's parameters are the runs' own,
 concatenated on every forward so that the gradient flows back to each), its own
-optimiser (:func:`topocli.training.train.train_runs` steps one per run: identical to
+optimiser (the trainer steps one per run: identical to
 training alone, whatever the optimiser and weight decay), its own BN statistics (each
 run's running-mean and -variance buffers are views into the union level's), curve,
 checkpoint and result. The loss is the sum of the runs' losses; the parameters are
@@ -31,21 +31,20 @@ from torch import nn
 
 from topocli.errors import TopocliError
 from topocli.progress import ProgressFn
+from topocli.training._autograd import LevelParams, run_stage
 from topocli.training.config import TrainConfig
 from topocli.training.dag import Dag
-from topocli.training.model import DagStage, RandWireNet, _StageFunction
+from topocli.training.model import RandWireNet
+from topocli.training.stage import DagStage
 
 __all__ = ["StackedNet", "StackedStage", "train_stack", "union_dag"]
-
-_LEVEL_PARAMS = ("edge_weight", "dw_weight", "pw_weight", "bn_weight", "bn_bias")
-
 
 def union_dag(dags: Sequence[Dag]) -> tuple[Dag, np.ndarray]:
     """The disjoint union of ``dags``, numbered level-major.
 
     Node ids run over level 0 of graph 0, level 0 of graph 1, ..., then level 1 of every
     graph, and so on, so that each level of the union is one contiguous id range (what
-    :class:`~topocli.training.model._Level` needs) and, inside it, each graph's nodes keep
+    :class:`~topocli.training.stage._Level` needs) and, inside it, each graph's nodes keep
     their own order. Every graph's edges therefore appear in the union level in the same
     order as in the graph's own level, and the union level's edge weights are the
     graphs' edge weights concatenated.
@@ -101,7 +100,7 @@ class StackedStage(DagStage):
         for lv, members in zip(self.levels, self.members):
             if len(lv.edge_pairs) != sum(len(m.edge_pairs) for m in members):
                 raise AssertionError("union level does not hold its members' edges")
-            for name in _LEVEL_PARAMS:
+            for name in LevelParams._fields:
                 delattr(lv, name)
             for name in ("running_mean", "running_var"):
                 joined = torch.cat([getattr(m, name) for m in members])
@@ -143,10 +142,12 @@ class StackedStage(DagStage):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         params = []
         for members in self.members:
-            for name in _LEVEL_PARAMS:
+            joined = []
+            for name in LevelParams._fields:
                 tensors = [getattr(m, name) for m in members]
-                params.append(tensors[0] if len(tensors) == 1 else torch.cat(tensors))
-        return _StageFunction.apply(self, x, *params)   # (K, B, H, W, C)
+                joined.append(tensors[0] if len(tensors) == 1 else torch.cat(tensors))
+            params.append(LevelParams(*joined))
+        return run_stage(self, x, params)   # (K, B, H, W, C)
 
     def forward_reference(self, x, *, channels_last=False):
         raise NotImplementedError("a stacked stage has no per-node reference; run each "
@@ -194,10 +195,13 @@ def train_stack(graphs: Sequence, config: TrainConfig, *,
     (``config.json``, ``checkpoint.pt``, ``result.json``, ``curve.csv``); runs resumed
     from checkpoints must all have stopped after the same epoch.
     """
-    from topocli.training.train import train_runs
+    from topocli.training.train import _train_runs
 
     graphs = list(graphs)
+    if config.patience > 0 and len(graphs) > 1:   # before any folder is claimed
+        raise TopocliError("--patience stops each run at its own epoch, so a run's result "
+                           "would depend on its stack; train with --stack 1")
     if config.no_graph:
         graphs = [None] * len(graphs)
-    return train_runs(graphs, config, out_dirs=out_dirs, progress=progress,
+    return _train_runs(graphs, config, out_dirs=out_dirs, progress=progress,
                       combine=StackedNet if len(graphs) > 1 else None)

@@ -1,8 +1,12 @@
 """The trainer, as a recipe (after pycls's ``trainer.py``).
 
-:func:`train_graph` = :func:`setup_env` (out dir, config, threads) -> :func:`setup_model`
-(graph -> DAG -> network, params and MACs) -> :func:`train_epoch` / :func:`test_epoch`
-per epoch with a checkpoint after each -> result JSON and curve CSV. Every random stream
+:func:`train_graph` (the one public trainer) = :func:`setup_env` (out dir, config,
+threads) -> :func:`setup_model` (graph -> DAG -> network, params and MACs) ->
+:func:`train_epoch` / :func:`test_epoch` per epoch with a checkpoint after each (and early
+stopping, :class:`~topocli.training.run.EarlyStopping`) -> result JSON and curve CSV. The
+loop trains one run, or several that share a seed as one stacked model
+(:func:`topocli.training.stack.train_stack`, the sweep's ``--stack``): the stack enters
+only as the model that is stepped and as one optimiser per run. Every random stream
 (DAG order, initialisation, data order of each epoch) derives from ``config.seed`` with
 :func:`topocli.seeding.derive_seed`, so the same seed on the same CPU and thread count
 gives the same accuracy to the last digit, and a resumed run continues exactly.
@@ -17,27 +21,26 @@ import json
 import logging
 import math
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
 from topocli.errors import TopocliError
-from topocli.fileio import write_bytes_atomic, write_json_atomic, write_text_atomic
+from topocli.fileio import write_text_atomic
 from topocli.outdir import claim_folder
 from topocli.progress import ProgressFn, report
-from topocli.provenance import graph_fingerprint, versions
+from topocli.provenance import versions
 from topocli.seeding import derive_seed
 from topocli.training.config import TrainConfig
 from topocli.training.dag import Dag, build_dag
 from topocli.training.data import Splits, load_dataset
 from topocli.training.device import resolve_device
 from topocli.training.model import RandWireNet, complexity, feature_size
+from topocli.training.run import EarlyStopping, RunState, claim_run, graph_info, record_graph
 
-__all__ = ["RunState", "graph_identity", "load_data", "plan_strides", "setup_env",
-           "setup_model", "test_epoch", "train_epoch", "train_graph", "train_model",
-           "train_runs", "versions"]
+__all__ = ["load_data", "plan_strides", "setup_env", "setup_model", "test_epoch",
+           "train_epoch", "train_graph"]
 
 log = logging.getLogger("topocli")
 CURVE_FIELDS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr")
@@ -60,7 +63,7 @@ def setup_env(config: TrainConfig, out_dir: str | Path | None, graph=None):
                 out, "train", resume=True,
                 advice="wait for it to finish (rerun the same command then: it resumes), "
                        "or choose another --out folder"))
-            _claim_run(out, existing, config, graph)
+            claim_run(out, existing, config, graph)
         old_threads = torch.get_num_threads()
         if config.threads:
             torch.set_num_threads(config.threads)
@@ -70,61 +73,6 @@ def setup_env(config: TrainConfig, out_dir: str | Path | None, graph=None):
                 yield out
         finally:
             torch.set_num_threads(old_threads)
-
-
-def graph_identity(graph, config: TrainConfig) -> dict | None:
-    """What identifies the graph a run trains (None for ``--no-graph``): its content
-    fingerprint (node names and edges), source, size and directedness."""
-    if config.no_graph or graph is None:
-        return None
-    info = _graph_info(graph)
-    return {"fingerprint": graph_fingerprint(graph), "source": info["source"],
-            "n": info["n"], "m": info["m"], "directed": info["directed"]}
-
-
-def _claim_run(out: Path, existing: dict | None, config: TrainConfig, graph) -> None:
-    """Write ``out/config.json`` for a new run, or check that ``existing`` is this run."""
-    wired = graph_identity(graph, config)
-    document = {"kind": "train", "config": config.to_dict(), "graph": wired,
-                "versions": versions()}
-    if existing is None:
-        write_json_atomic(out / "config.json", document)
-        return
-    try:
-        old = TrainConfig.from_dict(dict(existing.get("config") or {}))
-    except (TypeError, ValueError):
-        raise TopocliError(f"{out}/config.json holds no training config topocli can read; "
-                           "use a new --out folder") from None
-    if old.experiment() != config.experiment():
-        raise TopocliError(f"{out} already holds a run with another configuration; "
-                           "use a new --out folder (results are never overwritten)")
-    if "graph" not in existing:  # written before runs recorded their graph: see below
-        log.warning("%s was written before training folders recorded their graph; "
-                    "resuming it as %s's run (not checked)", out,
-                    (wired or {}).get("source", "no graph"))
-        return
-    theirs = existing.get("graph")
-    if (theirs.get("fingerprint") if isinstance(theirs, dict) else theirs) != \
-            (wired or {}).get("fingerprint"):
-        raise TopocliError(f"{out} holds the run of another graph ({_describe(theirs)}; now "
-                           f"{_describe(wired)}); use a new --out folder (results are "
-                           "never overwritten)")
-
-
-def _record_graph(out: Path, graph, config: TrainConfig) -> None:
-    """Add the graph to a config.json written before runs recorded it, once its
-    checkpoint has loaded into this graph's network."""
-    document = json.loads((out / "config.json").read_text())
-    if "graph" not in document:
-        write_json_atomic(out / "config.json",
-                          {**document, "graph": graph_identity(graph, config)})
-
-
-def _describe(graph: object) -> str:
-    if not isinstance(graph, dict):
-        return "no graph"
-    return (f"{graph.get('source')}, {graph.get('n')} nodes, {graph.get('m')} edges, "
-            f"fingerprint {graph.get('fingerprint')}")
 
 
 #: Smallest feature map a preset's stride-2 reductions may leave for the last stage.
@@ -209,7 +157,7 @@ def train_epoch(model, optimizers, data: Splits, config: TrainConfig, epoch: int
     loss minimised is the sum of the runs' losses, whose gradient with respect to each
     run's (disjoint) parameters is that run's own gradient. ``progress``
     (:mod:`topocli.progress`) hears ``epoch E/N`` after each step but the last;
-    :func:`train_model` reports the epoch's completion with its validation scores.
+    the trainer reports the epoch's completion with its validation scores.
     """
     optimizers = list(optimizers) if isinstance(optimizers, (list, tuple)) else [optimizers]
     model.train()
@@ -288,64 +236,18 @@ def load_data(config: TrainConfig, device: torch.device) -> Splits:
     return data
 
 
-@dataclass
-class RunState:
-    """One run inside :func:`train_runs`: its network, optimiser, files and curve."""
-
-    graph: object
-    model: RandWireNet
-    dag: Dag | None
-    cx: dict
-    optimizer: torch.optim.Optimizer
-    out: Path | None
-    checkpoint: Path | None   #: saved after each epoch and resumed from (None: neither)
-    curve: list = field(default_factory=list)
-    start: int = 1
-    train_time: float = 0.0
-    images: int = 0
-
-    def resume(self, device: torch.device) -> None:
-        """Load ``checkpoint.pt`` if the run has one (model, optimiser, curve, epoch)."""
-        ckpt = self.checkpoint
-        if ckpt is None or not ckpt.exists():
-            return
-        try:
-            state = torch.load(ckpt, weights_only=True, map_location=device)
-            self.model.load_state_dict(state["model"])
-            self.optimizer.load_state_dict(state["optimizer"])
-        except (RuntimeError, ValueError, KeyError, TypeError, EOFError, OSError) as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise TopocliError(f"{ckpt} does not fit this run's network ({first[:120]}); "
-                               "use a new --out folder") from None
-        self.curve, self.train_time = state["curve"], state["train_time"]
-        self.images, self.start = state["images"], state["epoch"] + 1
-        log.info("resuming %s after epoch %d", self.out, state["epoch"])
-
-    def save(self, epoch: int) -> None:
-        # clone: a stacked run's BN statistics are views into the stack's buffers
-        model_state = {k: v.clone() for k, v in self.model.state_dict().items()}
-        buf = io.BytesIO()
-        torch.save({"model": model_state, "optimizer": self.optimizer.state_dict(),
-                    "epoch": epoch, "curve": self.curve, "train_time": self.train_time,
-                    "images": self.images}, buf)
-        write_bytes_atomic(self.checkpoint, buf.getvalue())
-
-
-def train_model(graph, config: TrainConfig, *, out_dir=None,
-                progress: ProgressFn | None = None) -> dict:
-    """Train ``graph``'s network under ``config``; see :func:`train_graph`."""
-    return train_runs([graph], config, out_dirs=[out_dir], progress=progress)[0]
-
-
-def train_runs(graphs: list, config: TrainConfig, *, out_dirs=None,
+def _train_runs(graphs: list, config: TrainConfig, *, out_dirs=None,
                progress: ProgressFn | None = None, combine=None) -> list[dict]:
     """Train one network per graph under ``config``, all in one loop; one result each.
 
-    One graph is :func:`train_model`. Several (``combine`` given: a callable that turns
+    One graph is :func:`train_graph`. Several (``combine`` given: a callable that turns
     the list of networks into one stacked model, :func:`topocli.training.stack.train_stack`)
     share the seed, the data and every step, and each keeps its own parameters, optimiser,
     curve, checkpoint and result. Every run must resume from the same epoch.
     """
+    if config.patience > 0 and len(graphs) > 1:
+        raise TopocliError("--patience stops each run at its own epoch: it cannot stack "
+                           "runs; use --stack 1")
     device = resolve_device(config.device)   # an absent device fails before any file
     out_dirs = list(out_dirs) if out_dirs is not None else [None] * len(graphs)
     with contextlib.ExitStack() as env:
@@ -356,19 +258,25 @@ def train_runs(graphs: list, config: TrainConfig, *, out_dirs=None,
             out = env.enter_context(setup_env(config, out_dir, graph))
             if data is None:
                 data = load_data(config, device)
+                if config.patience and not len(data.y_val):
+                    raise TopocliError("--patience needs validation images; raise "
+                                       "--val-fraction or --max-train")
             model, dag, cx = setup_model(graph, config, data)
             model.to(device)   # initialised on the CPU, so the weights are the same everywhere
             ckpt = out / "checkpoint.pt" if out is not None and config.checkpoint else None
-            run = RunState(graph, model, dag, cx, _make_optimizer(model, config), out, ckpt)
+            run = RunState(graph, model, dag, cx, _make_optimizer(model, config), out, ckpt,
+                           early=EarlyStopping(config.patience) if config.patience else None)
             run.resume(device)
             if out is not None:
-                _record_graph(out, graph, config)
+                record_graph(out, graph, config)
             runs.append(run)
         if len({run.start for run in runs}) > 1:
             raise TopocliError("the runs of a stack stopped after different epochs; "
                                "train them one by one to resume each")
         net = combine([run.model for run in runs]) if combine is not None else runs[0].model
         for epoch in range(runs[0].start, config.epochs + 1):
+            if runs[0].early is not None and runs[0].early.stopped:
+                break
             t0 = time.perf_counter()
             rows = train_epoch(net, [run.optimizer for run in runs], data, config, epoch,
                                progress)
@@ -381,12 +289,17 @@ def train_runs(graphs: list, config: TrainConfig, *, out_dirs=None,
                 run.curve.append({"epoch": epoch, **row, "val_loss": val_loss,
                                   "val_acc": val_acc,
                                   "lr": _lr_at(config, epoch - 1, config.epochs)})
+                if run.early is not None:
+                    run.early.update(epoch, val_acc, run.model)
                 if run.checkpoint is not None:
                     run.save(epoch)
             row = runs[0].curve[-1]
             val = "" if row["val_acc"] is None else f" val_acc {row['val_acc']:.4f}"
             report(progress, f"epoch {epoch}/{config.epochs}", steps, steps,
                    f"train_loss {row['train_loss']:.4f} train_acc {row['train_acc']:.4f}{val}")
+        for run in runs:   # early stopping: test the best validation epoch's weights
+            if run.early is not None and run.early.best_model is not None:
+                run.model.load_state_dict(run.early.best_model)
         tests = test_epoch(net, data.x_test, data.y_test)
         return [_finish(run, config, data, device, test, len(runs))
                 for run, test in zip(runs, tests)]
@@ -411,10 +324,12 @@ def _finish(run: RunState, config: TrainConfig, data: Splits, device, test: tupl
                   "input_shape": list(data.input_shape),
                   "num_classes": data.num_classes},
         "data": {"description": data.description, **data.sizes()},
-        "graph": _graph_info(run.graph) if not config.no_graph else None,
+        "graph": graph_info(run.graph) if not config.no_graph else None,
         "curve": curve, "config": config.to_dict(), "versions": versions(),
         "threads": torch.get_num_threads(), "device": str(device),
     }
+    if run.early is not None:
+        _report_early_stopping(result, run.early, curve, config)
     if stacked > 1:   # trained together with others (same seed); wall time is shared
         result["stacked_with"] = stacked - 1
     if run.out is not None:
@@ -427,11 +342,18 @@ def _finish(run: RunState, config: TrainConfig, data: Splits, device, test: tupl
     return result
 
 
-def _graph_info(graph) -> dict:
-    attrs = graph.attributes()
-    return {"source": graph["source"] if "source" in attrs else None,
-            "view": graph["view"] if "view" in attrs else None,
-            "n": graph.vcount(), "m": graph.ecount(), "directed": graph.is_directed()}
+def _report_early_stopping(result: dict, early: EarlyStopping, curve: list,
+                           config: TrainConfig) -> None:
+    """Add ``best_epoch``, ``stopped_early`` (the run reached its plateau, possibly at
+    the cap) and ``hit_cap`` (the cap ended it first) to ``result``, whose validation
+    scores become the best epoch's (the epoch the test scores belong to)."""
+    best = curve[early.best_epoch - 1]
+    result.update(val_acc=best["val_acc"], val_loss=best["val_loss"],
+                  best_epoch=early.best_epoch, stopped_early=early.stopped,
+                  hit_cap=not early.stopped)
+    if early.stopped and len(curve) < config.epochs:
+        log.info("stopped after epoch %d: no better val_acc since epoch %d", len(curve),
+                 early.best_epoch)
 
 
 def train_graph(graph, config: TrainConfig, *, out_dir=None,
@@ -456,7 +378,10 @@ def train_graph(graph, config: TrainConfig, *, out_dir=None,
         ``trainable_params``, ``macs`` (per image), ``wall_time_s`` (training),
         ``images_per_s``, ``epochs_run``, ``dag`` (depth, max_width, n_inputs, n_outputs,
         edges_kept, ...), ``curve`` (per-epoch dicts), ``config``, ``versions``, ...
+        With ``config.patience`` (early stopping, :class:`EarlyStopping`) also
+        ``best_epoch``, ``stopped_early`` and ``hit_cap``; the test and validation
+        scores are then those of the best validation epoch's weights.
     """
     if graph is None and not config.no_graph:
         config = config.replace(no_graph=True)
-    return train_model(graph, config, out_dir=out_dir, progress=progress)
+    return _train_runs([graph], config, out_dirs=[out_dir], progress=progress)[0]
