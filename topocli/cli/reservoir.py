@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
+from pathlib import Path
 
 import click
 
@@ -115,9 +116,12 @@ def reservoir_command(graph, view, reservoir, seed, out, as_json):
     """
     from topocli.fileio import write_json_atomic
     from topocli.graphs import load_graph
+    from topocli.outdir import probe_writable
     from topocli.reservoir import score_reservoir
 
     config = reservoir.replace(seed=seed, weighted=view.weighted).validate()
+    if out:   # a file that cannot be written: one line, before the reservoir runs
+        probe_writable(Path(out).parent, option="the folder of --out")
     result = score_reservoir(load_graph(graph, view), config)
     result["graph"] = {"source": str(graph), "view": view.to_dict()}
     if out:

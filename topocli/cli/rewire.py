@@ -11,6 +11,7 @@ from topocli.cli.options import command_line, seed_option, view_options
 from topocli.cli.progress import ProgressLine
 from topocli.errors import TopocliError
 from topocli.nullmodels import registry
+from topocli.outdir import probe_writable
 from topocli.progress import part_of
 from topocli.system import cap_jobs, cpu_count
 
@@ -114,6 +115,7 @@ def rewire(graph: str, model_list: str | None, grid: tuple[str, ...], count: int
         raise TopocliError(f"--jobs must be at least 1, not {jobs}")
     jobs = min(cpu_count(), work) if jobs is None else cap_jobs(jobs, work, what="null graphs")
     params = model_params(models + [pt.model for pt in points], options)
+    probe_writable(out)   # a folder that cannot be written: one line, before any drawing
     source = tg.load_graph(graph, view)
     meta = {"command": command_line(),
             "graph": graph, "view": json.loads(source["view"]),

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from topocli.errors import TopocliError
 from topocli.fileio import DISK_ERRORS
+from topocli.outdir import probe_writable
 from topocli.reports.folders import (
     ReportStage,
     check_report_out,
@@ -70,6 +71,7 @@ def build_report(directory: str | Path, out: str | Path | None = None, *, seed: 
     folder = load_folder(directory)
     out = Path(out) if out is not None else directory / "report"
     check_report_out(out)
+    probe_writable(out)   # before any figure is drawn
     if resamples < 0:
         raise TopocliError(f"--resamples must be >= 0, not {resamples}")
     try:
