@@ -195,3 +195,18 @@ def test_the_page_says_how_many_runs_stopped_early_and_how_many_hit_the_cap(swee
         "epochs_median": float(runs["epochs_run"].median()), "epochs_min": 3,
         "epochs_max": 6}
     assert f"{stopped} of {len(runs)} runs stopped at their plateau" in page
+
+
+def test_a_generator_parameter_named_like_a_statistic_stays_out_of_the_topology_table():
+    from topocli.reports import stats as st
+    from topocli.reports.sweep_tables import generator_parameters
+
+    graphs = pd.DataFrame({
+        "graph_id": ["a", "b", "c"], "family": ["landscape"] * 3,
+        "params": [json.dumps({"p": 0.1, "transitivity": t}) for t in (0.05, 0.2, 0.4)],
+        "p": [0.1, 0.1, 0.1], "param_transitivity": [0.05, 0.2, 0.4],
+        "transitivity": [0.051, 0.198, 0.402], "max_degree": [20, 21, 22]})
+    params = generator_parameters(graphs)
+    assert params == ["p", "param_transitivity"]
+    assert "transitivity" in st.statistic_columns(graphs, exclude=params)
+    assert "param_transitivity" not in st.statistic_columns(graphs, exclude=params)
