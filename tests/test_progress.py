@@ -83,7 +83,7 @@ def test_every_function_that_reports_progress_takes_the_one_signature():
     found = _functions_taking_progress()
     names = {name for _, name, _ in found}
     assert {"analyze", "write_ensemble", "write_grid", "degree_preserving_edge_arrays",
-            "run_sweep", "train_graph", "train_runs"} <= names
+            "run_sweep", "train_graph", "_train_runs"} <= names
     typed = {"ProgressFn | None", "ProgressFn"}
     assert [f for f in found if f[2] not in typed] == []
 
