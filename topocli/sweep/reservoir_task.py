@@ -18,7 +18,6 @@ this module supplies its two task functions, both picklable for the workers.
 
 from __future__ import annotations
 
-import json
 import time
 from typing import TYPE_CHECKING
 
@@ -27,6 +26,7 @@ import numpy as np
 from topocli.reservoir.network import reservoir_statistics
 from topocli.seeding import derive_seed
 from topocli.sweep.plan import REAL, GraphSpec
+from topocli.sweep.records import PreparedGraph
 from topocli.sweep.tasks import draw_graph
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ def reservoir_tasks(reservoir: ReservoirConfig) -> dict:
 
 
 def prepare_reservoir_graph(spec: GraphSpec, real: ig.Graph,
-                            params: dict | None = None) -> dict:
+                            params: dict | None = None) -> PreparedGraph:
     """Draw graph ``spec`` (as the sweep always does) and compute its reservoir row."""
     from topocli.analysis import graph_statistics
 
@@ -62,10 +62,7 @@ def prepare_reservoir_graph(spec: GraphSpec, real: ig.Graph,
     transmitters = graph.vs["neurotransmitter"] if "neurotransmitter" in graph.vs.attributes() \
         else []
     statistics["gaba_nodes"] = float(sum("gaba" in str(t or "").lower() for t in transmitters))
-    null_params = graph["null_params"] if "null_params" in graph.attributes() else "{}"
-    return {"key": spec.graph_id, "graph_id": spec.graph_id, "graph": graph,
-            "statistics": statistics, "params": json.loads(null_params or "{}"),
-            "prepared_s": time.perf_counter() - start}
+    return PreparedGraph.drawn(spec, graph, statistics, started=start)
 
 
 def _carry_transmitters(graph: ig.Graph, real: ig.Graph, *, seed: int) -> None:

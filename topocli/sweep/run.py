@@ -48,6 +48,7 @@ from topocli.sweep.plan import (
     parse_families,
     plan_sweep,
 )
+from topocli.sweep.records import PreparedGraph, RunOutcome, TaskOutcome
 from topocli.sweep.store import SweepStore
 from topocli.sweep.tasks import (
     config_for_run,
@@ -379,17 +380,17 @@ def _prepare_graphs(store: SweepStore, plan: SweepPlan, reals: dict[str, ig.Grap
         return
     bar = Progress(len(todo), label="graphs", report=progress)
 
-    def on_result(res: dict) -> None:
-        spec = next(g for g in todo if g.graph_id == res["graph_id"])
-        write_bytes_atomic(out / spec.file, res["graphml_gz"])
-        statistics = dict(res["statistics"])
+    def on_result(prepared: PreparedGraph) -> None:
+        spec = next(g for g in todo if g.graph_id == prepared.graph_id)
+        write_bytes_atomic(out / spec.file, prepared.graphml_gz)
+        statistics = dict(prepared.statistics)
         if dag is not None:  # what the network is wired from, next to the graph's own m
             # (not named dag_edges_kept: runs.csv's per-run dag_* columns have that name)
-            statistics["m_dag"] = dag_edges_kept(res["graph"], dag)
+            statistics["m_dag"] = dag_edges_kept(prepared.graph, dag)
         store.add_graph(graph_id=spec.graph_id, family=spec.family, index=spec.index,
-                        seed=spec.seed, params=res["params"], file=spec.file,
-                        graph=res["graph"], statistics=statistics,
-                        prepared_s=res["prepared_s"])
+                        seed=spec.seed, params=dict(prepared.params), file=spec.file,
+                        graph=prepared.graph, statistics=statistics,
+                        prepared_s=prepared.prepared_s)
         bar.update()
 
     # the sweep's per-model parameters, with a grid point's own values on top
@@ -456,35 +457,35 @@ def _train_runs(store: SweepStore, plan: SweepPlan, config: TrainConfig, result:
             if run.graph_id not in graphs:
                 graphs[run.graph_id] = store.load_graph(run.graph_id)
 
-        def on_result(task: dict) -> None:
-            for res in task["runs"]:
+        def on_result(task: TaskOutcome) -> None:
+            for res in task.runs:
                 on_run(res)
 
-        def on_run(res: dict) -> None:
-            spec = specs[res["run_id"]]
+        def on_run(res: RunOutcome) -> None:
+            spec = specs[res.run_id]
             started = time.perf_counter()
             store.record_run(run_id=spec.run_id, graph_id=spec.graph_id, family=spec.family,
-                             seed_index=spec.seed_index, seed=spec.seed, status=res["status"],
-                             error=res["error"], result=res["result"], config=res["config"],
-                             task_s=res["task_s"])
+                             seed_index=spec.seed_index, seed=spec.seed, status=res.status,
+                             error=res.error, result=dict(res.result),
+                             config=dict(res.config), task_s=res.task_s)
             result.store_s += time.perf_counter() - started
             result.ran += 1
             nonlocal estimate_pending
-            if estimate_pending and res["status"] == "ok" and len(first) > 1:
+            if estimate_pending and res.status == "ok" and len(first) > 1:
                 estimate_pending = False
                 left = len(first) - bar.done - 1
                 workers = jobs if not scheduler else 1
-                say(f"first run took {format_seconds(res['task_s'])}: estimated "
-                    f"~{format_seconds(res['task_s'] * left / max(1, min(workers, left)))} "
+                say(f"first run took {format_seconds(res.task_s)}: estimated "
+                    f"~{format_seconds(res.task_s * left / max(1, min(workers, left)))} "
                     f"for the other {left}" + (" on one Dask worker thread, less on several"
                                                if scheduler else ""))
-            final = res["status"] == "ok" or store.run_states()[spec.run_id][1] > retries
+            final = res.status == "ok" or store.run_states()[spec.run_id][1] > retries
             if final:
-                bar.update(failed=res["status"] != "ok")
+                bar.update(failed=res.status != "ok")
             elif spec.run_id not in retried:
                 retried.add(spec.run_id)
                 log.warning("run %s failed (%s); it will be retried", spec.run_id,
-                            res["error"])
+                            res.error)
 
         items = [(group, tuple(graphs[r.graph_id] for r in group), config, threads, train_fn)
                  for group in plan_stacks(pending, stack)]
