@@ -17,6 +17,7 @@ from topocli.errors import TopocliError
 from topocli.nullmodels.grid import GridPoint, grid_points, parse_grid
 from topocli.progress import ProgressFn
 from topocli.sweep.execute import cpu_count, threads_per_run
+from topocli.sweep.kinds import RandWireTraining, RunKind
 from topocli.sweep.plan import parse_families
 from topocli.sweep.tasks import config_for_run
 from topocli.system import cap_jobs
@@ -53,8 +54,8 @@ class SweepOptions:
     their resolved form: ``jobs`` is a worker count, ``threads`` the torch threads every
     run gets, ``config`` the shared training config with those threads (its seed is set
     per run), ``stack`` a whole number, ``families`` the parsed family list and ``grid``
-    the parsed ``{model: {param: values}}`` with its ``points``; ``say`` is where the plan
-    and summary lines go.
+    the parsed ``{model: {param: values}}`` with its ``points``; ``kind`` what each run
+    does (:mod:`topocli.sweep.kinds`); ``say`` is where the plan and summary lines go.
     """
 
     families: tuple[str, ...]
@@ -71,8 +72,7 @@ class SweepOptions:
     points: tuple[GridPoint, ...]
     stack: int
     primary: str | None
-    train_fn: Callable | None
-    prepare_fn: Callable | None
+    kind: RunKind
     progress: ProgressFn | None
     say: Callable[[str], None]
     command: str | None
@@ -83,10 +83,14 @@ class SweepOptions:
               retries: int, threads: int | None, null_params: Mapping[str, dict] | None,
               grid: Sequence[str], stack: int | None, primary: str | None,
               train_fn: Callable | None, prepare_fn: Callable | None,
-              progress: ProgressFn | None, say: Callable[[str], None],
+              kind: RunKind | None, progress: ProgressFn | None, say: Callable[[str], None],
               command: str | None, known_models: Sequence[str]) -> SweepOptions:
         """Check :func:`~topocli.sweep.run_sweep`'s keyword arguments and resolve their
-        defaults; a bad value is one :class:`TopocliError`."""
+        defaults; a bad value is one :class:`TopocliError`. ``train_fn`` and
+        ``prepare_fn`` (the test hooks) make a :class:`RandWireTraining` kind."""
+        if kind is not None and (train_fn is not None or prepare_fn is not None):
+            raise TopocliError("give a run kind or train_fn/prepare_fn, not both")
+        kind = kind or RandWireTraining(train_fn, prepare_fn)
         jobs = cpu_count() if not jobs or jobs < 1 else cap_jobs(jobs)
         if retries < 0:
             raise TopocliError(f"--retries must be 0 or more (got {retries})")
@@ -104,8 +108,8 @@ class SweepOptions:
             raise TopocliError(f"--patience stops each run at its own epoch, so a run's "
                                f"result would depend on its stack; drop --stack {stack} "
                                "(or give 1)")
-        if stack is None:   # a custom train_fn trains one graph at a time: nothing to stack
-            stack = 1 if train_fn is not None or config.patience > 0 else \
+        if stack is None:   # a custom task trains one graph at a time: nothing to stack
+            stack = 1 if not kind.trains_networks or config.patience > 0 else \
                 default_stack(config.device)
         family_list = parse_families(families, tuple(known_models))
         grids = parse_grid(grid)
@@ -114,5 +118,5 @@ class SweepOptions:
                    scheduler=scheduler, retries=retries, threads=run_threads,
                    null_params=dict(null_params or {}), grid=grids,
                    points=tuple(grid_points(grids)), stack=stack, primary=primary,
-                   train_fn=train_fn, prepare_fn=prepare_fn, progress=progress, say=say,
+                   kind=kind, progress=progress, say=say,
                    command=command)

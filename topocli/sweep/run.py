@@ -33,11 +33,12 @@ from topocli.sweep.folder import (
     reference_names,
     sweep_identity,
 )
+from topocli.sweep.kinds import RunKind
 from topocli.sweep.options import STACK_DEFAULTS, SweepOptions, default_stack
 from topocli.sweep.plan import DEFAULT_PRIMARY, RunSpec, SweepPlan, plan_sweep
 from topocli.sweep.records import PreparedGraph, RunOutcome, TaskOutcome
 from topocli.sweep.store import SweepStore
-from topocli.sweep.tasks import dag_edges_kept, prepare_item, run_stack, stack_key
+from topocli.sweep.tasks import dag_edges_kept, prepare_item, stack_key
 
 if TYPE_CHECKING:
     from topocli.graphs import GraphView
@@ -90,6 +91,7 @@ def run_sweep(
     primary: str | None = None,
     train_fn: Callable | None = None,
     prepare_fn: Callable | None = None,
+    kind: RunKind | None = None,
     progress: ProgressFn | None = None,
     echo: Callable[[str], None] | None = None,
     command: str | None = None,
@@ -148,8 +150,13 @@ def run_sweep(
         :func:`topocli.training.train_graph` (tests, benchmarks); must be importable by
         the workers.
     prepare_fn : callable
-        ``prepare_fn(graph_spec, real, params) -> dict`` replacing
+        ``prepare_fn(graph_spec, real, params) -> PreparedGraph`` replacing
         :func:`topocli.sweep.tasks.prepare_graph` (draw + statistics), likewise.
+    kind : RunKind
+        What each run does (:mod:`topocli.sweep.kinds`); default
+        :class:`~topocli.sweep.kinds.RandWireTraining` with ``train_fn`` and
+        ``prepare_fn`` (give either a kind or those). ``train-sweep --model reservoir``
+        passes :class:`~topocli.sweep.reservoir_task.ReservoirScoring`.
     progress : callable
         ``progress(label, done, total, note)`` as graphs and runs finish
         (:mod:`topocli.progress`); the CLI passes its display. None: silent.
@@ -174,7 +181,7 @@ def run_sweep(
         families=families, count=count, seeds=seeds, seed=seed, config=config, jobs=jobs,
         scheduler=scheduler, retries=retries, threads=threads, null_params=null_params,
         grid=grid, stack=stack, primary=primary, train_fn=train_fn, prepare_fn=prepare_fn,
-        progress=progress, say=echo or log.info, command=command,
+        kind=kind, progress=progress, say=echo or log.info, command=command,
         known_models=_known_models())
     sources = list(graph) if isinstance(graph, (list, tuple)) else [graph]
     if not sources:
@@ -206,8 +213,8 @@ def _sweep(sources: list[GraphSource], loaded: list[ig.Graph], out: Path,
     identity = sweep_identity(
         reals if several else reals[""], list(options.families), count=options.count,
         seeds=options.seeds, seed=options.seed, config=options.config,
-        null_params=options.null_params, train_fn=options.train_fn,
-        prepare_fn=options.prepare_fn, direction=directions if several else directions[""],
+        null_params=options.null_params, train_fn=options.kind.task_fn,
+        prepare_fn=options.kind.prepare_fn, direction=directions if several else directions[""],
         grid=options.grid, data=data)
     result = SweepResult(out=out, plan=plan)
     # the folder's lock first: config.json and the store are checked and written by the
@@ -232,7 +239,7 @@ def _check_before_writing(options: SweepOptions) -> dict | None:
     networks the device and the data (whose identity this returns; None otherwise)."""
     if options.scheduler:
         check_scheduler(options.scheduler)
-    if options.train_fn is not None:
+    if not options.kind.trains_networks:
         return None
     from topocli.training.device import resolve_device
 
@@ -297,7 +304,7 @@ def _announce(options: SweepOptions, plan: SweepPlan, store: SweepStore, *, dire
         eta = f"estimated ~{format_seconds(mean * len(pending) / workers)} " \
               f"(from the runs already done{per_worker})"
     else:
-        eta = _pilot_estimate(graph, options.config, options.train_fn, len(pending),
+        eta = _pilot_estimate(graph, options.config, options.kind, len(pending),
                               workers) + per_worker
     form = f"graphs {direction['reason']}; "
     if grid:
@@ -311,11 +318,11 @@ def _announce(options: SweepOptions, plan: SweepPlan, store: SweepStore, *, dire
                 f"run{stacked}); {eta}")
 
 
-def _pilot_estimate(graph: ig.Graph, config: TrainConfig, train_fn: Callable | None,
-                    runs: int, workers: int) -> str:
+def _pilot_estimate(graph: ig.Graph, config: TrainConfig, kind: RunKind, runs: int,
+                    workers: int) -> str:
     """``estimated ~5m (rough: ...)`` from a pilot of a few steps on the real graph."""
     fallback = "time estimate after the first runs finish"
-    if train_fn is not None:
+    if not kind.trains_networks:
         return fallback  # a custom task: training steps would not say what it costs
     from topocli.sweep.estimate import PILOT_STEPS, estimate_seconds, pilot
 
@@ -351,7 +358,7 @@ def _prepare_graphs(store: SweepStore, plan: SweepPlan, reals: dict[str, ig.Grap
         bar.update()
 
     # the sweep's per-model parameters, with a grid point's own values on top
-    items = [(options.prepare_fn, g, reals[g.reference],
+    items = [(options.kind.prepare, g, reals[g.reference],
               {**options.null_params.get(g.generator, {}), **dict(g.params)} or None)
              for g in todo]
     execute(prepare_item, items, key=lambda item: item[1].graph_id, on_result=on_result,
@@ -434,9 +441,8 @@ def _train_runs(store: SweepStore, plan: SweepPlan, result: SweepResult,
                             res.error)
 
         items = [(group, tuple(graphs[r.graph_id] for r in group), options.config,
-                  options.threads, options.train_fn)
-                 for group in plan_stacks(pending, options.stack)]
-        execute(run_stack, items, key=lambda item: stack_key(item[0]), on_result=on_result,
+                  options.threads) for group in plan_stacks(pending, options.stack)]
+        execute(options.kind.run, items, key=lambda item: stack_key(item[0]), on_result=on_result,
                 jobs=min(jobs, len(items)), scheduler=scheduler)
         pending = _pending_runs(plan, store, retries)
 
