@@ -70,8 +70,8 @@ def test_prepare_keeps_the_sweep_draw():
     real = undirected_view(_graph())
     real["source"] = "tiny"
     spec = GraphSpec("er-000", "er", 0, 1234, 99)
-    ours = prepare_reservoir_graph(spec, real)["graph"]
-    theirs = prepare_graph(spec, real)["graph"]
+    ours = prepare_reservoir_graph(spec, real).graph
+    theirs = prepare_graph(spec, real).graph
     assert ours.get_edgelist() == theirs.get_edgelist()
     assert sorted(ours.vs["neurotransmitter"]) == sorted(real.vs["neurotransmitter"])
 

@@ -73,7 +73,7 @@ def test_stacked_sweep_rows_equal_one_by_one(tmp_path):
     curves_b = pd.read_csv(tmp_path / "three" / "curves.csv")
     np.testing.assert_allclose(curves_b["train_loss"], curves_a["train_loss"], rtol=1e-5)
     with SweepStore(tmp_path / "three" / "sweep.sqlite") as store:
-        results = {r["run_id"]: r["result"] for r in store.run_rows()}
+        results = {r.run_id: r.result for r in store.run_rows()}
         run = next(r for r in one.plan.runs if r.graph_id == "real")
         graph = store.load_graph("real")
     assert {r["stacked_with"] for r in results.values()} == {2}
@@ -176,14 +176,14 @@ def test_worker_slots_and_devices(tmp_path, monkeypatch):
 
 
 def test_stacked_task_result_shape(tmp_path):
-    """A stacked task returns one run_training-shaped dict per run, in order."""
+    """A stacked task returns one run_training-shaped outcome per run, in order."""
     plan = plan_sweep(["real"], count=1, seeds=1, seed=0)
     spec = plan.runs[0]
     graphs = (real_graph(), ig.Graph.Ring(10))
     specs = (spec, type(spec)(spec.run_id + "b", "ring", "x", 0, spec.seed))
     out = tasks.run_stack(specs, graphs, CONFIG, 1)
-    assert out["key"] == tasks.stack_key(specs)
-    assert [r["run_id"] for r in out["runs"]] == [s.run_id for s in specs]
-    for r in out["runs"]:
-        assert r["status"] == "ok" and json.dumps(r["config"])
-        assert r["config"]["seed"] == spec.seed and "config" not in r["result"]
+    assert out.key == tasks.stack_key(specs)
+    assert [r.run_id for r in out.runs] == [s.run_id for s in specs]
+    for r in out.runs:
+        assert r.status == "ok" and json.dumps(r.config)
+        assert r.config["seed"] == spec.seed and "config" not in r.result

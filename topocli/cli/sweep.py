@@ -121,21 +121,21 @@ def train_sweep(graphs, view, families, grid, count, seeds, model, config, reser
     if stack is not None and stack < 1:
         raise TopocliError(f"--stack must be at least 1 (got {stack}); 1 trains each run "
                            "alone")
-    tasks = {}
+    kind = None
     if model == "reservoir":
-        from topocli.sweep.reservoir_task import reservoir_tasks
+        from topocli.sweep.reservoir_task import ReservoirScoring
 
         if view.weighted:  # null models carry weight 1: not like for like
             raise TopocliError("--model reservoir compares binary graphs: the null models "
                                "have no synapse counts, so drop --weighted")
-        tasks = reservoir_tasks(reservoir.validate())
+        kind = ReservoirScoring(reservoir.validate())
     try:
         result = run_sweep(list(graphs), out, families=families, count=count, seeds=seeds,
                            seed=seed, grid=grid, config=config, view=view, jobs=jobs,
                            scheduler=scheduler, retries=retries, stack=stack,
                            primary=primary,
                            echo=lambda line: click.echo(f"topocli: {line}", err=True),
-                           progress=ProgressLine(), command=command_line(), **tasks)
+                           progress=ProgressLine(), command=command_line(), kind=kind)
     finally:   # this command ends here: its idle workers need not tear down cleanly
         release_local_workers()
     if write_report:

@@ -20,6 +20,11 @@
    and **export** ``graphs.csv``, ``runs.csv``, ``curves.csv``
    (:mod:`~topocli.sweep.export`).
 
+What each run does is the sweep's run kind (:mod:`~topocli.sweep.kinds`: RandWire
+training, or reservoir scoring in :mod:`~topocli.sweep.reservoir_task`); the options are
+one record (:mod:`~topocli.sweep.options`) and what changes hands between workers, the
+store and the tables are typed records (:mod:`~topocli.sweep.records`).
+
 Killed at any point and started again with the same arguments, a sweep redoes only what
 had not finished. A folder holding a different sweep is refused
 (:mod:`~topocli.sweep.folder`).

@@ -20,6 +20,7 @@ import numpy as np
 from topocli.seeding import derive_seed
 from topocli.sweep import tasks
 from topocli.sweep.plan import REAL, GraphSpec
+from topocli.sweep.records import PreparedGraph
 from topocli.sweep.tasks import config_dict, graph_fingerprint
 
 if TYPE_CHECKING:
@@ -30,7 +31,8 @@ if TYPE_CHECKING:
 __all__: list[str] = []  # private: import the names explicitly
 
 
-def stand_in_prepare(spec: GraphSpec, real: ig.Graph, params: dict | None = None) -> dict:
+def stand_in_prepare(spec: GraphSpec, real: ig.Graph,
+                     params: dict | None = None) -> PreparedGraph:
     """A fast stand-in for :func:`prepare_graph`: a random relabelling of the real graph and
     three cheap statistics (for tests of the machinery, not for science)."""
     import numpy as np
@@ -48,9 +50,7 @@ def stand_in_prepare(spec: GraphSpec, real: ig.Graph, params: dict | None = None
         graph["seed"] = spec.seed
     statistics = {"n": graph.vcount(), "m": graph.ecount(), "density": graph.density(),
                   "transitivity": graph.transitivity_undirected()}
-    return {"key": spec.graph_id, "graph_id": spec.graph_id, "graph": graph,
-            "statistics": statistics, "params": dict(params or {}),
-            "prepared_s": time.perf_counter() - start}
+    return PreparedGraph.drawn(spec, graph, statistics, started=start, params=params or {})
 
 
 

@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from topocli.errors import TopocliError
 from topocli.progress import ProgressFn, format_seconds, report
@@ -167,13 +167,14 @@ def check_scheduler(address: str) -> None:
         pass
 
 
-def execute(fn: Callable[..., dict], items: Sequence[tuple], *, key: Callable[[tuple], str],
-            on_result: Callable[[dict], None], jobs: int = 1, scheduler: str | None = None,
+def execute(fn: Callable[..., Any], items: Sequence[tuple], *, key: Callable[[tuple], str],
+            on_result: Callable[[Any], None], jobs: int = 1, scheduler: str | None = None,
             max_lost: int = 3) -> None:
     """Run ``fn(*item)`` for every item; call ``on_result(result)`` as each finishes.
 
-    ``key(item)`` names an item and must equal ``result["key"]``-like identity used to
-    know which items are done: an item counts as done once its result was delivered.
+    ``key(item)`` names an item and must equal its result's ``key`` attribute (the
+    records of :mod:`topocli.sweep.records` have one): an item counts as done once its
+    result was delivered.
     """
     import warnings
 
@@ -191,7 +192,7 @@ def execute(fn: Callable[..., dict], items: Sequence[tuple], *, key: Callable[[t
                 parallel = Parallel(n_jobs=n_jobs, batch_size=1, pre_dispatch="2*n_jobs",
                                     return_as="generator_unordered")
                 for result in parallel(delayed(fn)(*item) for item in list(pending.values())):
-                    pending.pop(result["key"], None)
+                    pending.pop(result.key, None)
                     on_result(result)
         except Exception as exc:
             if not _worker_lost(exc):

@@ -1,7 +1,9 @@
 """``train-sweep --model reservoir``: score every graph of a sweep as a reservoir.
 
 The sweep machinery (plan, nulls, seeds, store, resume, tables, report) is unchanged:
-this module supplies its two task functions, both picklable for the workers.
+this module is the run kind :class:`ReservoirScoring`
+(:class:`topocli.sweep.kinds.RunKind`) and its two task functions, both picklable for
+the workers.
 
 - :func:`prepare_reservoir_graph` replaces :func:`topocli.sweep.tasks.prepare_graph`:
   it draws the graph the same way (same seeds) and computes the fast flat statistics
@@ -11,23 +13,26 @@ this module supplies its two task functions, both picklable for the workers.
   (``er``, ``ws``, ``ba``) get the real graph's neurotransmitters in a seeded random
   order, as they get its cell classes, so ``--signs transmitter`` gives every family
   the same number of GABAergic (inhibitory) nodes.
-- :func:`score_reservoir_run` is the ``train_fn``: the run's seed (the sweep's training
+- :func:`score_reservoir_run` scores one run: the run's seed (the sweep's training
   seed ``k``) seeds the reservoir (signs, input weights, task data), the reservoir
   options travel as keyword arguments (and so are part of the sweep's identity).
 """
 
 from __future__ import annotations
 
-import json
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from topocli.reservoir.network import reservoir_statistics
 from topocli.seeding import derive_seed
-from topocli.sweep.plan import REAL, GraphSpec
-from topocli.sweep.tasks import draw_graph
+from topocli.sweep.plan import REAL, GraphSpec, RunSpec
+from topocli.sweep.records import PreparedGraph, TaskOutcome
+from topocli.sweep.tasks import draw_graph, run_stack
 
 if TYPE_CHECKING:
     import igraph as ig
@@ -35,21 +40,48 @@ if TYPE_CHECKING:
     from topocli.reservoir import ReservoirConfig
     from topocli.training.config import TrainConfig
 
-__all__ = ["prepare_reservoir_graph", "reservoir_tasks", "score_reservoir_run"]
+__all__ = ["ReservoirScoring", "prepare_reservoir_graph", "score_reservoir_run"]
 
 
-def reservoir_tasks(reservoir: ReservoirConfig) -> dict:
-    """``run_sweep`` keyword arguments that make a sweep score reservoirs under the
-    :class:`~topocli.reservoir.ReservoirConfig` ``reservoir`` (its seed is the run's)."""
-    from functools import partial
+@dataclass(frozen=True)
+class ReservoirScoring:
+    """The sweep's run kind (:class:`topocli.sweep.kinds.RunKind`) that scores every graph
+    as a reservoir under ``reservoir`` (its seed is each run's training seed).
 
-    options = {k: v for k, v in reservoir.to_dict().items() if k not in ("seed", "input_scale")}
-    return {"train_fn": partial(score_reservoir_run, **options),
-            "prepare_fn": prepare_reservoir_graph}
+    Each run is scored alone (nothing to stack); the sweep's ``TrainConfig`` still rides
+    along: its ``seed`` is the run's seed and its fields are part of the sweep's identity,
+    as they were when reservoir sweeps were written first.
+    """
+
+    reservoir: ReservoirConfig
+
+    @property
+    def task_fn(self) -> Callable:
+        """:func:`score_reservoir_run` with the reservoir options bound (its name and
+        keywords are the sweep identity's ``task``)."""
+        options = {k: v for k, v in self.reservoir.to_dict().items()
+                   if k not in ("seed", "input_scale")}
+        return partial(score_reservoir_run, **options)
+
+    @property
+    def prepare_fn(self) -> Callable:
+        return prepare_reservoir_graph
+
+    @property
+    def trains_networks(self) -> bool:
+        return False
+
+    def prepare(self, spec: GraphSpec, real: ig.Graph,
+                params: dict | None) -> PreparedGraph:
+        return prepare_reservoir_graph(spec, real, params)
+
+    def run(self, specs: tuple[RunSpec, ...], graphs: tuple[Any, ...], config: TrainConfig,
+            threads: int | None) -> TaskOutcome:
+        return run_stack(specs, graphs, config, threads, self.task_fn)
 
 
 def prepare_reservoir_graph(spec: GraphSpec, real: ig.Graph,
-                            params: dict | None = None) -> dict:
+                            params: dict | None = None) -> PreparedGraph:
     """Draw graph ``spec`` (as the sweep always does) and compute its reservoir row."""
     from topocli.analysis import graph_statistics
 
@@ -62,10 +94,7 @@ def prepare_reservoir_graph(spec: GraphSpec, real: ig.Graph,
     transmitters = graph.vs["neurotransmitter"] if "neurotransmitter" in graph.vs.attributes() \
         else []
     statistics["gaba_nodes"] = float(sum("gaba" in str(t or "").lower() for t in transmitters))
-    null_params = graph["null_params"] if "null_params" in graph.attributes() else "{}"
-    return {"key": spec.graph_id, "graph_id": spec.graph_id, "graph": graph,
-            "statistics": statistics, "params": json.loads(null_params or "{}"),
-            "prepared_s": time.perf_counter() - start}
+    return PreparedGraph.drawn(spec, graph, statistics, started=start)
 
 
 def _carry_transmitters(graph: ig.Graph, real: ig.Graph, *, seed: int) -> None:

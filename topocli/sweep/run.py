@@ -18,18 +18,10 @@ import igraph as ig
 from topocli import __version__
 from topocli.errors import TopocliError
 from topocli.fileio import write_bytes_atomic
-from topocli.nullmodels.grid import GridPoint, grid_points, parse_grid
 from topocli.outdir import claim_folder, probe_writable
 from topocli.progress import ProgressFn
 from topocli.sweep.direction import check_dag_families, dag_method, graph_for_dag
-from topocli.sweep.execute import (
-    Progress,
-    check_scheduler,
-    cpu_count,
-    execute,
-    format_seconds,
-    threads_per_run,
-)
+from topocli.sweep.execute import Progress, check_scheduler, execute, format_seconds
 from topocli.sweep.export import export_tables
 from topocli.sweep.folder import (
     KIND,
@@ -41,22 +33,12 @@ from topocli.sweep.folder import (
     reference_names,
     sweep_identity,
 )
-from topocli.sweep.plan import (
-    DEFAULT_PRIMARY,
-    RunSpec,
-    SweepPlan,
-    parse_families,
-    plan_sweep,
-)
+from topocli.sweep.kinds import RunKind
+from topocli.sweep.options import STACK_DEFAULTS, SweepOptions, default_stack
+from topocli.sweep.plan import DEFAULT_PRIMARY, RunSpec, SweepPlan, plan_sweep
+from topocli.sweep.records import PreparedGraph, RunOutcome, TaskOutcome
 from topocli.sweep.store import SweepStore
-from topocli.sweep.tasks import (
-    config_for_run,
-    dag_edges_kept,
-    prepare_item,
-    run_stack,
-    stack_key,
-)
-from topocli.system import cap_jobs
+from topocli.sweep.tasks import dag_edges_kept, prepare_item, stack_key
 
 if TYPE_CHECKING:
     from topocli.graphs import GraphView
@@ -68,12 +50,6 @@ __all__ = ["DEFAULT_FAMILIES", "STACK_DEFAULTS", "GraphSource", "SweepResult", "
 log = logging.getLogger("topocli")
 
 DEFAULT_FAMILIES = ("real", "ws", "er", "ba", "degree")
-#: ``--stack`` when not given, by the device kind the runs train on. CPU: one run per
-#: task, since stacking shares only the per-call overhead of each level, which the CPU
-#: step hardly has (figures: benchmarks/RESULTS-sweep.md, "Stacked training"). CUDA and
-#: MPS: a GPU runs one small network far below its capacity (launch-bound per level), so
-#: several share it (not measured yet: ``benchmarks/bench_gpu.py`` has the row).
-STACK_DEFAULTS = {"cpu": 1, "cuda": 8, "mps": 4}
 #: A real graph as a sweep takes it: a bundled name, a file, or a loaded graph.
 GraphSource = str | Path | ig.Graph
 
@@ -115,6 +91,7 @@ def run_sweep(
     primary: str | None = None,
     train_fn: Callable | None = None,
     prepare_fn: Callable | None = None,
+    kind: RunKind | None = None,
     progress: ProgressFn | None = None,
     echo: Callable[[str], None] | None = None,
     command: str | None = None,
@@ -173,13 +150,21 @@ def run_sweep(
         :func:`topocli.training.train_graph` (tests, benchmarks); must be importable by
         the workers.
     prepare_fn : callable
-        ``prepare_fn(graph_spec, real, params) -> dict`` replacing
+        ``prepare_fn(graph_spec, real, params) -> PreparedGraph`` replacing
         :func:`topocli.sweep.tasks.prepare_graph` (draw + statistics), likewise.
+    kind : RunKind
+        What each run does (:mod:`topocli.sweep.kinds`); default
+        :class:`~topocli.sweep.kinds.RandWireTraining` with ``train_fn`` and
+        ``prepare_fn`` (give either a kind or those). ``train-sweep --model reservoir``
+        passes :class:`~topocli.sweep.reservoir_task.ReservoirScoring`.
     progress : callable
         ``progress(label, done, total, note)`` as graphs and runs finish
         (:mod:`topocli.progress`); the CLI passes its display. None: silent.
     echo : callable
         Where the plan and summary lines go (default: the ``topocli`` logger at INFO).
+
+    The keywords are checked and resolved into one
+    :class:`~topocli.sweep.options.SweepOptions` record, which the phases read.
 
     Returns
     -------
@@ -192,114 +177,94 @@ def run_sweep(
         an undirected graph, or a folder holding something else.
     """
     started = time.monotonic()
-    say = echo or log.info
-    out = Path(out)
-    jobs = cpu_count() if not jobs or jobs < 1 else cap_jobs(jobs)   # (the work: per phase)
-    if retries < 0:
-        raise TopocliError(f"--retries must be 0 or more (got {retries})")
-    if stack is not None and (isinstance(stack, bool) or not isinstance(stack, int)
-                              or stack < 1):
-        raise TopocliError(f"--stack must be a whole number of at least 1 (got {stack}); "
-                           "1 trains each run alone")
+    options = SweepOptions.build(
+        families=families, count=count, seeds=seeds, seed=seed, config=config, jobs=jobs,
+        scheduler=scheduler, retries=retries, threads=threads, null_params=null_params,
+        grid=grid, stack=stack, primary=primary, train_fn=train_fn, prepare_fn=prepare_fn,
+        kind=kind, progress=progress, say=echo or log.info, command=command,
+        known_models=_known_models())
     sources = list(graph) if isinstance(graph, (list, tuple)) else [graph]
     if not sources:
         raise TopocliError("give at least one GRAPH")
-    loaded = [_load_real(s, view) for s in sources]
-    if config is None:
-        from topocli.training import TrainConfig
+    result = _sweep(sources, [_load_real(s, view) for s in sources], Path(out), options)
+    result.seconds = time.monotonic() - started
+    options.say(f"sweep {result.out}: {result.ok} runs ok, {result.failed} failed "
+                f"({result.ran} run now, {result.already_done} done before) in "
+                f"{format_seconds(result.seconds)}; tables: graphs.csv, runs.csv, curves.csv")
+    return result
 
-        config = TrainConfig()
-    run_threads = threads_per_run(jobs, scheduler, threads or config.threads)
-    config = config_for_run(config, 0, run_threads).validate()  # seeds are set per run
-    if config.patience > 0 and stack is not None and stack > 1:
-        raise TopocliError(f"--patience stops each run at its own epoch, so a run's result "
-                           f"would depend on its stack; drop --stack {stack} (or give 1)")
-    if stack is None:   # a custom train_fn trains one graph at a time: nothing to stack
-        stack = 1 if train_fn is not None or config.patience > 0 else \
-            default_stack(config.device)
-    family_list = parse_families(families, _known_models())
-    grids = parse_grid(grid)
-    points = grid_points(grids)
-    dag = dag_method(config)
+
+def _sweep(sources: list[GraphSource], loaded: list[ig.Graph], out: Path,
+           options: SweepOptions) -> SweepResult:
+    """Plan the sweep of the ``loaded`` real graphs, claim folder ``out`` and run it."""
+    dag = dag_method(options.config)
     for source in loaded:  # refused before anything is planned
-        check_dag_families(family_list + list(grids), dag, source)
+        check_dag_families([*options.families, *options.grid], dag, source)
     chosen = [graph_for_dag(source, dag) for source in loaded]
     references = reference_names(sources) if len(sources) > 1 else [""]
     reals = {ref: g for ref, (g, _) in zip(references, chosen)}
     directions = {ref: info for ref, (_, info) in zip(references, chosen)}
-    plan = plan_sweep(family_list, count=count, seeds=seeds, seed=seed, grid=points,
-                      references=references)
+    plan = plan_sweep(list(options.families), count=options.count, seeds=options.seeds,
+                      seed=options.seed, grid=options.points, references=references)
     several = len(references) > 1
-    design = {"primary": _primary_family(primary, plan)}
+    design = {"primary": _primary_family(options.primary, plan)}
     probe_writable(out)
-    data = _check_before_writing(config, train_fn, scheduler)
+    data = _check_before_writing(options)
     identity = sweep_identity(
-        reals if several else reals[""], family_list, count=count, seeds=seeds, seed=seed,
-        config=config, null_params=null_params, train_fn=train_fn, prepare_fn=prepare_fn,
-        direction=directions if several else directions[""], grid=grids, data=data)
+        reals if several else reals[""], list(options.families), count=options.count,
+        seeds=options.seeds, seed=options.seed, config=options.config,
+        null_params=options.null_params, train_fn=options.kind.task_fn,
+        prepare_fn=options.kind.prepare_fn, direction=directions if several else directions[""],
+        grid=options.grid, data=data)
     result = SweepResult(out=out, plan=plan)
     # the folder's lock first: config.json and the store are checked and written by the
     # one process that holds it
     with claim_folder(out, KIND, resume=True, advice=_BUSY_ADVICE) as existing:
-        open_folder(out, identity, command=command, existing=existing,
+        open_folder(out, identity, command=options.command, existing=existing,
                     notes={"graph_form": directions[references[0]].get("reason", ""),
                            **({"references": references} if several else {})},
                     design=design if design["primary"] else None)
         check_store_file(out, resuming=existing is not None)
-        result = _run_in_folder(out, identity, plan, result, say=say, retries=retries,
-                                jobs=jobs, scheduler=scheduler, run_threads=run_threads,
-                                directions=directions, reals=reals, references=references,
-                                config=config, train_fn=train_fn, prepare_fn=prepare_fn,
-                                points=points, stack=stack, null_params=null_params,
-                                progress=progress)
-    result.seconds = time.monotonic() - started
-    say(f"sweep {out}: {result.ok} runs ok, {result.failed} failed "
-        f"({result.ran} run now, {result.already_done} done before) in "
-        f"{format_seconds(result.seconds)}; tables: graphs.csv, runs.csv, curves.csv")
-    return result
+        return _run_in_folder(out, identity, plan, result, options, reals=reals,
+                              direction=directions[references[0]],
+                              real=reals[references[0]])
 
 
 _BUSY_ADVICE = ("wait for it to finish (rerun the same command then: it resumes and "
                 "trains nothing twice), or choose another --out folder")
 
 
-def _check_before_writing(config: TrainConfig, train_fn: Callable | None,
-                          scheduler: str | None) -> dict | None:
+def _check_before_writing(options: SweepOptions) -> dict | None:
     """What must work before a sweep writes anything: the scheduler, and for trained
     networks the device and the data (whose identity this returns; None otherwise)."""
-    if scheduler:
-        check_scheduler(scheduler)
-    if train_fn is not None:
+    if options.scheduler:
+        check_scheduler(options.scheduler)
+    if not options.kind.trains_networks:
         return None
     from topocli.training.device import resolve_device
 
-    resolve_device(config.device)   # --device cuda without a GPU: one line, now
-    return data_identity(config)
+    resolve_device(options.config.device)   # --device cuda without a GPU: one line, now
+    return data_identity(options.config)
 
 
-def _run_in_folder(out: Path, identity: dict, plan: SweepPlan, result: SweepResult, *,
-                   say: Callable, retries: int, jobs: int, scheduler: str | None,
-                   run_threads: int, directions: dict, reals: dict, references: list[str],
-                   config: TrainConfig, train_fn: Callable | None,
-                   prepare_fn: Callable | None, points: Sequence[GridPoint], stack: int,
-                   null_params: dict | None, progress: ProgressFn | None) -> SweepResult:
-    """The sweep's phases in its claimed folder: prepare graphs, train, export."""
+def _run_in_folder(out: Path, identity: dict, plan: SweepPlan, result: SweepResult,
+                   options: SweepOptions, *, reals: dict[str, ig.Graph], direction: dict,
+                   real: ig.Graph) -> SweepResult:
+    """The sweep's phases in its claimed folder: prepare graphs, train, export.
+
+    ``direction`` and ``real`` are the first real graph's form and graph (for the plan
+    line and its pilot)."""
     with SweepStore(out / STORE_NAME, lock=False) as store:   # claim_folder holds the lock
         check_store(store, out, identity)
         try:
-            _announce(say, plan, store, retries, jobs, scheduler, run_threads,
-                      direction=directions[references[0]], graph=reals[references[0]],
-                      config=config, train_fn=train_fn, grid=points, stack=stack)
+            _announce(options, plan, store, direction=direction, graph=real)
             phase = time.monotonic()
-            _prepare_graphs(store, plan, reals, out, null_params or {}, jobs=jobs,
-                            scheduler=scheduler, progress=progress,
-                            prepare_fn=prepare_fn,
+            config = options.config
+            _prepare_graphs(store, plan, reals, out, options,
                             dag=None if config.no_graph else dag_method(config))
             result.prepare_s = time.monotonic() - phase
             phase = time.monotonic()
-            _train_runs(store, plan, config, result, retries=retries, jobs=jobs,
-                        scheduler=scheduler, threads=run_threads, train_fn=train_fn,
-                        progress=progress, say=say, stack=stack)
+            _train_runs(store, plan, result, options)
             result.train_s = time.monotonic() - phase
         finally:
             result.tables = export_tables(store, plan, out, __version__)
@@ -322,11 +287,11 @@ def _primary_family(primary: str | None, plan: SweepPlan) -> str | None:
 
 
 # ----------------------------------------------------------------- phases
-def _announce(say, plan: SweepPlan, store: SweepStore, retries: int, jobs: int,
-              scheduler: str | None, threads: int, *, direction: dict,
-              graph: ig.Graph, config: TrainConfig, train_fn: Callable | None,
-              grid: Sequence[GridPoint] = (), stack: int = 1) -> None:
-    pending = _pending_runs(plan, store, retries)
+def _announce(options: SweepOptions, plan: SweepPlan, store: SweepStore, *, direction: dict,
+              graph: ig.Graph) -> None:
+    scheduler, jobs, grid, stack = options.scheduler, options.jobs, options.points, \
+        options.stack
+    pending = _pending_runs(plan, store, options.retries)
     done = len(plan.runs) - len(pending)
     where = (f"on the Dask cluster at {scheduler}" if scheduler else
              f"on {jobs} local worker{'s' if jobs != 1 else ''}")
@@ -339,23 +304,25 @@ def _announce(say, plan: SweepPlan, store: SweepStore, retries: int, jobs: int,
         eta = f"estimated ~{format_seconds(mean * len(pending) / workers)} " \
               f"(from the runs already done{per_worker})"
     else:
-        eta = _pilot_estimate(graph, config, train_fn, len(pending), workers) + per_worker
+        eta = _pilot_estimate(graph, options.config, options.kind, len(pending),
+                              workers) + per_worker
     form = f"graphs {direction['reason']}; "
     if grid:
         gridded = sorted({p.model for p in grid})
         form += (f"{len(grid)} grid point{'s' if len(grid) != 1 else ''} of "
                  f"{', '.join(gridded)} replace the default draws of that model; ")
     stacked = f", up to {stack} runs of a seed stacked per task" if stack > 1 else ""
-    say(f"sweep plan: {plan.summary()}; {form}{done} already done, {len(pending)} to run "
-        f"{where} ({threads} torch thread{'s' if threads != 1 else ''} per run{stacked}); "
-        f"{eta}")
+    threads = options.threads
+    options.say(f"sweep plan: {plan.summary()}; {form}{done} already done, {len(pending)} "
+                f"to run {where} ({threads} torch thread{'s' if threads != 1 else ''} per "
+                f"run{stacked}); {eta}")
 
 
-def _pilot_estimate(graph: ig.Graph, config: TrainConfig, train_fn: Callable | None,
-                    runs: int, workers: int) -> str:
+def _pilot_estimate(graph: ig.Graph, config: TrainConfig, kind: RunKind, runs: int,
+                    workers: int) -> str:
     """``estimated ~5m (rough: ...)`` from a pilot of a few steps on the real graph."""
     fallback = "time estimate after the first runs finish"
-    if train_fn is not None:
+    if not kind.trains_networks:
         return fallback  # a custom task: training steps would not say what it costs
     from topocli.sweep.estimate import PILOT_STEPS, estimate_seconds, pilot
 
@@ -370,33 +337,32 @@ def _pilot_estimate(graph: ig.Graph, config: TrainConfig, train_fn: Callable | N
 
 
 def _prepare_graphs(store: SweepStore, plan: SweepPlan, reals: dict[str, ig.Graph], out: Path,
-                    null_params: dict, *, jobs: int, scheduler: str | None,
-                    progress: ProgressFn | None, prepare_fn: Callable | None,
-                    dag: str | None) -> None:
+                    options: SweepOptions, *, dag: str | None) -> None:
     have = store.graph_ids()
     todo = [g for g in plan.graphs if g.graph_id not in have]
     if not todo:
         return
-    bar = Progress(len(todo), label="graphs", report=progress)
+    bar = Progress(len(todo), label="graphs", report=options.progress)
 
-    def on_result(res: dict) -> None:
-        spec = next(g for g in todo if g.graph_id == res["graph_id"])
-        write_bytes_atomic(out / spec.file, res["graphml_gz"])
-        statistics = dict(res["statistics"])
+    def on_result(prepared: PreparedGraph) -> None:
+        spec = next(g for g in todo if g.graph_id == prepared.graph_id)
+        write_bytes_atomic(out / spec.file, prepared.graphml_gz)
+        statistics = dict(prepared.statistics)
         if dag is not None:  # what the network is wired from, next to the graph's own m
             # (not named dag_edges_kept: runs.csv's per-run dag_* columns have that name)
-            statistics["m_dag"] = dag_edges_kept(res["graph"], dag)
+            statistics["m_dag"] = dag_edges_kept(prepared.graph, dag)
         store.add_graph(graph_id=spec.graph_id, family=spec.family, index=spec.index,
-                        seed=spec.seed, params=res["params"], file=spec.file,
-                        graph=res["graph"], statistics=statistics,
-                        prepared_s=res["prepared_s"])
+                        seed=spec.seed, params=dict(prepared.params), file=spec.file,
+                        graph=prepared.graph, statistics=statistics,
+                        prepared_s=prepared.prepared_s)
         bar.update()
 
     # the sweep's per-model parameters, with a grid point's own values on top
-    items = [(prepare_fn, g, reals[g.reference],
-              {**null_params.get(g.generator, {}), **dict(g.params)} or None) for g in todo]
+    items = [(options.kind.prepare, g, reals[g.reference],
+              {**options.null_params.get(g.generator, {}), **dict(g.params)} or None)
+             for g in todo]
     execute(prepare_item, items, key=lambda item: item[1].graph_id, on_result=on_result,
-            jobs=min(jobs, len(items)), scheduler=scheduler)
+            jobs=min(options.jobs, len(items)), scheduler=options.scheduler)
 
 
 def _pending_runs(plan: SweepPlan, store: SweepStore, retries: int) -> list[RunSpec]:
@@ -404,17 +370,6 @@ def _pending_runs(plan: SweepPlan, store: SweepStore, retries: int) -> list[RunS
     return [r for r in plan.runs
             if r.run_id not in states
             or (states[r.run_id][0] == "failed" and states[r.run_id][1] <= retries)]
-
-
-def default_stack(device: str) -> int:
-    """``--stack`` when not given: :data:`STACK_DEFAULTS` for the kind of ``device``
-    (``auto`` is the kind this machine resolves it to)."""
-    kind = device.split(":")[0]
-    if kind == "auto":
-        from topocli.training.device import resolve_device
-
-        kind = resolve_device("auto").type
-    return STACK_DEFAULTS.get(kind, 1)
 
 
 def plan_stacks(runs: Sequence[RunSpec], stack: int) -> list[tuple[RunSpec, ...]]:
@@ -439,15 +394,14 @@ def plan_stacks(runs: Sequence[RunSpec], stack: int) -> list[tuple[RunSpec, ...]
     return tasks
 
 
-def _train_runs(store: SweepStore, plan: SweepPlan, config: TrainConfig, result: SweepResult, *,
-                retries: int, jobs: int, scheduler: str | None, threads: int,
-                train_fn: Callable | None, progress: ProgressFn | None,
-                say: Callable, stack: int = 1) -> None:
+def _train_runs(store: SweepStore, plan: SweepPlan, result: SweepResult,
+                options: SweepOptions) -> None:
+    retries, jobs, scheduler = options.retries, options.jobs, options.scheduler
     first = _pending_runs(plan, store, retries)
     estimate_pending = store.mean_ok_seconds() is None
     result.already_done = len(plan.runs) - len(first)
     graphs: dict[str, ig.Graph] = {}
-    bar = Progress(len(first), report=progress)
+    bar = Progress(len(first), report=options.progress)
     specs = {r.run_id: r for r in plan.runs}
     retried: set[str] = set()
     pending = first
@@ -456,39 +410,39 @@ def _train_runs(store: SweepStore, plan: SweepPlan, config: TrainConfig, result:
             if run.graph_id not in graphs:
                 graphs[run.graph_id] = store.load_graph(run.graph_id)
 
-        def on_result(task: dict) -> None:
-            for res in task["runs"]:
+        def on_result(task: TaskOutcome) -> None:
+            for res in task.runs:
                 on_run(res)
 
-        def on_run(res: dict) -> None:
-            spec = specs[res["run_id"]]
+        def on_run(res: RunOutcome) -> None:
+            spec = specs[res.run_id]
             started = time.perf_counter()
             store.record_run(run_id=spec.run_id, graph_id=spec.graph_id, family=spec.family,
-                             seed_index=spec.seed_index, seed=spec.seed, status=res["status"],
-                             error=res["error"], result=res["result"], config=res["config"],
-                             task_s=res["task_s"])
+                             seed_index=spec.seed_index, seed=spec.seed, status=res.status,
+                             error=res.error, result=dict(res.result),
+                             config=dict(res.config), task_s=res.task_s)
             result.store_s += time.perf_counter() - started
             result.ran += 1
             nonlocal estimate_pending
-            if estimate_pending and res["status"] == "ok" and len(first) > 1:
+            if estimate_pending and res.status == "ok" and len(first) > 1:
                 estimate_pending = False
                 left = len(first) - bar.done - 1
                 workers = jobs if not scheduler else 1
-                say(f"first run took {format_seconds(res['task_s'])}: estimated "
-                    f"~{format_seconds(res['task_s'] * left / max(1, min(workers, left)))} "
-                    f"for the other {left}" + (" on one Dask worker thread, less on several"
-                                               if scheduler else ""))
-            final = res["status"] == "ok" or store.run_states()[spec.run_id][1] > retries
+                options.say(f"first run took {format_seconds(res.task_s)}: estimated "
+                            f"~{format_seconds(res.task_s * left / max(1, min(workers, left)))} "
+                            f"for the other {left}" + (" on one Dask worker thread, less on "
+                                                       "several" if scheduler else ""))
+            final = res.status == "ok" or store.run_states()[spec.run_id][1] > retries
             if final:
-                bar.update(failed=res["status"] != "ok")
+                bar.update(failed=res.status != "ok")
             elif spec.run_id not in retried:
                 retried.add(spec.run_id)
                 log.warning("run %s failed (%s); it will be retried", spec.run_id,
-                            res["error"])
+                            res.error)
 
-        items = [(group, tuple(graphs[r.graph_id] for r in group), config, threads, train_fn)
-                 for group in plan_stacks(pending, stack)]
-        execute(run_stack, items, key=lambda item: stack_key(item[0]), on_result=on_result,
+        items = [(group, tuple(graphs[r.graph_id] for r in group), options.config,
+                  options.threads) for group in plan_stacks(pending, options.stack)]
+        execute(options.kind.run, items, key=lambda item: stack_key(item[0]), on_result=on_result,
                 jobs=min(jobs, len(items)), scheduler=scheduler)
         pending = _pending_runs(plan, store, retries)
 

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from topocli.errors import TopocliError
 from topocli.outdir import FolderLock
+from topocli.sweep.records import StoredGraph, StoredRun
 
 if TYPE_CHECKING:
     import igraph as ig
@@ -272,16 +273,16 @@ class SweepStore:
                 ig_error()) as exc:
             raise _damaged(self.path, f"graph {graph_id} cannot be read: {exc}") from None
 
-    def graph_rows(self) -> list[dict]:
+    def graph_rows(self) -> list[StoredGraph]:
         with self._guard():
             cur = self.db.execute("SELECT graph_id, family, idx, seed, params, file, n, m, "
                                   "statistics, prepared_s FROM graphs ORDER BY rowid")
             rows = []
             for gid, family, idx, seed, params, file, n, m, stats, prepared_s in cur:
-                rows.append({"graph_id": gid, "family": family, "index": idx, "seed": seed,
-                             "params": params, "file": file, "n": n, "m": m,
-                             "prepared_s": prepared_s,
-                             "statistics": self._json(stats, f"graph {gid}'s statistics")})
+                rows.append(StoredGraph(
+                    graph_id=gid, family=family, index=idx, seed=seed, params=params,
+                    file=file, n=n, m=m, prepared_s=prepared_s,
+                    statistics=self._json(stats, f"graph {gid}'s statistics")))
         return rows
 
     def _json(self, text: object, what: str) -> dict:
@@ -322,7 +323,7 @@ class SweepStore:
             return {r[0]: (r[1], r[2]) for r in
                     self.db.execute("SELECT run_id, status, attempts FROM runs")}
 
-    def run_rows(self) -> list[dict]:
+    def run_rows(self) -> list[StoredRun]:
         with self._guard():
             cur = self.db.execute("SELECT run_id, graph_id, family, seed_index, seed, "
                                   "status, error, attempts, result, config, task_s FROM runs "
@@ -332,7 +333,7 @@ class SweepStore:
             for values in cur:
                 row = dict(zip(cols, values))
                 row["result"] = self._json(row["result"], f"run {row['run_id']}'s result")
-                rows.append(row)
+                rows.append(StoredRun(**row))
         return rows
 
     def mean_ok_seconds(self) -> float | None:

@@ -1,10 +1,10 @@
 """The pure per-item task functions the executor ships to workers.
 
 Each takes plain, picklable arguments (a spec, an ``igraph.Graph``, a config) and returns
-a plain dict; none touches the sweep folder or the store, so the same function runs in
-this process, in a local worker process or on a Dask worker on another machine. A run
-that raises is *returned* as ``status="failed"`` with its error text, so one bad run
-never stops the others.
+a frozen record of :mod:`topocli.sweep.records`; none touches the sweep folder or the
+store, so the same function runs in this process, in a local worker process or on a Dask
+worker on another machine. A run that raises is *returned* as ``status="failed"`` with its
+error text, so one bad run never stops the others.
 
 Deterministic, fast stand-ins for these tasks, which tests and benchmarks inject to
 exercise the machinery, live in the private :mod:`topocli.sweep._stand_ins`.
@@ -13,8 +13,6 @@ exercise the machinery, live in the private :mod:`topocli.sweep._stand_ins`.
 from __future__ import annotations
 
 import dataclasses
-import os
-import socket
 import threading
 import time
 import traceback
@@ -25,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from topocli.provenance import graph_fingerprint
 from topocli.seeding import derive_seed
 from topocli.sweep.plan import REAL, GraphSpec, RunSpec
+from topocli.sweep.records import PreparedGraph, RunOutcome, TaskOutcome, worker_name
 
 if TYPE_CHECKING:  # torch is imported only when a sweep trains
     import igraph as ig
@@ -79,7 +78,8 @@ def draw_graph(spec: GraphSpec, real: ig.Graph, params: dict | None = None) -> i
     return generate(real, spec.generator, seed=spec.seed, **(params or {}))
 
 
-def prepare_graph(spec: GraphSpec, real: ig.Graph, params: dict | None = None) -> dict:
+def prepare_graph(spec: GraphSpec, real: ig.Graph,
+                  params: dict | None = None) -> PreparedGraph:
     """Draw graph ``spec`` from the real graph and compute its statistics.
 
     Statistics: :func:`topocli.analysis.graph_statistics`, the small-world indices
@@ -95,10 +95,7 @@ def prepare_graph(spec: GraphSpec, real: ig.Graph, params: dict | None = None) -
     statistics = dict(graph_statistics(graph, seed=spec.statistics_seed))
     statistics.update(small_world_statistics(graph, seed=spec.statistics_seed))
     statistics.update(graph_motifs(graph))
-    null_params = graph["null_params"] if "null_params" in graph.attributes() else "{}"
-    return {"key": spec.graph_id, "graph_id": spec.graph_id, "graph": graph,
-            "statistics": statistics, "params": _json_obj(null_params),
-            "prepared_s": time.perf_counter() - start}
+    return PreparedGraph.drawn(spec, graph, statistics, started=start)
 
 
 def small_world_statistics(graph: ig.Graph, *, seed: int) -> dict[str, float]:
@@ -154,7 +151,7 @@ def dag_edges_kept(graph: ig.Graph, method: str) -> int | None:
 
 
 def prepare_item(prepare_fn: Callable | None, spec: GraphSpec, real: ig.Graph,
-                 params: dict | None) -> dict:
+                 params: dict | None) -> PreparedGraph:
     """Run ``prepare_fn`` (default :func:`prepare_graph`) and serialise its graph.
 
     The GraphML file is rendered here, on the worker, and travels back as bytes: it is
@@ -167,20 +164,19 @@ def prepare_item(prepare_fn: Callable | None, spec: GraphSpec, real: ig.Graph,
 
     watch_parent()
     with _IGRAPH_RNG_LOCK:
-        result = (prepare_fn or prepare_graph)(spec, real, params)
-    # Which convention every statistic of the row follows (all rows of a sweep agree).
-    result["statistics"] = {"directed": bool(result["graph"].is_directed()),
-                            **result["statistics"]}
+        prepared = (prepare_fn or prepare_graph)(spec, real, params)
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="topocli-sweep-") as tmp:
-        path = write_graphml(result["graph"], Path(tmp, "graph.graphml.gz"))
-        result["graphml_gz"] = path.read_bytes()
-    result["prepared_s"] += time.perf_counter() - start
-    return result
+        graphml_gz = write_graphml(prepared.graph, Path(tmp, "graph.graphml.gz")).read_bytes()
+    # Which convention every statistic of the row follows (all rows of a sweep agree).
+    return dataclasses.replace(
+        prepared, graphml_gz=graphml_gz,
+        statistics={"directed": bool(prepared.graph.is_directed()), **prepared.statistics},
+        prepared_s=prepared.prepared_s + time.perf_counter() - start)
 
 
 def run_training(spec: RunSpec, graph: ig.Graph, config: TrainConfig, threads: int | None,
-                 train_fn: Callable | None = None) -> dict:
+                 train_fn: Callable | None = None) -> RunOutcome:
     """Train ``graph`` with the run's seed; never raises (failures are returned)."""
     global CURRENT_RUN
     start = time.perf_counter()
@@ -194,32 +190,29 @@ def run_training(spec: RunSpec, graph: ig.Graph, config: TrainConfig, threads: i
     try:
         if threads is not None:
             _set_torch_threads(threads)
-        result = dict(train_fn(graph, run_config))
-        status, error = "ok", None
+        result, error = dict(train_fn(graph, run_config)), None
     except Exception as exc:  # noqa: BLE001 - a failed run is data, not a crash
         result = {"traceback": traceback.format_exc(limit=8)}
-        status, error = "failed", f"{type(exc).__name__}: {exc}".strip()
+        error = f"{type(exc).__name__}: {exc}".strip()
     finally:
         CURRENT_RUN = None
-    result.pop("config", None)
-    result["worker"] = f"{socket.gethostname()}:{os.getpid()}"
-    if not custom:   # trained alone (a stack can change a result by an image now and then)
-        result["stack"] = 1
-    return {"key": spec.run_id, "run_id": spec.run_id, "status": status, "error": error,
-            "result": result, "config": config_dict(run_config),
-            "task_s": time.perf_counter() - start}
+    # trained alone: stack 1 (a stack can change a result by an image now and then)
+    return RunOutcome.finished(spec.run_id, result, config=config_dict(run_config),
+                               task_s=time.perf_counter() - start, error=error,
+                               worker=worker_name(), stack=None if custom else 1)
 
 
 def run_stack(specs: tuple[RunSpec, ...], graphs: tuple[Any, ...], config: TrainConfig,
-              threads: int | None, train_fn: Callable | None = None) -> dict:
+              threads: int | None, train_fn: Callable | None = None) -> TaskOutcome:
     """Train runs that share a training seed as one stacked model; never raises.
 
-    Returns ``{"key": ..., "runs": [...]}`` with one :func:`run_training`-shaped dict per
-    run, in the order given. One run is :func:`run_training` itself (``--stack 1``). With
-    several, :func:`topocli.training.stack.train_stack` trains them together; if the
-    stack fails, each run is trained alone right away, so a run's row never depends on
-    what it was stacked with, failures included. A custom ``train_fn`` (tests,
-    benchmarks) trains one graph at a time and is called run by run.
+    Returns a :class:`~topocli.sweep.records.TaskOutcome` with one
+    :class:`~topocli.sweep.records.RunOutcome` per run, in the order given. One run is
+    :func:`run_training` itself (``--stack 1``). With several,
+    :func:`topocli.training.stack.train_stack` trains them together; if the stack fails,
+    each run is trained alone right away, so a run's row never depends on what it was
+    stacked with, failures included. A custom ``train_fn`` (tests, benchmarks) trains one
+    graph at a time and is called run by run.
     """
     from topocli.sweep.execute import keep_worker, watch_parent
 
@@ -227,8 +220,8 @@ def run_stack(specs: tuple[RunSpec, ...], graphs: tuple[Any, ...], config: Train
     watch_parent()
     key = stack_key(specs)
     if len(specs) == 1 or train_fn is not None:
-        return {"key": key, "runs": [run_training(spec, graph, config, threads, train_fn)
-                                     for spec, graph in zip(specs, graphs)]}
+        return TaskOutcome(key, tuple(run_training(spec, graph, config, threads, train_fn)
+                                      for spec, graph in zip(specs, graphs)))
     if len({spec.seed for spec in specs}) != 1:
         raise ValueError("a stack's runs must share the training seed")
     global CURRENT_RUN
@@ -247,21 +240,16 @@ def run_stack(specs: tuple[RunSpec, ...], graphs: tuple[Any, ...], config: Train
         logging.getLogger("topocli").warning(
             "stacked runs %s failed (%s); training each alone", key,
             traceback.format_exc(limit=2).strip().splitlines()[-1])
-        return {"key": key, "runs": [run_training(spec, graph, config, threads)
-                                     for spec, graph in zip(specs, graphs)]}
+        return TaskOutcome(key, tuple(run_training(spec, graph, config, threads)
+                                      for spec, graph in zip(specs, graphs)))
     finally:
         CURRENT_RUN = None
     share = (time.perf_counter() - start) / len(specs)   # each run's share of the task
-    worker = f"{socket.gethostname()}:{os.getpid()}"
-    runs = []
-    for spec, result in zip(specs, results):
-        result.pop("config", None)
-        result["worker"] = worker
-        result["stack"] = len(specs)   # runs trained together in this task
-        runs.append({"key": spec.run_id, "run_id": spec.run_id, "status": "ok",
-                     "error": None, "result": result, "config": config_dict(run_config),
-                     "task_s": share})
-    return {"key": key, "runs": runs}
+    worker = worker_name()
+    return TaskOutcome(key, tuple(   # stack: runs trained together in this task
+        RunOutcome.finished(spec.run_id, result, config=config_dict(run_config),
+                            task_s=share, worker=worker, stack=len(specs))
+        for spec, result in zip(specs, results)))
 
 
 def stack_key(specs: tuple[RunSpec, ...]) -> str:
@@ -294,14 +282,3 @@ def _set_torch_threads(threads: int) -> None:
     if torch is not None and torch.get_num_threads() != threads:
         torch.set_num_threads(threads)
 
-
-def _json_obj(value: Any) -> dict:
-    import json
-
-    if isinstance(value, dict):
-        return value
-    try:
-        parsed = json.loads(value)
-    except (TypeError, ValueError):
-        return {"value": str(value)}
-    return parsed if isinstance(parsed, dict) else {"value": parsed}
