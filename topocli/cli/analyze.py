@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from topocli.cli import cli
+from topocli.cli.group import cli
 from topocli.cli.options import command_line, report_option, seed_option, view_options
 from topocli.cli.options import write_report as _write_report
 from topocli.cli.progress import ProgressLine

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from topocli import graphs as tg
-from topocli.cli import cli
+from topocli.cli.group import cli
 from topocli.cli.options import seed_option, view_options
 from topocli.errors import TopocliError
 from topocli.graphs import bundled, converters

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from topocli.cli import cli
+from topocli.cli.group import cli
 
 
 @cli.command("plan")

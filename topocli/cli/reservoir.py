@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from topocli.cli import cli
+from topocli.cli.group import cli
 from topocli.cli.options import seed_option, view_options
 
 # Literal copies (checked by tests) so that ``topocli --help`` imports nothing heavy.

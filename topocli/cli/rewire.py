@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from topocli.cli import cli
+from topocli.cli.group import cli
 from topocli.cli.options import command_line, seed_option, view_options
 from topocli.cli.progress import ProgressLine
 from topocli.errors import TopocliError

@@ -9,7 +9,7 @@ import json
 import click
 from click.core import ParameterSource
 
-from topocli.cli import cli
+from topocli.cli.group import cli
 from topocli.cli.options import config_options, seed_option, view_options
 from topocli.cli.progress import ProgressLine
 from topocli.training.config import TrainConfig, config_from_preset

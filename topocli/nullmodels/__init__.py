@@ -42,15 +42,10 @@ Every null carries graph attributes ``null_model``, ``null_params`` (JSON), ``se
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-import igraph as ig
-import numpy as np
-
-from topocli.errors import TopocliError
 from topocli.nullmodels import registry
 from topocli.nullmodels.blocks import block_densities
 from topocli.nullmodels.ensemble import generate_many, write_ensemble
+from topocli.nullmodels.registry import check_model, generate, model_function
 from topocli.nullmodels.rewiring import (
     SwapResult,
     degree_preserving_edge_arrays,
@@ -67,24 +62,3 @@ __all__ = ["MODELS", "SwapResult", "block_densities", "check_model",
 
 #: The built-in models (:func:`registry.names` also lists models registered later).
 MODELS: tuple[str, ...] = registry.names()
-
-
-def check_model(model: str) -> str:
-    """Return ``model`` if registered, else raise a TopocliError naming the closest one."""
-    return registry.get(model).name
-
-
-def model_function(model: str) -> Callable[..., ig.Graph]:
-    return registry.get(model).function
-
-
-def generate(graph: ig.Graph, model: str, *, seed: int | np.random.Generator | None,
-             **params) -> ig.Graph:
-    """One null graph of ``model`` for ``graph`` (see the table in the module docstring)."""
-    func = model_function(model)
-    try:
-        return func(graph, seed=seed, **params)
-    except TypeError as exc:
-        if "unexpected keyword" in str(exc):
-            raise TopocliError(f"null model {model} does not take that option ({exc})") from None
-        raise

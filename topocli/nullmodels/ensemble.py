@@ -36,7 +36,8 @@ def null_seeds(seed: int | None, model: str, count: int, first_index: int = 0) -
 
 
 def _make(graph: ig.Graph, model: str, seeds: Sequence[int], params: dict) -> list[ig.Graph]:
-    from topocli.nullmodels import generate, registry
+    from topocli.nullmodels import registry
+    from topocli.nullmodels.registry import generate
 
     batch = registry.get(model).batch
     if batch is not None:
@@ -71,8 +72,8 @@ def generate_many(
     :mod:`topocli.nullmodels.rewiring`). ``first_index``
     starts the numbering elsewhere (to make an ensemble in pieces).
     """
-    from topocli.nullmodels import check_model
     from topocli.nullmodels._common import check_graph
+    from topocli.nullmodels.registry import check_model
 
     check_model(model)
     if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count <= 0:
@@ -177,7 +178,7 @@ def write_ensemble(
     """
     from topocli import __version__
     from topocli.graphs import write_graphml
-    from topocli.nullmodels import check_model
+    from topocli.nullmodels.registry import check_model
 
     out = Path(out)
     seed = resolve_seed(seed)  # None: fresh entropy; manifest.json records the drawn seed

@@ -50,8 +50,9 @@ from topocli.nullmodels.rewiring import (
 )
 from topocli.nullmodels.smallworld import watts_strogatz
 
-__all__ = ["REQUIRED", "CliOption", "ModelOption", "NullModel", "get", "names", "records",
-           "register", "registered", "undirected_models", "unregister"]
+__all__ = ["REQUIRED", "CliOption", "ModelOption", "NullModel", "check_model", "generate",
+           "get", "model_function", "names", "records", "register", "registered",
+           "undirected_models", "unregister"]
 
 #: The default of an option the generator requires (no default in its signature).
 REQUIRED = inspect.Parameter.empty
@@ -306,3 +307,24 @@ register(NullModel(
         CliOption("exponent", ("--exponent",), "power-law degree exponent (default: the "
                   "degree sequence of a ba graph).", must="a finite number > 2",
                   valid=lambda g: math.isfinite(g) and g > 2),)))
+
+
+# ----------------------------------------------------------------- lookups
+def check_model(model: str) -> str:
+    """Return ``model`` if registered, else raise a TopocliError naming the closest one."""
+    return get(model).name
+
+
+def model_function(model: str) -> Callable[..., ig.Graph]:
+    return get(model).function
+
+
+def generate(graph: ig.Graph, model: str, *, seed, **params) -> ig.Graph:
+    """One null graph of ``model`` for ``graph`` (see the table in the module docstring)."""
+    func = model_function(model)
+    try:
+        return func(graph, seed=seed, **params)
+    except TypeError as exc:
+        if "unexpected keyword" in str(exc):
+            raise TopocliError(f"null model {model} does not take that option ({exc})") from None
+        raise

@@ -191,7 +191,7 @@ def plan_from_folder(directory, *, difference: float = 0.005, power: float = 0.8
     from topocli.errors import TopocliError
     from topocli.reports.folders import load_folder
     from topocli.reports.scores import default_metric, score_for
-    from topocli.reports.sweep_page import declared_primary
+    from topocli.reports.sweep_headline import declared_primary
     from topocli.reports.sweep_stats import seed_design
 
     if not (difference > 0 and math.isfinite(difference)):

@@ -10,8 +10,6 @@ whether the graph matters at all, and the budget. It ranks only where ranks are 
 
 from __future__ import annotations
 
-import json
-import math
 from pathlib import Path
 
 import numpy as np
@@ -29,14 +27,21 @@ from topocli.reports.scores import (
     default_metric,
     score_for,
 )
+from topocli.reports.sweep_headline import (
+    budget,
+    ci_text,
+    control_name,
+    declared_primary,
+    headline,
+    p_text,
+    sweep_summary,
+)
 from topocli.reports.sweep_tables import SweepTables, sweep_tables
 
-__all__ = ["budget", "declared_primary", "sweep_page", "sweep_summary"]
+__all__ = ["sweep_page"]
 
 #: Family pairs shown on the page (a grid of many points makes hundreds of pairs).
 MAX_COMPARISONS = 20
-#: Reliability of graph means (1 - 1/F) below which no rank is put in the headline.
-MIN_RELIABILITY_RANK = 0.5
 _EDGE_HEADER = {"dag_edges_kept": "DAG edges", "m_dag": "DAG edges", "m": "edges (m)"}
 
 
@@ -67,120 +72,10 @@ def sweep_page(folder: ResultFolder, out: Path, *, seed: int = 0, resamples: int
                       _topology_section(tables, graphs), _training_section(tables, curves, out),
                       versions_section(folder.config)]
     page.sections = [s for s in page.sections if s is not None]
-    page.summary = _summary(tables, plan)
+    page.summary = headline(tables, plan)
     page.notes = list(folder.notes)
     page.meta = meta_line(folder)
     return page
-
-
-def declared_primary(config: dict) -> tuple[str, bool]:
-    """The primary family and whether config.json declared it before the runs."""
-    from topocli.sweep.plan import DEFAULT_PRIMARY
-
-    design = config.get("design") if isinstance(config, dict) else None
-    if isinstance(design, dict) and design.get("primary"):
-        return str(design["primary"]), True
-    return DEFAULT_PRIMARY, False
-
-
-def budget(config: dict) -> dict:
-    """What every run was given, from config.json: the dataset and its size, epochs,
-    learning rate, optimiser, channels and seeds (a reservoir sweep: its task options)."""
-    identity = config.get("identity", {}) if isinstance(config, dict) else {}
-    train = identity.get("train", {}) if isinstance(identity, dict) else {}
-    out = {"seeds": identity.get("seeds"), "count": identity.get("count")}
-    task = str(identity.get("task", ""))
-    if "reservoir" in task:
-        out["model"] = "reservoir"
-        start = task.find("(")
-        if start >= 0:
-            try:
-                out["reservoir"] = json.loads(task[start + 1:-1])
-            except ValueError:
-                out["reservoir"] = task[start + 1:-1]
-        return out
-    out["model"] = "randwire"
-    for key in ("dataset", "max_train", "epochs", "lr", "optimizer", "batch_size",
-                "channels", "head", "preset", "frozen", "dag"):
-        if key in train:
-            out[key] = train[key]
-    return out
-
-
-def _budget_text(plan: dict) -> str:
-    if plan.get("model") == "reservoir":
-        opts = plan.get("reservoir")
-        what = ", ".join(f"{k} {v}" for k, v in opts.items()) if isinstance(opts, dict) \
-            else str(opts or "")
-        return f"Budget: reservoir scoring ({what}); {plan.get('seeds')} seeds per graph."
-    if "dataset" not in plan:
-        return ""
-    images = (f"{plan['max_train']:,} training images" if plan.get("max_train")
-              else "the full training split")
-    bits = [f"{plan['dataset']}", images, f"{plan.get('epochs')} epochs",
-            f"{plan.get('optimizer', '')} at lr {plan.get('lr')}".strip(),
-            f"batch {plan.get('batch_size')}", f"{plan.get('channels')} channels",
-            f"{plan.get('seeds')} seeds per graph"]
-    if plan.get("preset"):
-        bits.append(f"preset {plan['preset']}")
-    if plan.get("frozen"):
-        bits.append("frozen stage")
-    return "Budget: " + ", ".join(str(b) for b in bits) + "."
-
-
-def sweep_summary(t: SweepTables, plan: dict) -> dict:
-    """``report/summary.json``: the headline as numbers a script can read."""
-    design = t.design
-    row = t.primary_row() if design is not None else None
-    ge = t.graph_effect
-
-    def num(value) -> float | None:
-        try:
-            value = float(value)
-        except (TypeError, ValueError):
-            return None
-        return value if math.isfinite(value) else None
-
-    rank = _headline_rank(t)
-    return {
-        "kind": "sweep", "metric": t.score.column, "label": t.score.label,
-        "higher_is_better": t.score.higher_is_better,
-        "range": [t.score.low, t.score.high], "budget": plan,
-        "primary": None if row is None else {
-            "family": str(row["family"]), "declared": t.primary_declared,
-            "real": num(row["real"]), "family_mean": num(row["family_mean"]),
-            "difference": num(row["diff"]), "se": num(row["se"]), "dof": num(row["dof"]),
-            "ci_low": num(row["ci_low"]), "ci_high": num(row["ci_high"]),
-            "p": num(row["p"]), "equivalence_bound": num(row["equivalence_bound"]),
-            "n_null_graphs": int(row["n_graphs"]), "n_seeds": int(row["n_seeds"])},
-        "graph_effect": None if ge is None else {
-            "F": num(ge.f), "dof_graphs": ge.dof_graphs, "dof_residual": ge.dof_residual,
-            "p": num(ge.p), "reliability": num(ge.reliability)},
-        "real_rank": rank[0] if rank else None,
-        "rank_ci_low": rank[1] if rank else None,
-        "rank_ci_high": rank[2] if rank else None,
-        "rank_of": rank[3] if rank else None,
-        "n_graphs": 0 if design is None else len(design.graph_ids),
-        "n_seeds": 0 if design is None else len(design.seeds),
-        "seed_sd": None if t.power is None else num(t.power.noise_sd),
-        "early_stopping": t.epochs,
-    }
-
-
-def _headline_rank(t: SweepTables) -> tuple[int, int, int, int] | None:
-    """The single real graph's rank among every graph of the sweep (1 = best) with its
-    95 % interval: (rank, low, high, of); None without exactly one real graph."""
-    from topocli.reports.inference import rank_interval
-
-    d = t.design
-    if d is None:
-        return None
-    reals = [i for i, f in enumerate(d.families) if f == "real"]
-    if len(reals) != 1:
-        return None
-    every = np.flatnonzero(np.isfinite(d.graph_mean))
-    rank, lo, hi = rank_interval(d, reals[0], every, higher_is_better=t.score.higher_is_better)
-    return rank, lo, hi, len(every)
 
 
 # ----------------------------------------------------------------------- sections
@@ -241,7 +136,7 @@ def _power_text(t: SweepTables) -> str:
                    "the graphs do not differ detectably from one another: their means "
                    "spread by what seed noise alone gives")
         parts.append(f"Does the graph matter at all? Graph effect F({p.f_dof_graphs}, "
-                     f"{p.f_dof_residual}) = {p.f:.2f}, p = {_p(p.f_p)} "
+                     f"{p.f_dof_residual}) = {p.f:.2f}, p = {p_text(p.f_p)} "
                      f"({verdict}); a graph mean is {p.reliability:.0%} reliable at "
                      f"{p.seeds} seeds.")
     if np.isfinite(p.mdd_primary):
@@ -266,7 +161,7 @@ def _accuracy_section(t: SweepTables, runs, out: Path, seed: int) -> Section:
              "sd over the family's graphs, and a 95% t interval for the family's mean "
              "(pooled within-family variance; the real graph's: its own seed noise); then "
              "the family's mean "
-             + (f"{_control_name(t.edge_col)} and " if t.edge_col else "")
+             + (f"{control_name(t.edge_col)} and " if t.edge_col else "")
              + "parameter count. Families are listed best first.")
     cols = {"reference": "real graph", "family": "family", "n_graphs": "graphs",
             "n_runs": "runs", "mean": "mean", "sd_graphs": "sd (graphs)",
@@ -397,7 +292,7 @@ def _landscape_section(t: SweepTables, out: Path) -> Section | None:
     where = (f"{c_col} {spot['x']:.3f} [{spot['x_low']:.3f}, {spot['x_high']:.3f}], "
              f"{l_col} {spot['y']:.3f} [{spot['y_low']:.3f}, {spot['y_high']:.3f}]")
     fit = (f"R² {spot['r2']:.2f}, adjusted {spot['r2_adj']:.3f}, F-test of the surface "
-           f"p = {_p(spot['p_surface'])}, {spot['n']} null graphs")
+           f"p = {p_text(spot['p_surface'])}, {spot['n']} null graphs")
     if not (spot.get("p_surface", 1.0) < 0.05 and spot.get("r2_adj", 0.0) > 0):
         sec.text(f"The quadratic surface explains nothing ({fit}): {label} shows neither a "
                  "sweet spot nor a direction over this plane at this budget.")
@@ -430,7 +325,7 @@ def _correlation_section(t: SweepTables, out: Path, resamples: int) -> Section:
              f"removed{lower}). ρ: Spearman, r: Pearson; 95% percentile bootstrap CIs "
              f"({resamples} resamples of graphs); p: two-sided permutation p ({resamples} "
              "permutations), Holm-adjusted across statistics. Partial ρ controls for "
-             + (" and ".join(_control_name(c) for c in controls) or "nothing (the controls "
+             + (" and ".join(control_name(c) for c in controls) or "nothing (the controls "
                 "are constant)") + "."
              + (f" Generator parameters ({', '.join(t.parameters)}) are design columns, "
                 "not topology, and are left out." if t.parameters else ""))
@@ -439,9 +334,9 @@ def _correlation_section(t: SweepTables, out: Path, resamples: int) -> Section:
                  "edge count m stands in for the edges the network is wired with, which is "
                  "smaller when reciprocal arcs merge in the DAG.")
     show = corr.copy()
-    show["rho_ci"] = [_ci(lo, hi) for lo, hi in zip(show["rho_low"], show["rho_high"])]
-    show["r_ci"] = [_ci(lo, hi) for lo, hi in zip(show["r_low"], show["r_high"])]
-    show["partial_ci"] = [_ci(lo, hi) for lo, hi in zip(show["partial_low"],
+    show["rho_ci"] = [ci_text(lo, hi) for lo, hi in zip(show["rho_low"], show["rho_high"])]
+    show["r_ci"] = [ci_text(lo, hi) for lo, hi in zip(show["r_low"], show["r_high"])]
+    show["partial_ci"] = [ci_text(lo, hi) for lo, hi in zip(show["partial_low"],
                                                          show["partial_high"])]
     sec.table(show, columns={"statistic": "statistic", "n": "graphs", "rho": "ρ",
                              "rho_ci": "ρ 95% CI", "rho_p": "p", "rho_p_holm": "p (Holm)",
@@ -544,132 +439,5 @@ def _statistics_wide(svf: pd.DataFrame) -> pd.DataFrame:
     return flat
 
 
-def _control_name(col: str | None) -> str:
-    return {"m": "edge count (m)", "n_params": "parameter count",
-            "dag_edges_kept": "DAG edge count (dag_edges_kept: edges the network is wired "
-                              "with, mean over seeds)",
-            "m_dag": "DAG edge count (m_dag: edges the network is wired with)"}.get(
-        col or "", col or "")
-
-
-def _ci(lo: float, hi: float, digits: int = 2) -> str:
-    if not (np.isfinite(lo) and np.isfinite(hi)):
-        return "–"
-    return f"[{lo:.{digits}f}, {hi:.{digits}f}]"
-
-
 def _diff_text(row: pd.Series) -> str:
-    return f"{row['diff']:+.4f} {_ci(row['ci_low'], row['ci_high'], 4)}"
-
-
-def _ordinal(k: int) -> str:
-    suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
-    return f"{k}{suffix}"
-
-
-def _p(p: float) -> str:
-    if not np.isfinite(p):
-        return "–"
-    return f"{p:.2g}" if p >= 0.001 else "< 0.001"
-
-
-def _summary(t: SweepTables, plan: dict) -> str:
-    if t.per_graph is None or t.design is None:
-        return ("This sweep has no successful runs yet, so there is nothing to compare; see "
-                "the notes below.")
-    score = t.score
-    parts = [_primary_text(t)]
-    ge = t.graph_effect
-    if ge is not None and np.isfinite(ge.f):
-        verdict = ("the graphs differ by more than seed noise" if ge.p < 0.05 else
-                   "the graphs do not differ detectably from one another")
-        parts.append(f"Does the graph matter at all? Graph effect F({ge.dof_graphs}, "
-                     f"{ge.dof_residual}) = {ge.f:.2f}, p = {_p(ge.p)}: {verdict}; graph means "
-                     f"are {ge.reliability:.0%} reliable at {t.power.seeds} seeds.")
-    rank = _headline_rank(t)
-    if rank is not None and ge is not None and np.isfinite(ge.reliability) and \
-            ge.reliability >= MIN_RELIABILITY_RANK:
-        parts.append(f"The real connectome ranks {_ordinal(rank[0])} of {rank[3]} graphs by "
-                     f"{score.label} (95% interval {rank[1]}-{rank[2]}).")
-    elif rank is not None:
-        parts.append(f"No rank is given here: with graph means this unreliable its 95% "
-                     f"interval spans {rank[1]}-{rank[2]} of {rank[3]} (in the tables below).")
-    parts.append(_top_statistic(t) + ".")
-    text = " ".join(p for p in parts if p)
-    p = t.power
-    if p is not None and p.at_ceiling:
-        text += (f" Warning: {score.label} is at the ceiling ({p.share_at_ceiling:.0%} of "
-                 f"graphs ≥ {ACCURACY_CEILING:.2f}), so these differences are a few test "
-                 "images at most.")
-    elif p is not None and p.at_floor:
-        text += (f" Warning: most graphs stay below {score.label} {ACCURACY_FLOOR:.1f}, near "
-                 "chance: the networks have barely learned at this budget, so these "
-                 "differences are noise.")
-    budget_text = _budget_text(plan)
-    return text + (" " + budget_text if budget_text else "")
-
-
-def _primary_text(t: SweepTables) -> str:
-    """The headline's first sentences: the primary comparison, or why there is none."""
-    score = t.score
-    refs = list(dict.fromkeys(t.design.references))
-    rows = [(ref, t.primary_row(ref)) for ref in refs]
-    rows = [(ref, row) for ref, row in rows if row is not None]
-    reals = t.per_graph[t.per_graph["family"] == "real"]
-    if reals.empty:
-        best = t.per_graph.iloc[score.best_of(t.per_graph["acc"])]
-        return (f"There is no real connectome in this sweep; the best of {len(t.per_graph)} "
-                f"graphs by {score.label} ({score.direction}) is {best['graph_id']} "
-                f"({best['acc']:.3f}).")
-    if not rows:
-        return (f"No primary comparison: this sweep has no '{t.primary}' family (declare "
-                "one with --primary FAMILY before the runs). The real connectome's "
-                "comparisons with each family are in the secondary table below, corrected "
-                "for their number.")
-    when = "declared before the runs" if t.primary_declared else \
-        "the default; this sweep predates --primary"
-    out = []
-    for ref, row in rows:
-        who = f"{ref}" if ref else "the real connectome"
-        diff, lo, hi = row["diff"], row["ci_low"], row["ci_high"]
-        text = (f"Primary comparison ({when}): {who} against its {int(row['n_graphs'])} "
-                f"'{row['family']}' nulls, {int(row['n_seeds'])} shared seeds: {score.label} "
-                f"{row['real']:.4f} vs {row['family_mean']:.4f}, difference {diff:+.4f} "
-                f"[{lo:+.4f}, {hi:+.4f}] (95%, counting the real graph's seed noise, the "
-                f"nulls' spread and their seed noise), p = {_p(row['p'])}.")
-        if np.isfinite(lo) and lo <= 0 <= hi:
-            text += (f" Not distinguishable: a difference larger than "
-                     f"{row['equivalence_bound']:.4f} in either direction is excluded at 95% "
-                     "(two one-sided tests).")
-        elif np.isfinite(lo):
-            better = score.advantage(diff) > 0
-            text += (f" The real connectome scores {'better' if better else 'worse'} than "
-                     f"these nulls ({score.direction}).")
-        else:
-            text += (" No interval: the family needs 2 or more graphs (--count) to measure "
-                     "its spread.")
-        out.append(text)
-    return " ".join(out)
-
-
-def _top_statistic(t: SweepTables) -> str:
-    corr = t.correlations
-    if corr is None or not len(corr):
-        return f"Too few graphs or statistics to correlate topology with {t.score.label}"
-    # among statistics measured on (nearly) every graph: one defined for a few graphs only
-    # (e.g. reciprocity, NaN on undirected nulls) can reach |ρ| = 1 by chance
-    usable = corr[np.isfinite(corr["rho"].to_numpy(float))]
-    usable = usable[usable["n"] >= 0.8 * corr["n"].max()]
-    if not len(usable):
-        return f"Too few graphs or statistics to correlate topology with {t.score.label}"
-    top = usable.iloc[0]
-    ci = _ci(top["rho_low"], top["rho_high"])
-    sig = (f"Holm-adjusted p = {top['rho_p_holm']:.2g}" if np.isfinite(top["rho_p_holm"])
-           else "no p-value")
-    text = (f"{top['statistic']} is the statistic most correlated with {t.score.label}, "
-            f"ρ = {top['rho']:.2f}" + (f" {ci}" if ci != "–" else "") + f" ({sig}")
-    if np.isfinite(top["partial_rho"]):
-        text += (f"; {top['partial_rho']:.2f} controlling for "
-                 + " and ".join(_control_name(c).split(" (")[0]
-                                for c in str(top["controls_used"]).split(",")))
-    return text + ")"
+    return f"{row['diff']:+.4f} {ci_text(row['ci_low'], row['ci_high'], 4)}"
