@@ -17,6 +17,7 @@ page's numbers, computed once, no figures or HTML),
 :mod:`~topocli.reports.sweep_figures` (one PNG per function), :mod:`~topocli.reports.html` (the
 page), :mod:`~topocli.reports.folders` (reading result folders),
 :mod:`~topocli.reports.page_parts` (what every page shares) and
+:mod:`~topocli.reports.sweep_headline` (the sweep page's headline and ``summary.json``),
 :mod:`~topocli.reports.analyze_page` and :mod:`~topocli.reports.sweep_page` (the pages).
 """
 
