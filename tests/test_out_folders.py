@@ -447,10 +447,13 @@ def _store_with_graph(path):
     ("graph_json_gz", b"not gzip", "cannot be read"),
     ("graph_json_gz", "n=-1", "not a node count"),
     ("graph_json_gz", "edges past n", "not a pair of nodes"),
+    ("graph_json_gz", "bomb", "expands to more than 1 MiB"),
+    ("graph_json_gz", "huge n", "more nodes than any sweep graph"),
     ("statistics", "{not json", "not JSON"),
     ("result", "[1, 2]", "not a JSON object"),
 ])
-def test_damaged_rows_in_a_store_are_one_line(tmp_path, column, value, message):
+def test_damaged_rows_in_a_store_are_one_line(tmp_path, column, value, message,
+                                              monkeypatch):
     import gzip
     import sqlite3
 
@@ -465,6 +468,13 @@ def test_damaged_rows_in_a_store_are_one_line(tmp_path, column, value, message):
     elif value == "edges past n":
         value = gzip.compress(b'{"directed": false, "n": 3, "edges": [[0, 7]], "graph": {}, '
                               b'"vertex": {}, "edge": {}}')
+    elif value == "bomb":   # a small blob that expands past the (lowered) input cap
+        monkeypatch.setenv("TOPOCLI_MAX_INPUT_MB", "1")
+        value = gzip.compress(b'{"directed": false, "n": 3, "edges": [], "graph": {"x": "'
+                              + b"a" * (3 << 20) + b'"}, "vertex": {}, "edge": {}}')
+    elif value == "huge n":
+        value = gzip.compress(b'{"directed": false, "n": 1000000000000, "edges": [], '
+                              b'"graph": {}, "vertex": {}, "edge": {}}')
     table = "runs" if column == "result" else "graphs"
     with sqlite3.connect(path) as db:
         db.execute(f"UPDATE {table} SET {column} = ?", (value,))

@@ -92,14 +92,38 @@ def graph_to_data(graph: ig.Graph) -> bytes:
     return gzip.compress(_dumps(doc, separators=(",", ":")).encode(), mtime=0)
 
 
+#: Most nodes a stored graph may have: far above any connectome, far below what would
+#: exhaust memory when a planted row claims a huge graph.
+MAX_STORED_NODES = 10_000_000
+
+
+def _gunzip_bounded(data: bytes) -> bytes:
+    """``data`` gunzipped, refusing (ValueError) more than the input cap of
+    :func:`topocli.bounded_read.max_input_bytes` once expanded."""
+    import io
+
+    from topocli.bounded_read import max_input_bytes
+
+    cap, out = max_input_bytes(), io.BytesIO()
+    with gzip.GzipFile(fileobj=io.BytesIO(data)) as gz:
+        while chunk := gz.read(1 << 20):
+            out.write(chunk)
+            if out.tell() > cap:
+                raise ValueError(f"the stored graph expands to more than {cap >> 20} MiB "
+                                 "(TOPOCLI_MAX_INPUT_MB raises the cap)")
+    return out.getvalue()
+
+
 def graph_from_data(data: bytes) -> ig.Graph:
     """The ``igraph.Graph`` stored by :func:`graph_to_data` (parsed, never executed)."""
     import igraph as ig
 
-    doc = json.loads(gzip.decompress(data))
+    doc = json.loads(_gunzip_bounded(data))
     n, edges = doc["n"], doc["edges"]
     if isinstance(n, bool) or not isinstance(n, int) or n < 0:
         raise ValueError(f"n = {n!r} is not a node count")
+    if n > MAX_STORED_NODES:
+        raise ValueError(f"n = {n} is more nodes than any sweep graph ({MAX_STORED_NODES:,})")
     if not isinstance(edges, list) or not all(
             isinstance(e, list) and len(e) == 2
             and all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v < n for v in e)
