@@ -28,7 +28,8 @@ from pathlib import Path
 
 from topocli.errors import TopocliError
 
-__all__ = ["DEFAULT_MAX_INPUT_MB", "MAX_INPUT_ENV", "max_input_bytes", "read_input_bytes"]
+__all__ = ["DEFAULT_MAX_INPUT_MB", "MAX_INPUT_ENV", "gunzip_at_most", "max_input_bytes",
+           "read_input_bytes"]
 
 DEFAULT_MAX_INPUT_MB = 256
 MAX_INPUT_ENV = "TOPOCLI_MAX_INPUT_MB"
@@ -103,15 +104,24 @@ def read_input_bytes(path: str | Path) -> bytes:
     return data
 
 
-def _gunzip(path: Path, data: bytes, cap: int) -> bytes:
-    """Decompress ``data`` (every gzip member) in pieces, stopping past ``cap`` bytes."""
+def gunzip_at_most(data: bytes, cap: int) -> bytes | None:
+    """``data`` decompressed (every gzip member) in pieces, or None once it expands past
+    ``cap`` bytes; a damaged stream raises what :mod:`gzip` raises."""
     out = io.BytesIO()
+    with gzip.GzipFile(fileobj=io.BytesIO(data)) as gz:
+        while chunk := gz.read(_CHUNK):
+            out.write(chunk)
+            if out.tell() > cap:
+                return None
+    return out.getvalue()
+
+
+def _gunzip(path: Path, data: bytes, cap: int) -> bytes:
+    """Decompress a gzipped input file's ``data``, at most ``cap`` bytes."""
     try:
-        with gzip.GzipFile(fileobj=io.BytesIO(data)) as gz:
-            while chunk := gz.read(_CHUNK):
-                out.write(chunk)
-                if out.tell() > cap:
-                    raise _too_big(path, "expands to", cap)
+        out = gunzip_at_most(data, cap)
     except (OSError, EOFError, zlib.error) as exc:
         raise TopocliError(f"{path} looks gzipped but cannot be decompressed ({exc})") from None
-    return out.getvalue()
+    if out is None:
+        raise _too_big(path, "expands to", cap)
+    return out

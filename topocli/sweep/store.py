@@ -100,18 +100,14 @@ MAX_STORED_NODES = 10_000_000
 def _gunzip_bounded(data: bytes) -> bytes:
     """``data`` gunzipped, refusing (ValueError) more than the input cap of
     :func:`topocli.bounded_read.max_input_bytes` once expanded."""
-    import io
+    from topocli.bounded_read import gunzip_at_most, max_input_bytes
 
-    from topocli.bounded_read import max_input_bytes
-
-    cap, out = max_input_bytes(), io.BytesIO()
-    with gzip.GzipFile(fileobj=io.BytesIO(data)) as gz:
-        while chunk := gz.read(1 << 20):
-            out.write(chunk)
-            if out.tell() > cap:
-                raise ValueError(f"the stored graph expands to more than {cap >> 20} MiB "
-                                 "(TOPOCLI_MAX_INPUT_MB raises the cap)")
-    return out.getvalue()
+    cap = max_input_bytes()
+    out = gunzip_at_most(data, cap)
+    if out is None:
+        raise ValueError(f"the stored graph expands to more than {cap >> 20} MiB "
+                         "(TOPOCLI_MAX_INPUT_MB raises the cap)")
+    return out
 
 
 def graph_from_data(data: bytes) -> ig.Graph:
