@@ -58,7 +58,11 @@ def run_variant(name: str, pythonpath: Path, out: Path, extra: list[str]) -> dic
     start = time.perf_counter()
     subprocess.run([sys.executable, "-c", code, *SWEEP, "--out", str(out), *extra],
                    env=env, check=True, cwd=cwd, stdout=subprocess.DEVNULL)
-    wall = time.perf_counter() - start
+    return sweep_row(name, out, time.perf_counter() - start)
+
+
+def sweep_row(name: str, out: Path, wall: float) -> dict:
+    """One table row: the runs of sweep folder ``out`` that took ``wall`` seconds."""
     runs = pd.read_csv(out / "runs.csv")
     ok = int((runs["status"] == "ok").sum())
     return {"variant": name, "runs_ok": ok, "wall_s": round(wall, 1),

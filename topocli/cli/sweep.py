@@ -97,9 +97,14 @@ have no synapse counts).
               help="The null family the report's headline compares the real graph with, "
                    "declared before the runs [default: degree, wiring beyond the degree "
                    "sequence, when drawn]; the other families are secondary comparisons.")
+@click.option("--lr-from", "lr_from", metavar="DIR", default=None,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Train at the learning rate that topocli lr-check chose in DIR (the "
+                   "check must be of this protocol and graph); the report says how it "
+                   "was chosen.")
 @report_option
 def train_sweep(graphs, view, families, grid, count, seeds, model, config, reservoir, seed,
-                out, jobs, scheduler, retries, stack, primary, write_report):
+                out, jobs, scheduler, retries, stack, primary, lr_from, write_report):
     """Train GRAPH and COUNT null samples per family, SEEDS runs each, into --out.
 
     Several GRAPHs (e.g. celegans-varshney2011 celegans-white1986) each get their own
@@ -129,11 +134,14 @@ def train_sweep(graphs, view, families, grid, count, seeds, model, config, reser
             raise TopocliError("--model reservoir compares binary graphs: the null models "
                                "have no synapse counts, so drop --weighted")
         kind = ReservoirScoring(reservoir.validate())
+    lr_check = None
+    if lr_from is not None:
+        config, lr_check = _lr_from(lr_from, graphs, config, view, model)
     try:
         result = run_sweep(list(graphs), out, families=families, count=count, seeds=seeds,
                            seed=seed, grid=grid, config=config, view=view, jobs=jobs,
                            scheduler=scheduler, retries=retries, stack=stack,
-                           primary=primary,
+                           primary=primary, lr_check=lr_check,
                            echo=lambda line: click.echo(f"topocli: {line}", err=True),
                            progress=ProgressLine(), command=command_line(), kind=kind)
     finally:   # this command ends here: its idle workers need not tear down cleanly
@@ -146,3 +154,19 @@ def train_sweep(graphs, view, families, grid, count, seeds, model, config, reser
                    err=True)
         sys.exit(1)
 
+
+
+def _lr_from(directory: Path, graphs, config, view, model: str):
+    """The config at the rate the check in ``directory`` chose, and its declaration."""
+    from topocli.errors import TopocliError
+    from topocli.sweep.lr_check import declaration, load_lr_check
+
+    if model != "randwire":
+        raise TopocliError("--lr-from chooses a training learning rate: it needs --model "
+                           "randwire")
+    if click.get_current_context().get_parameter_source("lr") not in (
+            click.core.ParameterSource.DEFAULT, click.core.ParameterSource.DEFAULT_MAP):
+        raise TopocliError("give --lr or --lr-from (the rate a learning-rate check chose), "
+                           "not both")
+    record = load_lr_check(directory, graphs=list(graphs), config=config, view=view)
+    return config.replace(lr=float(record["lr"])), declaration(record, directory)

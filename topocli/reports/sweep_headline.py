@@ -57,6 +57,9 @@ def budget(config: dict) -> dict:
                 "channels", "head", "preset", "frozen", "dag"):
         if key in train:
             out[key] = train[key]
+    design = config.get("design") if isinstance(config, dict) else None
+    if isinstance(design, dict) and isinstance(design.get("lr_check"), dict):
+        out["lr_check"] = design["lr_check"]
     return out
 
 
@@ -78,7 +81,31 @@ def budget_text(plan: dict) -> str:
         bits.append(f"preset {plan['preset']}")
     if plan.get("frozen"):
         bits.append("frozen stage")
-    return "Budget: " + ", ".join(str(b) for b in bits) + "."
+    return "Budget: " + ", ".join(str(b) for b in bits) + "." + _lr_check_text(plan)
+
+
+def _lr_check_text(plan: dict) -> str:
+    """How the learning rate was chosen, when a check (topocli lr-check) chose it."""
+    check = plan.get("lr_check")
+    if not isinstance(check, dict):
+        return ""
+    try:
+        rates = ", ".join(f"{float(r):g}" for r in check.get("lrs", []))
+        loss = float(check["worst_loss"]) * 100
+        tol = float(check["tolerance"]) * 100
+        lr = float(check["lr"])
+    except (KeyError, TypeError, ValueError):
+        return " The learning rate was chosen by a learning-rate check (unreadable record)."
+    best = ", ".join(f"{f} {float(r):g}" for f, r in sorted(
+        (check.get("family_best") or {}).items()))
+    verdict = (f"it suits every family: none falls more than {tol:.2f} points below its own "
+               "best rate" if check.get("shared") else
+               f"no rate suits every family within {tol:.2f} points, so every family "
+               "trains at this compromise and the families differ in how well it suits "
+               "them")
+    return (f" The learning rate {lr:g} was chosen before the runs by a learning-rate check "
+            f"of {rates} on validation accuracy (each family's best: {best}); {verdict} "
+            f"(worst: {check.get('worst_family')}, {loss:.2f} points below its best).")
 
 
 def sweep_summary(t: SweepTables, plan: dict) -> dict:

@@ -72,6 +72,7 @@ class SweepOptions:
     points: tuple[GridPoint, ...]
     stack: int
     primary: str | None
+    lr_check: Mapping | None
     kind: RunKind
     progress: ProgressFn | None
     say: Callable[[str], None]
@@ -82,7 +83,7 @@ class SweepOptions:
               config: TrainConfig | None, jobs: int | None, scheduler: str | None,
               retries: int, threads: int | None, null_params: Mapping[str, dict] | None,
               grid: Sequence[str], stack: int | None, primary: str | None,
-              train_fn: Callable | None, prepare_fn: Callable | None,
+              lr_check: Mapping | None, train_fn: Callable | None, prepare_fn: Callable | None,
               kind: RunKind | None, progress: ProgressFn | None, say: Callable[[str], None],
               command: str | None, known_models: Sequence[str]) -> SweepOptions:
         """Check :func:`~topocli.sweep.run_sweep`'s keyword arguments and resolve their
@@ -118,5 +119,6 @@ class SweepOptions:
                    scheduler=scheduler, retries=retries, threads=run_threads,
                    null_params=dict(null_params or {}), grid=grids,
                    points=tuple(grid_points(grids)), stack=stack, primary=primary,
+                   lr_check=dict(lr_check) if lr_check else None,
                    kind=kind, progress=progress, say=say,
                    command=command)

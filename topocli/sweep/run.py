@@ -89,6 +89,7 @@ def run_sweep(
     grid: Sequence[str] = (),
     stack: int | None = None,
     primary: str | None = None,
+    lr_check: dict | None = None,
     train_fn: Callable | None = None,
     prepare_fn: Callable | None = None,
     kind: RunKind | None = None,
@@ -145,6 +146,10 @@ def run_sweep(
         declared before the runs and kept in ``config.json`` (``design.primary``).
         Default: ``degree`` (wiring beyond the degree sequence) when the sweep has it.
         A resumed sweep may not change it.
+    lr_check : dict
+        The learning-rate check that chose ``config.lr``
+        (:func:`topocli.sweep.lr_check.declaration`), declared in ``config.json``
+        (``design.lr_check``) for the report.
     train_fn : callable
         ``train_fn(graph, config) -> dict`` replacing
         :func:`topocli.training.train_graph` (tests, benchmarks); must be importable by
@@ -180,8 +185,8 @@ def run_sweep(
     options = SweepOptions.build(
         families=families, count=count, seeds=seeds, seed=seed, config=config, jobs=jobs,
         scheduler=scheduler, retries=retries, threads=threads, null_params=null_params,
-        grid=grid, stack=stack, primary=primary, train_fn=train_fn, prepare_fn=prepare_fn,
-        kind=kind, progress=progress, say=echo or log.info, command=command,
+        grid=grid, stack=stack, primary=primary, lr_check=lr_check, train_fn=train_fn,
+        prepare_fn=prepare_fn, kind=kind, progress=progress, say=echo or log.info, command=command,
         known_models=_known_models())
     sources = list(graph) if isinstance(graph, (list, tuple)) else [graph]
     if not sources:
@@ -207,7 +212,8 @@ def _sweep(sources: list[GraphSource], loaded: list[ig.Graph], out: Path,
     plan = plan_sweep(list(options.families), count=options.count, seeds=options.seeds,
                       seed=options.seed, grid=options.points, references=references)
     several = len(references) > 1
-    design = {"primary": _primary_family(options.primary, plan)}
+    design = {"primary": _primary_family(options.primary, plan),
+              **({"lr_check": options.lr_check} if options.lr_check else {})}
     probe_writable(out)
     data = _check_before_writing(options)
     identity = sweep_identity(
@@ -223,7 +229,7 @@ def _sweep(sources: list[GraphSource], loaded: list[ig.Graph], out: Path,
         open_folder(out, identity, command=options.command, existing=existing,
                     notes={"graph_form": directions[references[0]].get("reason", ""),
                            **({"references": references} if several else {})},
-                    design=design if design["primary"] else None)
+                    design=design if any(design.values()) else None)
         check_store_file(out, resuming=existing is not None)
         return _run_in_folder(out, identity, plan, result, options, reals=reals,
                               direction=directions[references[0]],
