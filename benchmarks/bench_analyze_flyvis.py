@@ -3,8 +3,8 @@ a medium and the largest (flyvis's own, radius 15: 721 columns) hexagon of colum
 
 Each expansion is converted from the flyvis wheel (``--flyvis-wheel``, or the installed
 flyvis), seen through the default view, then analysed with ``--nulls`` degree nulls
-(and ``--lattice-nulls`` lattice nulls, default 0: the lattice reference's constrained
-swaps dominate at scale) in a fresh process so the peak memory is that expansion's own.
+(and ``--lattice-nulls`` lattice nulls, default 0: each is one more constrained
+rewiring of the whole graph) in a fresh process so the peak memory is that expansion's own.
 Prints one row per expansion: nodes, arcs, the path-length mode (exact, or sampled
 sources), what the plan skipped, wall time, peak RSS.
 
