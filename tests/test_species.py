@@ -190,7 +190,8 @@ def _metrics(graph, rows):
 
 def test_comparison_puts_each_graph_against_its_own_nulls():
     a = _metrics("worm", [("n", 10, 10, 0, np.nan), ("transitivity", 0.5, 0.25, 0.05, 1.0),
-                          ("path_length", 2.2, 2.0, 0.1, 0.98)])
+                          ("path_length", 2.2, 2.0, 0.1, 0.98),
+                          ("degree_assortativity", 0.1, -0.2, 0.05, 1.0)])
     b = _metrics("fly", [("n", 900, 900, 0, np.nan), ("transitivity", 0.3, 0.1, 0.01, 1.0),
                          ("path_length", 4.0, 3.0, 0.1, 1.0)])
     t = AnalyzeTables(graphs=("worm", "fly"), metrics=pd.concat([a, b], ignore_index=True))
@@ -199,9 +200,12 @@ def test_comparison_puts_each_graph_against_its_own_nulls():
     assert "n" not in table.index                      # fixed by the nulls: no z
     assert table.loc["transitivity", "z worm"] == pytest.approx(5.0)
     assert table.loc["transitivity", "ratio fly"] == pytest.approx(3.0)
+    assert np.isnan(table.loc["degree_assortativity", "ratio worm"])  # null mean < 0
+    assert np.isnan(table.loc["degree_assortativity", "z fly"])      # the fly has no row
     assert c.in_every == ("transitivity",)
-    # the worm's path length is 2 sds out but inside its nulls: extreme only in the fly
-    assert c.in_one == (("path_length", "fly"),)
+    # the worm's path length is 2 sds out but inside its nulls: extreme only in the fly;
+    # degree assortativity is measured on the worm only
+    assert c.in_one == (("path_length", "fly"), ("degree_assortativity", "worm"))
     assert list(c.graph_table["nodes"]) == [10, 900]
     assert compare_graphs(AnalyzeTables(graphs=("worm",), metrics=a)) is None
 

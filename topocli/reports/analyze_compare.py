@@ -6,7 +6,9 @@ put on two scales its own nulls define:
 
 * ``z = (value - null mean) / null sd``, how many null sds the graph lies from its nulls;
 * the null-normalised value ``value / null mean`` (1: as its nulls; the ``C / C_r`` and
-  ``L / L_r`` of small-world analyses, Humphries & Gurney 2008).
+  ``L / L_r`` of small-world analyses, Humphries & Gurney 2008), left blank where the
+  null mean is not positive or the value is negative (assortativities, class modularity:
+  a ratio of numbers around zero says nothing).
 
 A statistic is *extreme* in a graph when ``|z| >= EXTREME_Z`` and the real value lies
 beyond every one of its nulls (percentile 0 or 1). Both are needed: a z alone assumes
@@ -90,7 +92,10 @@ def compare_graphs(tables: AnalyzeTables, fidelity: pd.DataFrame | None = None
             value = pd.to_numeric(pd.Series([r["value"], r.get("null_mean")]),
                                   errors="coerce").to_numpy(float)
             row[f"z {g}"] = pd.to_numeric(pd.Series([r["z"]]), errors="coerce").iloc[0]
-            row[f"ratio {g}"] = value[0] / value[1] if value[1] else np.nan
+            # a ratio says "k times its nulls" only when both are positive; around zero
+            # (assortativities, class modularity) it flips sign and blows up
+            row[f"ratio {g}"] = value[0] / value[1] if value[1] > 0 and value[0] >= 0 \
+                else np.nan
             signs[g] = _extreme(r)
         row["extreme in"] = _extreme_in(signs, graphs)
         hit = [g for g, s in signs.items() if s]

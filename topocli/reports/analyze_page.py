@@ -90,7 +90,8 @@ def _comparison_section(t: AnalyzeTables, fidelity: pd.DataFrame | None,
         return None
     sec = Section("Graphs compared, each against its own nulls", "compare")
     sec.text(f"Graphs of different sizes compare through z (value − null mean) / null sd "
-             f"and the null-normalised value (value / null mean; 1: as its nulls), each "
+             f"and the null-normalised value (value / null mean; 1: as its nulls; blank where "
+             f"the null mean is not positive or the value is negative), each "
              f"against that graph's own {t.null_label}. A statistic is extreme in a graph "
              f"when |z| ≥ {EXTREME_Z:g} and the real value lies beyond every null. "
              f"Statistics the null model fixes (no z) are left out.")
