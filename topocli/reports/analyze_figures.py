@@ -278,7 +278,9 @@ def comparison_z(table: pd.DataFrame, graphs: tuple[str, ...], path: Path) -> Pa
               aspect="auto")
     for (i, j), value in np.ndenumerate(z):
         if np.isfinite(value):
-            ax.text(j, i, f"{value:.3g}", ha="center", va="center", fontsize=7)
+            dark = abs(shown[i, j]) > 0.6 * lim
+            ax.text(j, i, f"{value:.3g}", ha="center", va="center", fontsize=7,
+                    color="white" if dark else "black")
     ax.set_xticks(range(len(graphs)), [short_name(g) for g in graphs], rotation=20,
                   ha="right", fontsize=8)
     ax.set_yticks(range(len(table)), [short_name(s) for s in table["statistic"]], fontsize=8)
