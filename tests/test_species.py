@@ -224,3 +224,16 @@ def test_analyze_report_of_several_graphs_has_the_comparison(tmp_path, run_cli):
                   & (metrics["statistic"] == "transitivity")].iloc[0]
     got = cmp.set_index("statistic").loc["transitivity", "z mouse-v1-bock2011"]
     assert got == pytest.approx(row["z"])
+
+
+def test_installed_package_is_found_without_importing_it(tmp_path, monkeypatch):
+    pkg = tmp_path / "site" / "flyvis"
+    (pkg / "connectome").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("raise ImportError('must not be imported')\n")
+    (pkg / fly.FLYVIS_FILE).write_text(json.dumps(_tiny_flyvis_spec()))
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    files = fly.package_files("flyvis")
+    assert files.location == pkg
+    assert fly.raw_from_flyvis(fly.flyvis_spec(files), 0).vcount() == 4
+    with pytest.raises(TopocliError, match="not installed"):
+        fly.package_files("no_such_package_xyz")
