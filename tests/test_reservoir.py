@@ -175,6 +175,17 @@ def test_graph_without_edges_refused():
                         ReservoirConfig())
 
 
+def test_acyclic_graph_refused_even_when_round_off_gives_a_radius():
+    """The mouse V1 graph is a DAG: its computed spectral radius is round-off, not 0."""
+    from topocli.graphs import load_graph
+    from topocli.reservoir.network import spectral_radius
+
+    g = load_graph("mouse-v1-bock2011")
+    assert g.is_dag() and spectral_radius(adjacency_matrix(g)) > 1e-12
+    with pytest.raises(TopocliError, match="spectral radius 0"):
+        build_reservoir(g, ReservoirConfig())
+
+
 def test_score_is_reproducible_and_seed_dependent():
     g = _tiny_graph()
     config = ReservoirConfig(tasks=("memory-capacity", "narma10"), steps=800, seed=4)

@@ -35,10 +35,21 @@ def bundled_table() -> pd.DataFrame:
     rows = []
     for name, info in bundled.index().items():
         c = info["counts"]
-        rows.append({"name": name, "nodes": c["nodes"], "neurons": c["neurons"],
-                     "chemical": c["chemical_edges"], "electrical": c["electrical_edges"],
-                     "source": info["paper"].split(")")[0] + ")"})
+        rows.append({"name": name, "species": info.get("species", ""), "nodes": c["nodes"],
+                     "neurons": c["neurons"], "chemical": c["chemical_edges"],
+                     "electrical": c["electrical_edges"],
+                     "source": short_citation(info["paper"]),
+                     "licence": info.get("licence", "")})
     return pd.DataFrame(rows)
+
+
+def short_citation(paper: str) -> str:
+    """``Eichler et al. (2017)`` from a full reference ``Eichler, Li, ... (2017) Title...``."""
+    authors, _, rest = paper.partition(" (")
+    year = rest[:4]
+    first = authors.split(",")[0].split(" & ")[0].split(" et al")[0].strip()
+    several = "," in authors or "&" in authors or "et al" in authors
+    return f"{first}{' et al.' if several else ''} ({year})"
 
 
 def describe(graph) -> str:
@@ -66,8 +77,16 @@ def describe(graph) -> str:
 @click.argument("graph")
 @view_options
 def show(graph: str, view: tg.GraphView) -> None:
-    """Counts, cell classes and degrees of GRAPH under the chosen view."""
+    """Counts, cell classes and degrees of GRAPH under the chosen view (and, for a bundled
+    graph, its source and what each source cell type became)."""
     click.echo(describe(tg.load_graph(graph, view)))
+    info = bundled.index().get(graph)
+    if info is not None:
+        click.echo(f"species     {info.get('species', '')}\n"
+                   f"paper       {info['paper']} (doi:{info['doi']})\n"
+                   f"licence     {info.get('licence', '')}")
+        for source_type, became in info.get("class_map", {}).items():
+            click.echo(f"class map   {source_type}: {became}")
 
 
 @graphs.command("export")
@@ -94,12 +113,37 @@ def export(graph: str, out: Path, raw: bool, force: bool, view: tg.GraphView) ->
 @click.option("--bock2011-dir", type=click.Path(exists=True, file_okay=False),
               help="Instead of cect: rebuild mouse-v1-bock2011 from this folder "
                    "(edges.csv and mouse_v1_bock2011.graphml).")
+@click.option("--fly", "fly", type=click.Choice(["all", "graspologic", "flyvis"]),
+              help="Instead of cect: rebuild the Drosophila graphs (the larval mushroom body "
+                   "from graspologic, the visual system from flyvis, or both), read from the "
+                   "installed packages (never imported) or the wheels given below.")
+@click.option("--graspologic-wheel", type=click.Path(exists=True, dir_okay=False),
+              help="With --fly: a graspologic wheel to read instead of the installed package.")
+@click.option("--flyvis-wheel", type=click.Path(exists=True, dir_okay=False),
+              help="With --fly: a flyvis wheel to read instead of the installed package.")
+@click.option("--flyvis-extent", type=click.IntRange(0, 40), default=None,
+              help="With --fly: column radius of the visual-system expansion "
+                   "(1 + 3r(r+1) columns; default 3, the bundled 37 columns; 15 is flyvis's "
+                   "721). Other radii are named drosophila-visual-lappalainen2024-r<r>.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               default=bundled.DATA_DIR, show_default=True, help="Folder to write into.")
-def regenerate(cect_dir: str | None, bock2011_dir: str | None, out: Path) -> None:
-    """Rebuild the bundled connectome files from cect (pip install 'topocli[cect]')."""
+def regenerate(cect_dir: str | None, bock2011_dir: str | None, fly: str | None,
+               graspologic_wheel: str | None, flyvis_wheel: str | None,
+               flyvis_extent: int | None, out: Path) -> None:
+    """Rebuild the bundled connectome files from cect (pip install 'topocli[cect]').
+
+    \b
+    Examples:
+      topocli graphs regenerate --fly all
+      topocli graphs regenerate --fly flyvis --flyvis-extent 15 --out big/
+    """
     if bock2011_dir is not None:
         index = {"mouse-v1-bock2011": converters.regenerate_bock2011(bock2011_dir, out)}
+    elif fly is not None:
+        only = ("graspologic", "flyvis") if fly == "all" else (fly,)
+        index = converters.regenerate_fly(out, graspologic_wheel=graspologic_wheel,
+                                          flyvis_wheel=flyvis_wheel, extent=flyvis_extent,
+                                          only=only)
     else:
         index = converters.regenerate(out, cect_dir)
     for name, info in index.items():

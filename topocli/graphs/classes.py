@@ -2,8 +2,9 @@
 
 The mapping follows cect's classification (itself from Cook et al. 2019): pharyngeal
 neurons first (some are also listed as interneurons), then sensory, inter- and motor
-neurons (CANL/CANR, of unknown function, count as interneurons), then muscles; everything
-else (glia, epithelia, gland cells...) is ``other``.
+neurons (CANL/CANR, of unknown function, count as interneurons), then muscles, then the
+male-specific neurons and muscles (cect's male lists); everything else (glia, epithelia,
+gland cells...) is ``other``.
 Nodes of user files without a class get ``unknown``.
 """
 
@@ -38,6 +39,15 @@ def classify_cect(name: str, cells) -> str:
     muscles = set(cells.PREFERRED_MUSCLE_NAMES) | set(cells.BODY_WALL_MUSCLE_NAMES)
     if name in muscles or name in cells.UNSPECIFIED_BODY_WALL_MUSCLES:
         return MUSCLE
+    # Male-specific cells (Cook 2019's male): cect splits the 90 male-specific neurons into
+    # sensory and interneurons; it names no male-specific motor neuron.
+    for attr, cls in (("MALE_HEAD_SENSORY_NEURONS", SENSORY),
+                      ("MALE_NON_HEAD_SENSORY_NEURONS", SENSORY),
+                      ("MALE_HEAD_INTERNEURONS", INTERNEURON),
+                      ("MALE_NON_HEAD_INTERNEURONS", INTERNEURON),
+                      ("MALE_SPECIFIC_MUSCLES", MUSCLE)):
+        if name in getattr(cells, attr, ()):
+            return cls
     return OTHER
 
 

@@ -41,6 +41,7 @@ class Source:
     title: str
     paper: str
     doi: str
+    species: str = "Caenorhabditis elegans (hermaphrodite)"
 
 
 _WITVLIET_STAGES = ["L1 (0 h)", "L1 (5 h)", "L1 (8 h)", "L1 (16 h)", "L2 (23 h)", "L3 (27 h)",
@@ -66,6 +67,22 @@ SOURCES: tuple[Source, ...] = (
            "Witvliet et al. (2021) Connectomes across development reveal principles of brain "
            "maturation. Nature 596:257-261", "10.1038/s41586-021-03778-8")
     for i, stage in enumerate(_WITVLIET_STAGES, start=1)
+) + (
+    Source("celegans-cook2019-male", "Cook2019MaleReader",
+           "C. elegans whole-animal male connectome (neurons and muscles)",
+           "Cook et al. (2019) Whole-animal connectomes of both Caenorhabditis elegans sexes. "
+           "Nature 571:63-71", "10.1038/s41586-019-1352-7",
+           "Caenorhabditis elegans (male)"),
+    Source("celegans-yim2024-dauer", "Yim2024DataReader",
+           "C. elegans dauer larva nerve ring (chemical synapses)",
+           "Yim et al. (2024) Comparative connectomics of dauer reveals developmental "
+           "plasticity. Nat Commun 15:1546", "10.1038/s41467-024-45943-3",
+           "Caenorhabditis elegans (dauer larva)"),
+    Source("celegans-cook2020-pharynx", "Cook2020DataReader",
+           "C. elegans pharyngeal nervous system",
+           "Cook, Crouse, Yemini, Hall, Emmons & Hobert (2020) The connectome of the "
+           "Caenorhabditis elegans pharynx. J Comp Neurol 528:2767-2784",
+           "10.1002/cne.24932"),
 )
 
 
@@ -169,7 +186,8 @@ def regenerate(out_dir: str | Path = DATA_DIR, cect_dir: str | Path | None = Non
                 new_index[src.name] = old[src.name]
             continue
         graph = raw_from_cect(src.reader, cect_dir)
-        provenance = {"name": src.name, "title": src.title, "paper": src.paper, "doi": src.doi,
+        provenance = {"name": src.name, "species": src.species, "title": src.title,
+                      "paper": src.paper, "doi": src.doi,
                       "cect_version": graph["cect_version"], "cect_reader": src.reader,
                       "converted": today, "licence": "cect (MIT); data from the cited paper"}
         for key, value in provenance.items():
@@ -236,7 +254,8 @@ def regenerate_bock2011(source_dir: str | Path, out_dir: str | Path = DATA_DIR) 
     out_dir.mkdir(parents=True, exist_ok=True)
     graph = raw_from_bock2011(source_dir)
     src = BOCK2011
-    provenance = {"name": src.name, "title": src.title, "paper": src.paper, "doi": src.doi,
+    provenance = {"name": src.name, "species": "Mus musculus", "title": src.title,
+                  "paper": src.paper, "doi": src.doi,
                   "converter": "topocli.graphs.converters.raw_from_bock2011",
                   "converted_from": "edges.csv (214 directed connections with synapse counts) "
                                     "and mouse_v1_bock2011.graphml (195 cells), as "
@@ -254,3 +273,33 @@ def regenerate_bock2011(source_dir: str | Path, out_dir: str | Path = DATA_DIR) 
     write_text_atomic(index_path, json.dumps(old, indent=1) + "\n")
     index.cache_clear()
     return entry
+
+
+# --------------------------------------------------------------------------- Drosophila
+def regenerate_fly(out_dir: str | Path = DATA_DIR, *, graspologic_wheel: str | Path | None = None,
+                   flyvis_wheel: str | Path | None = None, extent: int | None = None,
+                   only: tuple[str, ...] = ("graspologic", "flyvis")) -> dict[str, dict]:
+    """Convert the larval mushroom body (graspologic) and the fly visual system (flyvis,
+    expanded over a hexagon of ``extent`` columns' radius) into ``out_dir`` and add them
+    to the ``index.json`` there; returns their index entries."""
+    from topocli.graphs import fly
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    extent = fly.FLYVIS_BUNDLED_EXTENT if extent is None else extent
+    grasp = fly.package_files("graspologic", graspologic_wheel) if "graspologic" in only \
+        else None
+    vis = fly.package_files("flyvis", flyvis_wheel) if "flyvis" in only else None
+    entries = {}
+    for graph, provenance in fly.fly_entries(grasp, vis, extent, _dt.date.today().isoformat()):
+        for key, value in provenance.items():
+            graph[key] = value
+        file_name = f"{provenance['name']}.graphml.gz"
+        write_graphml(graph, out_dir / file_name)
+        entries[provenance["name"]] = {**provenance, "file": file_name, "counts": counts(graph)}
+    index_path = out_dir / "index.json"
+    old = json.loads(index_path.read_text()) if index_path.exists() else {}
+    old.update(entries)
+    write_text_atomic(index_path, json.dumps(old, indent=1) + "\n")
+    index.cache_clear()
+    return entries

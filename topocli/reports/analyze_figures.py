@@ -260,3 +260,30 @@ def rich_club(table: pd.DataFrame, path: Path) -> Path | None:
     if len(graphs) > 1:
         ax.legend(fontsize=8)
     return save_figure(fig, path)
+
+
+def comparison_z(table: pd.DataFrame, graphs: tuple[str, ...], path: Path) -> Path | None:
+    """Heat map of each statistic's z against each graph's own nulls (rows: statistics,
+    columns: graphs), on a signed log scale ``sign(z) log10(1 + |z|)`` so that z of 3 and
+    of 300 both read; each cell prints its z."""
+    cols = [f"z {g}" for g in graphs]
+    if table.empty or not all(c in table for c in cols):
+        return None
+    z = table[cols].apply(pd.to_numeric, errors="coerce").to_numpy(float)
+    shown = np.sign(z) * np.log10(1 + np.abs(z))
+    lim = float(np.nanmax(np.abs(shown))) if np.isfinite(shown).any() else 1.0
+    fig = new_figure(2.2 + 1.5 * len(graphs), 1.0 + 0.3 * len(table))
+    ax = fig.add_subplot(111)
+    ax.imshow(np.ma.masked_invalid(shown), cmap="RdBu_r", vmin=-lim, vmax=lim,
+              aspect="auto")
+    for (i, j), value in np.ndenumerate(z):
+        if np.isfinite(value):
+            dark = abs(shown[i, j]) > 0.6 * lim
+            ax.text(j, i, f"{value:.3g}", ha="center", va="center", fontsize=7,
+                    color="white" if dark else "black")
+    ax.set_xticks(range(len(graphs)), [short_name(g) for g in graphs], rotation=20,
+                  ha="right", fontsize=8)
+    ax.set_yticks(range(len(table)), [short_name(s) for s in table["statistic"]], fontsize=8)
+    ax.set_title("z against each graph's own nulls (colour: sign(z) log10(1+|z|))",
+                 fontsize=10)
+    return save_figure(fig, path)

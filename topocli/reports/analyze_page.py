@@ -16,6 +16,7 @@ import pandas as pd
 
 from topocli.fileio import write_json_atomic
 from topocli.reports import analyze_figures as fg
+from topocli.reports.analyze_compare import compare_graphs
 from topocli.reports.analyze_tables import (
     ALPHA,
     EXTREME_Z,
@@ -42,6 +43,9 @@ def analyze_page(folder: ResultFolder, out: Path, *, seed: int = 0) -> Page:
     write_json_atomic(out / "summary.json", analyze_summary(tables.summary))
     page = Page(title=f"topocli analyze report: {folder.path.name}",
                 summary=summary_text(tables.summary, folder.path.name))
+    comparison = _comparison_section(tables, folder.table("fidelity"), out)
+    if comparison is not None:
+        page.sections.append(comparison)
     page.sections += [_metrics_section(tables), _nulls_section(tables, out),
                       _graphs_section(folder, out, seed), _motifs_section(tables, out),
                       _class_section(tables, out)]
@@ -75,6 +79,31 @@ def _metrics_section(t: AnalyzeTables) -> Section:
     if len(t.graphs) <= 1:
         cols.pop("graph")
     sec.table(t.metrics, columns=cols, text_columns=("graph", "statistic", "note"))
+    return sec
+
+
+def _comparison_section(t: AnalyzeTables, fidelity: pd.DataFrame | None,
+                        out: Path) -> Section | None:
+    """Every graph against its own nulls, side by side (two or more graphs)."""
+    c = compare_graphs(t, fidelity)
+    if c is None:
+        return None
+    sec = Section("Graphs compared, each against its own nulls", "compare")
+    sec.text(f"Graphs of different sizes compare through z (value − null mean) / null sd "
+             f"and the null-normalised value (value / null mean; 1: as its nulls; blank where "
+             f"the null mean is not positive or the value is negative), each "
+             f"against that graph's own {t.null_label}. A statistic is extreme in a graph "
+             f"when |z| ≥ {EXTREME_Z:g} and the real value lies beyond every null. "
+             f"Statistics the null model fixes (no z) are left out.")
+    sec.table(c.graph_table, text_columns=("graph", "null fidelity"))
+    every = ", ".join(c.in_every) or "none"
+    one = ", ".join(f"{s} ({g})" for s, g in c.in_one) or "none"
+    sec.text(f"Extreme in every graph, in the same direction: {every}. "
+             f"Extreme in one graph only: {one}.")
+    figure(sec, fg.comparison_z, "compare_z.png",
+           "z of each statistic against each graph's own nulls.", out, c.table, c.graphs)
+    sec.table(c.table, text_columns=("statistic", "extreme in"))
+    c.table.to_csv(out / "compare.csv", index=False)
     return sec
 
 
