@@ -163,3 +163,33 @@ def test_export_format_names_are_the_library_ones():
     from topocli.training.deploy import FORMATS
 
     assert FORMAT_NAMES == FORMATS
+
+
+def test_pareto_front_by_hand():
+    from topocli.reports.sweep_tables import pareto_front
+
+    cost = [1.0, 2.0, 2.0, 3.0, 4.0, np.nan]
+    score = [0.5, 0.7, 0.6, 0.7, 0.9, 1.0]
+    # (2, 0.6) is beaten by (2, 0.7); (3, 0.7) by (2, 0.7); NaN is never on the front
+    assert pareto_front(cost, score).tolist() == [True, True, False, False, True, False]
+
+
+def test_cost_grid_sweep_has_cost_columns_and_a_pareto_figure(run_cli, tmp_path):
+    import pandas as pd
+
+    graph = tmp_path / "g.graphml"
+    small_graph(n=16, m=48).write_graphml(str(graph))
+    out = tmp_path / "sw"
+    done = run_cli("train-sweep", str(graph), "--families", "real",
+                   "--grid", "thin.keep=0.25,0.5", "--count", "1", "--seeds", "1",
+                   "--epochs", "1", "--max-train", "64", "--channels", "4", "--threads", "1",
+                   "--jobs", "1", "--measure-cost", "--out", str(out), "--report")
+    assert done.exit_code == 0, done.output
+    runs = pd.read_csv(out / "runs.csv")
+    assert set(runs["family"]) == {"real", "thin keep=0.25", "thin keep=0.5"}
+    for column in ("macs_sparse", "latency_ms_onnx_fp32", "latency_ms_torch",
+                   "onnx_bytes_int8", "peak_activation_bytes"):
+        assert runs[column].notna().all(), column
+    macs = runs.set_index("family")["macs_sparse"]
+    assert macs["thin keep=0.25"] < macs["thin keep=0.5"] < macs["real"]
+    assert (out / "report" / "accuracy_vs_cost.png").is_file()
