@@ -30,7 +30,7 @@ from torch import nn
 from topocli.training.model import RandWireNet, _conv_out, complexity
 
 __all__ = ["CostSettings", "measure_cost", "median_seconds", "peak_activation_bytes",
-           "sparse_macs"]
+           "sparse_macs", "torch_seconds"]
 
 
 def _nnz(t: torch.Tensor) -> int:
@@ -139,7 +139,8 @@ class CostSettings:
     int8: bool = True              #: also quantise and time the int8 file
 
 
-def _torch_timer(model, x, settings: CostSettings) -> float:
+def torch_seconds(model, x, settings: CostSettings) -> float:
+    """Median seconds of ``model(x)`` (no grad) on ``settings.threads`` torch threads."""
     old = torch.get_num_threads()
     torch.set_num_threads(settings.threads)
     try:
@@ -175,8 +176,8 @@ def measure_cost(model: RandWireNet, input_shape: tuple[int, int, int],
             "macs": cx["macs"], "macs_sparse": sparse_macs(model, input_shape),
             "peak_activation_bytes": peak_activation_bytes(model, input_shape)}
     one, many = torch.zeros(1, *input_shape), torch.zeros(settings.batch, *input_shape)
-    cost["latency_ms_torch"] = 1e3 * _torch_timer(model, one, settings)
-    cost["throughput_torch"] = settings.batch / _torch_timer(model, many, settings)
+    cost["latency_ms_torch"] = 1e3 * torch_seconds(model, one, settings)
+    cost["throughput_torch"] = settings.batch / torch_seconds(model, many, settings)
     with tempfile.TemporaryDirectory() as tmp:
         files = {"fp32": export_onnx(model, Path(tmp) / "model.onnx", input_shape)}
         if settings.int8:

@@ -21,7 +21,7 @@ import torch
 from topocli.errors import TopocliError
 from topocli.fileio import write_text_atomic
 from topocli.provenance import versions
-from topocli.training.cost import CostSettings, median_seconds
+from topocli.training.cost import CostSettings, median_seconds, torch_seconds
 from topocli.training.inference import load_run
 from topocli.training.onnx_export import export_onnx, onnx_logits, onnx_session, quantize_int8
 
@@ -49,7 +49,8 @@ def export_run(run_dir: str | Path, *, fmt: str = "onnx", int8: bool = False,
     written to ``export.json``.
 
     Keys: ``onnx_file``, ``bytes_fp32``, ``max_abs_logit_diff`` (first test batch),
-    ``test_acc_torch``, ``test_acc_fp32``, ``latency_ms_fp32``; with ``int8`` also
+    ``test_acc_torch``, ``test_acc_fp32``, ``latency_ms_fp32``, ``latency_ms_torch`` (all
+    batch 1, :class:`~topocli.training.cost.CostSettings`); with ``int8`` also
     ``int8_file``, ``bytes_int8``, ``test_acc_int8``, ``latency_ms_int8``,
     ``calibration_images``; and ``run``, ``config``, ``seed``, ``timing``, ``versions``.
     Raises :class:`TopocliError` for a folder without a trained network, or a file
@@ -82,7 +83,8 @@ def export_run(run_dir: str | Path, *, fmt: str = "onnx", int8: bool = False,
               "bytes_fp32": fp32.stat().st_size, "max_abs_logit_diff": diff,
               "test_acc_torch": _accuracy(torch_logits, data.y_test),
               "test_acc_fp32": _accuracy(onnx_logits(session, data.x_test), data.y_test),
-              "latency_ms_fp32": _latency_ms(session, data.x_test, settings)}
+              "latency_ms_fp32": _latency_ms(session, data.x_test, settings),
+              "latency_ms_torch": 1e3 * torch_seconds(run.model, data.x_test[:1], settings)}
     if int8:
         calibration = data.x_train[:settings.calibration_images]
         path = quantize_int8(fp32, out / "model.int8.onnx", calibration)
