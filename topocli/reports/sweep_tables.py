@@ -164,10 +164,12 @@ def per_graph_costs(runs: pd.DataFrame, *, metric: str = "test_acc") -> pd.DataF
     ``dag_*`` column."""
     ok = completed_runs(runs, metric)
     agg = {}
-    for col, name in (("params", "n_params"), ("macs", "macs"),
-                      *((c, c) for c in COST_COLUMNS)):
-        if col in ok and pd.to_numeric(ok[col], errors="coerce").notna().any():
+    for col, name in (("params", "n_params"), ("macs", "macs")):
+        if col in ok:
             agg[name] = (col, "mean")
+    for col in COST_COLUMNS:
+        if col in ok and pd.to_numeric(ok[col], errors="coerce").notna().any():
+            agg[col] = (col, "mean")
     for col in ok.columns:
         if str(col).startswith("dag_") and pd.api.types.is_numeric_dtype(ok[col]):
             agg[col] = (col, "mean")
