@@ -218,16 +218,18 @@ def accuracy_vs_cost(per_graph: pd.DataFrame, path: Path, *,
         front = pareto_front(x, y)
         order = np.argsort(x[front])
         ax.step(x[front][order], y[front][order], where="post", linestyle="--",
-                color="black", linewidth=1, label="Pareto front" if ax is axes[0] else None)
+                color="black", linewidth=1, marker="o", markersize=11, fillstyle="none",
+                label="Pareto front" if ax is axes[0] else None)
         rho = sc.correlation(pd.Series(x), pd.Series(y))
         real = fams == "real"
-        on_front = ("; real on the front" if front[real].all() else
-                    "; real off the front") if real.any() else ""
+        words = [f"ρ = {rho:.2f}"] if np.isfinite(rho) else []
+        if real.any():
+            words.append("real on the front" if front[real].all() else "real off the front")
         ax.set_xlabel(COST_AXES[col])
         ax.set_ylabel(f"{label} (mean over seeds)")
-        ax.set_title((f"ρ = {rho:.2f}" if np.isfinite(rho) else "") + on_front,
-                     fontsize="medium")
-        ax.xaxis.set_major_formatter(EngFormatter())
+        ax.set_title("; ".join(words), fontsize="medium")
+        if not col.startswith("latency"):   # counts and bytes: 12 k, 1.5 M
+            ax.xaxis.set_major_formatter(EngFormatter())
         ax.xaxis.set_major_locator(MaxNLocator(5))
     for ax in axes[len(varying):]:
         ax.set_visible(False)
