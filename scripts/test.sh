@@ -9,7 +9,7 @@ if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt
     || echo "scripts/test.sh: could not install chromium; the browser test will fail" >&2
 fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test,deploy]'
 # cect (13 MB) without its 1.2 GB of plotting deps: the bundled files are checked against it.
 .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps 'cect==0.3.5'
 exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@"

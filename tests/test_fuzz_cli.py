@@ -101,6 +101,7 @@ def _base(command: str, root: Path, out: Path) -> list[str]:
                         "--seeds", "1", *budget, "--out", str(out)],
         "report": ["report", str(out)],
         "plan": ["plan", str(root / "pilot")],
+        "export": ["export", str(root / "pilot")],   # no trained run there: refused
         "reservoir": ["reservoir", graph, "--steps", "300", "--washout", "50",
                       "--out", str(out / "reservoir.json")],
     }[command]

@@ -140,5 +140,7 @@ def reservoir_command(graph, view, reservoir, seed, out, as_json):
         if "synaptic_events_per_sample" in result:
             line += (f"  synaptic events/sample "
                      f"{result['synaptic_events_per_sample'][task]:,.0f}")
+        line += (f"  ~{result['energy_pj_per_sample_estimate'][task] / 1e3:,.1f} nJ/sample "
+                 "(estimate)")
         click.echo(line)
     click.echo(f"{result['wall_time_s']:.2f} s" + (f"; wrote {out}" if out else ""))

@@ -20,6 +20,7 @@ sbm       class-to-class edge densities (blocks = cell classes)         ``blocks
 landscape n, m; p and a target transitivity move C and L independently  ``landscape``
 hubcap    the graph with its hubs capped at ER's maximum degree; n, m   ``hubcap``
 heavytail n, m; heavy-tailed (BA or power-law) degrees, wired at random  ``heavytail``
+thin      a random share (keep) of the edges; nodes kept (cost axis)    ``thin``
 ========  ============================================================  ===============
 
 ``degree`` is the default because a directed connectome stores each gap junction as two
@@ -34,7 +35,8 @@ source's classes in a seeded random order. ``ws``, ``ba``, ``landscape``, ``hubc
 ``heavytail`` are undirected models: a directed source is matched through its undirected
 view (as RandWire and the Deep Connectomics Networks paper use them). ``hubcap`` and
 ``heavytail`` are the hub controls: the connectome without its hubs, and random graphs
-with hubs.
+with hubs. ``thin`` keeps nodes and a random share of the edges (``rewire``: then
+degree-preservingly rewired), the cost axis of ``train-sweep --grid thin.keep=...``.
 Every null carries graph attributes ``null_model``, ``null_params`` (JSON), ``seed``;
 ``degree``/``inout``/``lattice`` add ``swaps_attempted`` and ``swaps_accepted``; ``ba`` adds
 ``m_source`` and ``m_mismatch`` (0 since ``ba`` matches m exactly).

@@ -49,6 +49,7 @@ from topocli.nullmodels.rewiring import (
     swap_nulls,
 )
 from topocli.nullmodels.smallworld import watts_strogatz
+from topocli.nullmodels.thin import thinned
 
 __all__ = ["REQUIRED", "CliOption", "ModelOption", "NullModel", "check_model", "generate",
            "get", "model_function", "names", "records", "register", "registered",
@@ -307,6 +308,13 @@ register(NullModel(
         CliOption("exponent", ("--exponent",), "power-law degree exponent (default: the "
                   "degree sequence of a ba graph).", must="a finite number > 2",
                   valid=lambda g: math.isfinite(g) and g > 2),)))
+
+register(NullModel(
+    "thin", thinned, "a random share (keep) of the edges; nodes kept (cost axis)",
+    keeps_nodes=True, cli=(
+        CliOption("keep", ("--keep",), "share of the edges kept (0.5).",
+                  must="a share of edges in (0, 1]",
+                  valid=lambda k: math.isfinite(k) and 0 < k <= 1),)))
 
 
 # ----------------------------------------------------------------- lookups

@@ -30,7 +30,11 @@ ACCURACY_FLOOR = 0.2
 NOT_METRICS = frozenset({
     "run_id", "graph_id", "family", "seed", "seed_index", "status", "error", "attempts",
     "config", "worker", "topocli_version", "reference", "params", "macs", "epochs_run",
-    "wall_time_s", "images_per_s", "stack"})
+    "wall_time_s", "images_per_s", "stack",
+    # --measure-cost (issue 24): what a network costs, drawn against the score
+    "trainable_params", "macs_sparse", "peak_activation_bytes", "onnx_bytes_fp32",
+    "onnx_bytes_int8", "latency_ms_torch", "latency_ms_onnx_fp32", "latency_ms_onnx_int8",
+    "throughput_torch", "throughput_onnx_fp32", "throughput_onnx_int8"})
 #: Words that make an unknown column lower-is-better (an error, a loss, a cost).
 _LOWER_WORDS = re.compile(r"(^|[_\-])(err|error|loss|nrmse|rmse|mse|mae|latency|time|cost)"
                           r"($|[_\-])", re.IGNORECASE)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,7 @@ from topocli.reports.figure_style import (
     upper_first,
 )
 from topocli.reports.scores import completed_runs
+from topocli.reports.sweep_tables import pareto_front
 
 
 def accuracy_by_family(runs: pd.DataFrame, path: Path, *, metric: str = "test_acc",
@@ -179,11 +181,22 @@ def training_curves(curves: pd.DataFrame, path: Path) -> Path | str | None:
     return save_figure(fig, path)
 
 
+#: Cost columns of the per-graph table and how the figure names them.
+COST_AXES = {"n_params": "parameters", "macs": "MACs per image",
+             "macs_sparse": "sparse MACs per image",
+             "latency_ms_onnx_fp32": "latency, onnxruntime fp32, batch 1 (ms)",
+             "onnx_bytes_fp32": "ONNX file, fp32 (bytes)",
+             "onnx_bytes_int8": "ONNX file, int8 (bytes)"}
+
+
 def accuracy_vs_cost(per_graph: pd.DataFrame, path: Path, *,
                      label: str = "accuracy") -> Path | str | None:
-    """The score (mean over seeds) against parameter count and MACs, one dot per graph;
-    a sentence instead when every graph costs the same (one column of points)."""
-    cols = [c for c in ("n_params", "macs") if c in per_graph
+    """The score (mean over seeds) against each cost that varies (parameters, MACs and,
+    from ``--measure-cost``, sparse MACs, latency and file sizes), one dot per graph,
+    with the Pareto front of low cost and high score as a dashed line and, in the title,
+    whether the real connectome lies on it; a sentence instead when every graph costs the
+    same (one column of points)."""
+    cols = [c for c in COST_AXES if c in per_graph
             and pd.to_numeric(per_graph[c], errors="coerce").notna().any()]
     if not cols:
         return None
@@ -196,18 +209,30 @@ def accuracy_vs_cost(per_graph: pd.DataFrame, path: Path, *,
     fams = per_graph["family"].to_numpy() if "family" in per_graph else \
         np.array([""] * len(per_graph))
     y = pd.to_numeric(per_graph["acc"], errors="coerce").to_numpy(float)
-    fig = new_figure(5.2 * len(varying), 4.2)
-    axes = np.atleast_1d(fig.subplots(1, len(varying)))
+    fig = new_figure(5.2 * min(len(varying), 3), 4.2 * math.ceil(len(varying) / 3))
+    axes = np.atleast_1d(fig.subplots(math.ceil(len(varying) / 3), min(len(varying), 3)))
+    axes = axes.ravel()
     for ax, col in zip(axes, varying):
         x = pd.to_numeric(per_graph[col], errors="coerce").to_numpy(float)
         family_points(ax, x, y, fams, styles)
+        front = pareto_front(x, y)
+        order = np.argsort(x[front])
+        ax.step(x[front][order], y[front][order], where="post", linestyle="--",
+                color="black", linewidth=1, marker="o", markersize=11, fillstyle="none",
+                label="Pareto front" if ax is axes[0] else None)
         rho = sc.correlation(pd.Series(x), pd.Series(y))
-        ax.set_xlabel("parameters" if col == "n_params" else "MACs per image")
+        real = fams == "real"
+        words = [f"ρ = {rho:.2f}"] if np.isfinite(rho) else []
+        if real.any():
+            words.append("real on the front" if front[real].all() else "real off the front")
+        ax.set_xlabel(COST_AXES[col])
         ax.set_ylabel(f"{label} (mean over seeds)")
-        ax.set_title(f"{upper_first(label)} vs {'parameters' if col == 'n_params' else 'MACs'}"
-                     + (f" (ρ = {rho:.2f})" if np.isfinite(rho) else ""))
-        ax.xaxis.set_major_formatter(EngFormatter())
+        ax.set_title("; ".join(words), fontsize="medium")
+        if not col.startswith("latency"):   # counts and bytes: 12 k, 1.5 M
+            ax.xaxis.set_major_formatter(EngFormatter())
         ax.xaxis.set_major_locator(MaxNLocator(5))
+    for ax in axes[len(varying):]:
+        ax.set_visible(False)
     figure_legend(fig, axes[0])
     return save_figure(fig, path)
 

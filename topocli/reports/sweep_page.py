@@ -402,8 +402,10 @@ def _training_section(t: SweepTables, curves, out: Path) -> Section:
     sec = Section("Cost and training", "cost")
     if t.per_graph is not None:
         figure(sec, fg.accuracy_vs_cost, "accuracy_vs_cost.png",
-               f"{upper_first(t.score.label)} (mean over seeds) against parameter count and "
-               "MACs per image; one dot per graph.", out, t.per_graph, label=t.score.label)
+               f"{upper_first(t.score.label)} (mean over seeds) against each cost that varies "
+               "(parameter count, MACs per image and, with --measure-cost, sparse MACs, "
+               "latency and ONNX file sizes); one dot per graph; dashed: the Pareto front "
+               "of lower cost and higher score.", out, t.per_graph, label=t.score.label)
     if curves is None:
         sec.note("No curves.csv: training curves are left out.")
     else:

@@ -138,14 +138,38 @@ def edge_column(table: pd.DataFrame | None) -> str | None:
     return None
 
 
+#: ``runs.csv`` cost columns (``--measure-cost``) the report draws accuracy against.
+COST_COLUMNS = ("macs_sparse", "latency_ms_onnx_fp32", "latency_ms_torch",
+                "onnx_bytes_fp32", "onnx_bytes_int8", "peak_activation_bytes")
+
+
+def pareto_front(cost, score) -> np.ndarray:
+    """Which points are on the Pareto front of low ``cost`` and high ``score``: no other
+    point costs at most as much and scores at least as high, with one of the two strict.
+    NaN points are never on it."""
+    cost, score = np.asarray(cost, dtype=float), np.asarray(score, dtype=float)
+    ok = np.isfinite(cost) & np.isfinite(score)
+    front = np.zeros(len(cost), dtype=bool)
+    for i in np.flatnonzero(ok):
+        dominated = ok & (cost <= cost[i]) & (score >= score[i]) & \
+            ((cost < cost[i]) | (score > score[i]))
+        front[i] = not dominated.any()
+    return front
+
+
 def per_graph_costs(runs: pd.DataFrame, *, metric: str = "test_acc") -> pd.DataFrame:
     """Per graph, over its successful runs: mean params (``n_params``: graphs.csv's
-    ``params`` is the null model's), MACs and every numeric ``dag_*`` column."""
+    ``params`` is the null model's), MACs, the measured cost columns
+    (:data:`COST_COLUMNS`, where the sweep ran ``--measure-cost``) and every numeric
+    ``dag_*`` column."""
     ok = completed_runs(runs, metric)
     agg = {}
     for col, name in (("params", "n_params"), ("macs", "macs")):
         if col in ok:
             agg[name] = (col, "mean")
+    for col in COST_COLUMNS:
+        if col in ok and pd.to_numeric(ok[col], errors="coerce").notna().any():
+            agg[col] = (col, "mean")
     for col in ok.columns:
         if str(col).startswith("dag_") and pd.api.types.is_numeric_dtype(ok[col]):
             agg[col] = (col, "mean")

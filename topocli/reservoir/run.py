@@ -16,6 +16,7 @@ import numpy as np
 from topocli.errors import TopocliError
 from topocli.graphs.classes import MOTOR, SENSORY
 from topocli.reservoir.echostate import ACTIVATIONS, echo_state_states
+from topocli.reservoir.energy import ENERGY_MODEL, synaptic_cost
 from topocli.reservoir.network import (
     NODE_CHOICES,
     SIGN_RULES,
@@ -203,8 +204,10 @@ def score_reservoir(graph: ig.Graph, config: ReservoirConfig | dict) -> dict:
         ``scores`` (task -> its standard score), ``score_names``, ``higher_is_better``,
         ``details`` (per task: per-delay capacities, input draws...), the reservoir's
         ``description`` (nodes, edges, sign rule, input/readout nodes), for ``lif`` the
-        ``synaptic_events_per_sample`` and ``spikes_per_sample`` per task, ``wall_time_s``
-        and ``config``.
+        ``synaptic_events_per_sample`` and ``spikes_per_sample`` per task;
+        ``synaptic_ops_per_sample`` and ``energy_pj_per_sample_estimate`` per task (LIF:
+        accumulates, ESN: multiply-accumulates; :mod:`topocli.reservoir.energy`, with
+        ``energy_model`` saying what the estimate counts), ``wall_time_s`` and ``config``.
     """
     if isinstance(config, dict):
         config = ReservoirConfig.from_dict(config)
@@ -234,6 +237,12 @@ def score_reservoir(graph: ig.Graph, config: ReservoirConfig | dict) -> dict:
     if config.neuron == "lif":
         result["synaptic_events_per_sample"] = events
         result["spikes_per_sample"] = spikes
+    cost = {task: synaptic_cost(config.neuron, reservoir.matrix, 8 if task == "digits" else 1,
+                                events.get(task)) for task in scores}
+    result["synaptic_ops_per_sample"] = {t: c["synaptic_ops"] for t, c in cost.items()}
+    result["energy_pj_per_sample_estimate"] = {t: c["energy_pj_estimate"]
+                                               for t, c in cost.items()}
+    result["energy_model"] = ENERGY_MODEL
     return result
 
 

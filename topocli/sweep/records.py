@@ -186,6 +186,14 @@ class StoredRun:
         record.update({f"score_{k}": v for k, v in (result.get("scores") or {}).items()})
         record.update({f"events_{k}": v for k, v in
                        (result.get("synaptic_events_per_sample") or {}).items()})
+        record.update({f"synops_{k}": v for k, v in
+                       (result.get("synaptic_ops_per_sample") or {}).items()})
+        record.update({f"energy_pj_{k}": v for k, v in
+                       (result.get("energy_pj_per_sample_estimate") or {}).items()})
+        # --measure-cost: every measured figure a column (params and macs are above)
+        for k, v in (result.get("cost") or {}).items():
+            if k not in record and isinstance(v, (int, float)) and not isinstance(v, bool):
+                record[k] = v
         record["attempts"] = self.attempts
         record["config"] = self.config
         record["seed_index"] = self.seed_index

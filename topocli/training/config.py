@@ -30,12 +30,12 @@ HEADS = ("pool", "flatten", "randwire")
 OPTIMIZERS = ("adam", "sgd")
 #: Where and how a run executes, not what it computes: a run may be resumed with other
 #: values (on another machine, from another data folder, on another device).
-EXECUTION_FIELDS = ("data_dir", "checkpoint", "device")
+EXECUTION_FIELDS = ("data_dir", "checkpoint", "device", "measure_cost")
 #: Fields added after results were first recorded, with the value that reproduces those
 #: results: :meth:`TrainConfig.to_dict` leaves a field out at that value, so every
 #: earlier ``config.json``, result and sweep fingerprint stays byte for byte the same
 #: (:meth:`TrainConfig.from_dict` fills the value back in).
-LATER_FIELDS = {"patience": 0}
+LATER_FIELDS = {"patience": 0, "measure_cost": False}
 
 #: Named sets of options (``--preset``); explicit options override them.
 PRESETS: dict[str, dict] = {
@@ -133,6 +133,10 @@ class TrainConfig:
     patience: int = _option(
         0, "Stop a run when validation accuracy has not improved for N epochs; --epochs is "
         "the cap; test accuracy at the best validation epoch (0: off).", metavar="N")
+    measure_cost: bool = _option(
+        False, "After training, measure what the network costs to run: sparse MACs, peak "
+        "activation memory, ONNX file sizes (fp32, int8) and CPU latency and throughput in "
+        "torch and onnxruntime (needs topocli[deploy]).")
 
     def to_dict(self) -> dict:
         """The fields as a dict (without a :data:`LATER_FIELDS` field at its old value)."""

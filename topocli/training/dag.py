@@ -34,7 +34,7 @@ from topocli.graphs.classes import FLOW_ORDER
 from topocli.seeding import as_rng
 from topocli.training.config import DAG_METHODS
 
-__all__ = ["DAG_METHODS", "Dag", "build_dag", "dag_from_edges"]
+__all__ = ["DAG_METHODS", "Dag", "build_dag", "dag_from_edges", "dag_from_json", "dag_to_json"]
 
 
 
@@ -188,3 +188,15 @@ def build_dag(graph: ig.Graph, method: str = "random-order", *, seed=None) -> Da
     keep = [e.tuple for e in graph.es if e.index not in drop]
     return dag_from_edges(n, keep, names=graph.vs["name"] if "name" in graph.vs.attributes()
                           else None, method=method, edges_original=graph.ecount())
+
+
+def dag_to_json(dag: Dag) -> dict:
+    """What :func:`dag_from_json` needs to rebuild ``dag`` (``dag.json`` of a run)."""
+    return {"n": int(dag.n), "edges": dag.edges.tolist(), "level": dag.level.tolist(),
+            "names": [str(v) for v in dag.names], "stats": dag.stats}
+
+
+def dag_from_json(data: dict) -> Dag:
+    return Dag(n=int(data["n"]), edges=np.asarray(data["edges"], dtype=np.int64).reshape(-1, 2),
+               level=np.asarray(data["level"], dtype=np.int64), names=tuple(data["names"]),
+               stats=dict(data.get("stats") or {}))

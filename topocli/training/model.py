@@ -16,12 +16,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from topocli.training.config import HEADS
+from topocli.training.config import HEADS, TrainConfig
 from topocli.training.dag import Dag
 from topocli.training.stage import BN_EPS, BN_MOMENTUM, DagStage
 
-__all__ = ["BN_EPS", "BN_MOMENTUM", "HEADS", "DagStage", "RandWireNet", "complexity",
-           "feature_size"]
+__all__ = ["BN_EPS", "BN_MOMENTUM", "HEADS", "DagStage", "RandWireNet", "build_network",
+           "complexity", "feature_size"]
 
 #: Width of Xie et al.'s head: a 1x1 conv to 1,280 channels before global pooling.
 RANDWIRE_HEAD_WIDTH = 1280
@@ -176,3 +176,17 @@ def complexity(model: RandWireNet, input_shape: tuple[int, int, int]) -> dict[st
     params = sum(p.numel() for p in model.parameters())
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     return {"params": int(params), "trainable_params": int(trainable), "macs": int(macs)}
+
+
+def build_network(dag: Dag | None, config: TrainConfig, input_shape, num_classes: int,
+                  strides: dict) -> RandWireNet:
+    """The network of ``config`` on ``dag`` for ``(C, H, W)`` inputs, with the stem and
+    stage strides :func:`setup_model` planned (``strides``: ``stem_strides`` and
+    ``stage_strides``, as a result's ``model`` records them)."""
+    c, h, w = input_shape
+    return RandWireNet(dag, in_channels=c, num_classes=num_classes,
+                       channels=config.channels, stages=config.stages,
+                       stem_strides=tuple(strides["stem_strides"]),
+                       stage_strides=tuple(strides["stage_strides"]),
+                       channel_growth=config.channel_growth, head=config.head,
+                       input_size=(h, w), frozen=config.frozen)

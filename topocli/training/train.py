@@ -15,6 +15,7 @@ gives the same accuracy to the last digit, and a resumed run continues exactly.
 from __future__ import annotations
 
 import contextlib
+import copy
 import csv
 import io
 import json
@@ -33,10 +34,10 @@ from topocli.progress import ProgressFn, report
 from topocli.provenance import versions
 from topocli.seeding import derive_seed
 from topocli.training.config import TrainConfig
-from topocli.training.dag import Dag, build_dag
+from topocli.training.dag import Dag, build_dag, dag_to_json
 from topocli.training.data import Splits, load_dataset
 from topocli.training.device import resolve_device
-from topocli.training.model import RandWireNet, complexity, feature_size
+from topocli.training.model import RandWireNet, build_network, complexity, feature_size
 from topocli.training.run import EarlyStopping, RunState, claim_run, graph_info, record_graph
 
 __all__ = ["load_data", "plan_strides", "setup_env", "setup_model", "test_epoch",
@@ -123,11 +124,8 @@ def setup_model(graph, config: TrainConfig, data: Splits) -> tuple[RandWireNet, 
     if min(h, w) // 2 ** sum(s == 2 for s in stem + stages) < 1:
         raise TopocliError(f"{config.stages} stages need inputs larger than {h}x{w}; "
                            "use fewer --stages or --stage-stride 1")
-    model = RandWireNet(dag, in_channels=c, num_classes=data.num_classes,
-                        channels=config.channels, stages=config.stages,
-                        stem_strides=tuple(stem), stage_strides=tuple(stages),
-                        channel_growth=config.channel_growth, head=config.head,
-                        input_size=(h, w), frozen=config.frozen)
+    model = build_network(dag, config, data.input_shape, data.num_classes,
+                          {"stem_strides": stem, "stage_strides": stages})
     cx = complexity(model, data.input_shape)
     cx.update(stem_stride=stem_stride, stem_strides=stem, stage_strides=stages,
               dropped_reductions=dropped,
@@ -330,9 +328,16 @@ def _finish(run: RunState, config: TrainConfig, data: Splits, device, test: tupl
     }
     if run.early is not None:
         _report_early_stopping(result, run.early, curve, config)
+    if config.measure_cost:
+        from topocli.training.cost import measure_cost
+
+        model = copy.deepcopy(run.model).cpu()   # a stacked run's BN buffers are views
+        result["cost"] = measure_cost(model, data.input_shape, data.x_train.cpu())
     if stacked > 1:   # trained together with others (same seed); wall time is shared
         result["stacked_with"] = stacked - 1
     if run.out is not None:
+        if run.dag is not None:   # what topocli export needs to rebuild the network
+            write_text_atomic(run.out / "dag.json", json.dumps(dag_to_json(run.dag)))
         write_text_atomic(run.out / "result.json", json.dumps(result, indent=2))
         text = io.StringIO()
         writer = csv.DictWriter(text, fieldnames=CURVE_FIELDS, lineterminator="\n")
