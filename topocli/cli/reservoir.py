@@ -11,8 +11,8 @@ from pathlib import Path
 
 import click
 
-from topocli.cli.group import cli
 from topocli.cli.control import CONTROL_TASK_NAMES
+from topocli.cli.group import cli
 from topocli.cli.options import seed_option, split_names, view_options
 
 # Literal copies (checked by tests) so that ``topocli --help`` imports nothing heavy.
