@@ -149,8 +149,10 @@ def _evaluate(policy, task, thetas: np.ndarray, seeds: list[int], episodes: int,
 def _fingerprint(graph: ig.Graph, config: ControlConfig, task: str) -> str:
     from topocli.provenance import graph_fingerprint
 
+    # the budget is left out: a run given more generations goes on from its checkpoint
     return json.dumps({"graph": graph_fingerprint(graph), "task": task,
-                       "config": config.replace(tasks=(task,)).to_dict()}, sort_keys=True)
+                       "config": config.replace(tasks=(task,), generations=0).to_dict()},
+                      sort_keys=True)
 
 
 def train_task(graph: ig.Graph, task_name: str, config: ControlConfig, *,
@@ -164,8 +166,9 @@ def train_task(graph: ig.Graph, task_name: str, config: ControlConfig, *,
     policy = build_policy(graph, task, config)
     seed = derive_seed(config.seed, "control", task_name)
     fingerprint = _fingerprint(graph, config, task_name)
-    state = (load_state(checkpoint, fingerprint) if checkpoint else None) or \
-        ESState.start(policy.initial(np.random.default_rng(derive_seed(seed, "init"))))
+    state = load_state(checkpoint, fingerprint) if checkpoint else None
+    if state is None or state.generation > config.budget(task_name):
+        state = ESState.start(policy.initial(np.random.default_rng(derive_seed(seed, "init"))))
     resumed_at = state.generation
     solved = task.spec.solved
     for _ in range(state.generation, config.budget(task_name)):
