@@ -10,6 +10,7 @@ import json
 import igraph as ig
 import numpy as np
 import pytest
+from test_reservoir_sweep import _graph
 
 from topocli.control import (
     CONTROL_TASKS,
@@ -25,15 +26,9 @@ from topocli.control.es import ESState, es_generation, load_state, save_state
 from topocli.errors import TopocliError
 
 
-def tiny_graph(n: int = 18, m: int = 60, seed: int = 0) -> ig.Graph:
-    rng = np.random.default_rng(seed)
-    pairs = [(a, b) for a in range(n) for b in range(n) if a != b]
-    g = ig.Graph(n=n, edges=[pairs[i] for i in rng.choice(len(pairs), m, replace=False)],
-                 directed=True)
-    g.vs["name"] = [f"c{i}" for i in range(n)]
-    g.vs["cell_class"] = ["sensory"] * 6 + ["interneuron"] * 6 + ["motor"] * 6
-    g.vs["neurotransmitter"] = ["GABA" if i % 3 == 0 else "Acetylcholine" for i in range(n)]
-    return g
+def tiny_graph() -> ig.Graph:
+    """24 nodes, 90 arcs: 8 sensory, 8 inter, 8 motor neurons; every fourth GABAergic."""
+    return _graph()
 
 
 TINY = dict(generations=2, population=4, eval_episodes=1, final_episodes=2, max_steps=30)
@@ -51,9 +46,9 @@ def test_weights_sit_on_edges_only_with_dale_signs():
     gaba = np.array(["GABA" in t for t in g.vs["neurotransmitter"]])
     assert np.all(net.W_t[gaba] <= 0) and np.all(net.W_t[~gaba] >= 0)   # Dale per neuron
     # observations reach sensory neurons only; actions read motor neurons only
-    assert np.flatnonzero(np.abs(net.U).sum(0)).tolist() == list(range(6))
-    assert np.flatnonzero(np.abs(net.V).sum(1)).tolist() == list(range(12, 18))
-    assert policy.n_params == 60 + 18 + 4 * 6 + 6 * 2 + 2
+    assert np.flatnonzero(np.abs(net.U).sum(0)).tolist() == list(range(8))
+    assert np.flatnonzero(np.abs(net.V).sum(1)).tolist() == list(range(16, 24))
+    assert policy.n_params == 90 + 24 + 4 * 8 + 8 * 2 + 2
     free = GraphPolicy(g, 4, 2, signs="free").network(theta)
     assert (free.W_t[~gaba] < 0).any()              # free signs: excitatory may turn negative
 
@@ -62,7 +57,7 @@ def test_graph_without_classes_uses_every_node_and_mlp_matches_size():
     g = tiny_graph()
     del g.vs["cell_class"]
     policy = GraphPolicy(g, 3, 1, signs="free")
-    assert policy.describe()["input_nodes"] == "all" and policy.outputs.size == 18
+    assert policy.describe()["input_nodes"] == "all" and policy.outputs.size == 24
     mlp = equal_parameter_mlp(policy.n_params, 3, 1)
     assert abs(mlp.n_params - policy.n_params) <= (3 + 1 + 1) / 2
     with pytest.raises(TopocliError, match="at least one edge"):
