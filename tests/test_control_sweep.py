@@ -42,6 +42,7 @@ def test_controller_sweep_tables_resume_and_report(run_cli, tmp_path):
     assert report.exit_code == 0, report.output
     html = (out / "report" / "index.html").read_text()
     assert "Controller: return per generation" in html
+    assert "Budget: controllers trained by evolution strategies" in html
     assert (out / "report" / "return_curves_cartpole.png").stat().st_size > 1000
     summary = json.loads((out / "report" / "summary.json").read_text())
     assert summary["metric"] == "generations_cartpole" and not summary["higher_is_better"]
