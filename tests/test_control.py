@@ -184,3 +184,9 @@ def test_readme_names_every_control_option(run_cli):
     for option in re.findall(r"(--[a-z][a-z-]+)", help_text):
         if option != "--help":
             assert re.search(re.escape(option) + r"(?![\w-])", section), option
+
+
+def test_population_in_worker_processes_gives_the_same_run():
+    g = tiny_graph()
+    config = ControlConfig(tasks=("cartpole",), **{**TINY, "generations": 1})
+    assert train_controller(g, config, jobs=2)["curve"] == train_controller(g, config)["curve"]
