@@ -82,6 +82,7 @@ def _main(argv: list[str] | None) -> None:
 
 # Commands live one per module; importing registers them on ``cli``.
 from topocli.cli import analyze as _analyze  # noqa: E402,F401
+from topocli.cli import control as _control  # noqa: E402,F401
 from topocli.cli import export as _export  # noqa: E402,F401
 from topocli.cli import graphs as _graphs  # noqa: E402,F401
 from topocli.cli import plan as _plan  # noqa: E402,F401

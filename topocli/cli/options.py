@@ -63,6 +63,18 @@ def view_options(func):
     return wrapper
 
 
+def split_names(value: str | tuple[str, ...], known: tuple[str, ...],
+                what: str = "task") -> tuple[str, ...]:
+    """``a,b`` -> ``("a", "b")``, each checked against ``known`` (click's one-line error)."""
+    names = value if isinstance(value, tuple) else \
+        tuple(t.strip() for t in str(value).split(",") if t.strip())
+    for name in names:
+        if name not in known:
+            raise click.BadParameter(f"unknown {what} {name!r}; choose from "
+                                     f"{', '.join(known)}")
+    return names
+
+
 seed_option = click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
                            help="Base random seed; every random stream derives from it.")
 

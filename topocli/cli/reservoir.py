@@ -11,8 +11,9 @@ from pathlib import Path
 
 import click
 
+from topocli.cli.control import CONTROL_TASK_NAMES
 from topocli.cli.group import cli
-from topocli.cli.options import seed_option, view_options
+from topocli.cli.options import seed_option, split_names, view_options
 
 # Literal copies (checked by tests) so that ``topocli --help`` imports nothing heavy.
 TASK_NAMES = ("memory-capacity", "narma10", "mackey-glass", "digits")
@@ -22,12 +23,9 @@ NODE_CHOICE_NAMES = ("auto", "all")
 
 
 def _split_tasks(ctx, param, value: str) -> tuple[str, ...]:
-    tasks = tuple(t.strip() for t in str(value).split(",") if t.strip())
-    for task in tasks:
-        if task not in TASK_NAMES:
-            raise click.BadParameter(f"unknown task {task!r}; choose from "
-                                     f"{', '.join(TASK_NAMES)}")
-    return tasks
+    # train-sweep's --task also names the controller's tasks (--model controller)
+    known = TASK_NAMES + (CONTROL_TASK_NAMES if ctx.command.name == "train-sweep" else ())
+    return split_names(value, known, "task")
 
 
 def reservoir_options(func):

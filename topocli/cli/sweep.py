@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from topocli.cli.control import controller_options, split_control_tasks
 from topocli.cli.group import cli
 from topocli.cli.options import command_line, report_option, seed_option, view_options
 from topocli.cli.options import write_report as _write_report
@@ -57,6 +58,19 @@ have no synapse counts).
   topocli train-sweep celegans-varshney2011 --model reservoir --families real,er,ws,ba,degree \\
       --count 250 --seeds 3 --task memory-capacity,narma10 --out rsweep/
   topocli report rsweep/ --metric score_memory-capacity
+
+\b
+--model controller trains a policy wired by every graph with evolution strategies (see
+topocli control for the options) on each --task (motor: cartpole, acrobot, pendulum,
+swimmer; non-motor: digits-seq): runs.csv gets score_<task> (final return, or test
+accuracy) and generations_<task> (generations to the task's solved return; runs that
+never reach it count as the budget + 1), curves.csv the return per generation, and the
+report a return-against-generations figure per task. --circuit motor wires by the C.
+elegans motor circuit and draws every null from it. Graphs are prepared as for
+--model reservoir.
+  topocli train-sweep celegans-varshney2011 --model controller --families real,degree,er \
+      --count 4 --seeds 3 --task cartpole,digits-seq --out csweep/
+  topocli report csweep/ --metric score_cartpole
 """
 
 
@@ -73,12 +87,15 @@ have no synapse counts).
               help="Samples of each null family (and of each grid point).")
 @click.option("--seeds", type=click.IntRange(min=1), default=2, show_default=True,
               help="Training seeds per graph (the same K seeds for every graph).")
-@click.option("--model", type=click.Choice(("randwire", "reservoir")), default="randwire",
-              show_default=True,
+@click.option("--model", type=click.Choice(("randwire", "reservoir", "controller")),
+              default="randwire", show_default=True,
               help="randwire: train the RandWire-style network; reservoir: score the graph "
-                   "as a reservoir (the reservoir options below; training options ignored).")
+                   "as a reservoir (the reservoir options below; training options ignored); "
+                   "controller: train a policy wired by the graph with evolution strategies "
+                   "(--task cartpole,digits-seq by default; see topocli control).")
 @train_options
 @reservoir_options
+@controller_options
 @seed_option
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Sweep folder: created, or resumed if it holds this same sweep.")
@@ -103,8 +120,9 @@ have no synapse counts).
                    "check must be of this protocol and graph); the report says how it "
                    "was chosen.")
 @report_option
-def train_sweep(graphs, view, families, grid, count, seeds, model, config, reservoir, seed,
-                out, jobs, scheduler, retries, stack, primary, lr_from, write_report):
+def train_sweep(graphs, view, families, grid, count, seeds, model, config, reservoir,
+                controller, seed, out, jobs, scheduler, retries, stack, primary, lr_from,
+                write_report):
     """Train GRAPH and COUNT null samples per family, SEEDS runs each, into --out.
 
     Several GRAPHs (e.g. celegans-varshney2011 celegans-white1986) each get their own
@@ -134,6 +152,17 @@ def train_sweep(graphs, view, families, grid, count, seeds, model, config, reser
             raise TopocliError("--model reservoir compares binary graphs: the null models "
                                "have no synapse counts, so drop --weighted")
         kind = ReservoirScoring(reservoir.validate())
+    elif model == "controller":
+        from topocli.sweep.control_task import ControllerTraining
+
+        given = click.get_current_context().get_parameter_source("tasks")
+        tasks = ("cartpole", "digits-seq") if given == click.core.ParameterSource.DEFAULT \
+            else reservoir.tasks
+        try:
+            tasks = split_control_tasks(tasks)
+        except click.BadParameter as exc:
+            raise click.UsageError(f"--task: {exc.message}") from None
+        kind = ControllerTraining(controller.replace(tasks=tasks).validate())
     lr_check = None
     if lr_from is not None:
         config, lr_check = _lr_from(lr_from, graphs, config, view, model)

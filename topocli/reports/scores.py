@@ -92,6 +92,24 @@ def _reservoir_score(column: str) -> Score | None:
                  accuracy=task == "digits")
 
 
+def _control_score(column: str) -> Score | None:
+    """``score_<task>`` and ``generations_<task>`` of ``train-sweep --model controller``."""
+    from topocli.control.tasks import CONTROL_TASKS
+
+    for prefix in ("score_", "generations_"):
+        task = column.removeprefix(prefix)
+        if column.startswith(prefix) and task in CONTROL_TASKS:
+            spec = CONTROL_TASKS[task]
+            if prefix == "generations_":
+                return Score(column, f"{task}: generations to {spec.score_name} "
+                             f"{spec.solved:g}", False, 0.0, None)
+            accuracy = spec.score_name == "accuracy"
+            return Score(column, f"{task}: final {spec.score_name}", True,
+                         0.0 if accuracy else None, 1.0 if accuracy else None,
+                         accuracy=accuracy)
+    return None
+
+
 def score_for(column: str, runs: pd.DataFrame | None = None, *,
               higher_is_better: bool | None = None) -> Score:
     """The :class:`Score` of runs.csv column ``column``.
@@ -114,7 +132,7 @@ def score_for(column: str, runs: pd.DataFrame | None = None, *,
     if column in _ACCURACY:
         score = Score(column, _ACCURACY[column], True, 0.0, 1.0, accuracy=True)
     else:
-        score = _reservoir_score(column) or Score(
+        score = _reservoir_score(column) or _control_score(column) or Score(
             column, column.replace("_", " "), not _LOWER_WORDS.search(column),
             declared=False)
     if higher_is_better is not None and higher_is_better != score.higher_is_better:

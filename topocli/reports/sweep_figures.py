@@ -344,7 +344,8 @@ def accuracy_bands(table: pd.DataFrame, correlations: pd.DataFrame, path: Path, 
     return save_figure(fig, path)
 
 
-def family_curve_bands(curves: pd.DataFrame, path: Path, *, column: str = "val_acc"
+def family_curve_bands(curves: pd.DataFrame, path: Path, *, column: str = "val_acc",
+                       xlabel: str = "epoch", title: str | None = None
                        ) -> Path | str | None:
     """Per epoch: each null family's mean over its graphs (each graph's mean over seeds)
     with a band of +-1 sd between graphs; each real connectome as its own line
@@ -377,9 +378,9 @@ def family_curve_bands(curves: pd.DataFrame, path: Path, *, column: str = "val_a
         ax.fill_between(stats.index, stats["mean"] - stats["std"].fillna(0),
                         stats["mean"] + stats["std"].fillna(0), color=colors[fam],
                         alpha=0.2, linewidth=0)
-    ax.set_xlabel("epoch")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel(column.replace("_", " "))
-    ax.set_title("Training curves: family mean ± sd over graphs, real connectomes as lines",
-                 fontsize=10)
+    ax.set_title(title or "Training curves: family mean ± sd over graphs, real connectomes "
+                 "as lines", fontsize=10)
     ax.legend(fontsize=7, ncols=2)
     return save_figure(fig, path)

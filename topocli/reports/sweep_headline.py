@@ -43,14 +43,16 @@ def budget(config: dict) -> dict:
     train = identity.get("train", {}) if isinstance(identity, dict) else {}
     out = {"seeds": identity.get("seeds"), "count": identity.get("count")}
     task = str(identity.get("task", ""))
-    if "reservoir" in task:
-        out["model"] = "reservoir"
+    for model, marker in (("reservoir", "reservoir"), ("controller", "train_controller")):
+        if marker not in task:
+            continue
+        out["model"] = model
         start = task.find("(")
         if start >= 0:
             try:
-                out["reservoir"] = json.loads(task[start + 1:-1])
+                out[model] = json.loads(task[start + 1:-1])
             except ValueError:
-                out["reservoir"] = task[start + 1:-1]
+                out[model] = task[start + 1:-1]
         return out
     out["model"] = "randwire"
     for key in ("dataset", "max_train", "epochs", "lr", "optimizer", "batch_size",
@@ -64,11 +66,13 @@ def budget(config: dict) -> dict:
 
 
 def budget_text(plan: dict) -> str:
-    if plan.get("model") == "reservoir":
-        opts = plan.get("reservoir")
+    if plan.get("model") in ("reservoir", "controller"):
+        opts = plan.get(plan["model"])
         what = ", ".join(f"{k} {v}" for k, v in opts.items()) if isinstance(opts, dict) \
             else str(opts or "")
-        return f"Budget: reservoir scoring ({what}); {plan.get('seeds')} seeds per graph."
+        kind = "reservoir scoring" if plan["model"] == "reservoir" else \
+            "controllers trained by evolution strategies"
+        return f"Budget: {kind} ({what}); {plan.get('seeds')} seeds per graph."
     if "dataset" not in plan:
         return ""
     images = (f"{plan['max_train']:,} training images" if plan.get("max_train")

@@ -27,6 +27,7 @@ from topocli.reports.scores import (
     default_metric,
     score_for,
 )
+from topocli.reports.sweep_control import control_section
 from topocli.reports.sweep_headline import (
     budget,
     ci_text,
@@ -69,7 +70,8 @@ def sweep_page(folder: ResultFolder, out: Path, *, seed: int = 0, resamples: int
     page.sections += [_power_section(tables), _accuracy_section(tables, runs, out, seed),
                       _references_section(tables), _landscape_section(tables, out),
                       _correlation_section(tables, out, resamples),
-                      _topology_section(tables, graphs), _training_section(tables, curves, out),
+                      _topology_section(tables, graphs), control_section(runs, curves, out),
+                      _training_section(tables, curves, out),
                       versions_section(folder.config)]
     page.sections = [s for s in page.sections if s is not None]
     page.summary = headline(tables, plan)

@@ -13,7 +13,8 @@ import numpy as np
 
 from topocli.errors import TopocliError
 
-__all__ = ["SIGN_RULES", "NODE_CHOICES", "adjacency_matrix", "node_signs", "pick_nodes",
+__all__ = ["SIGN_RULES", "NODE_CHOICES", "adjacency_matrix", "carry_transmitters",
+           "node_signs", "pick_nodes",
            "reservoir_statistics",
            "scale_to_spectral_radius", "spectral_radius"]
 
@@ -151,6 +152,18 @@ def pick_nodes(graph: ig.Graph, choice: str, cell_class: str) -> tuple[np.ndarra
             return chosen, cell_class
     return np.arange(n), "all"
 
+
+def carry_transmitters(graph: ig.Graph, real: ig.Graph, *, seed: int) -> None:
+    """Give a null without transmitter data the real graph's, in a seeded random order
+    (in place), so that ``--signs transmitter`` gives every family the same number of
+    GABAergic (inhibitory) nodes. A graph that has transmitters, or whose size differs
+    from the real graph's, is left as it is."""
+    if "neurotransmitter" in graph.vs.attributes() or \
+            "neurotransmitter" not in real.vs.attributes() or graph.vcount() != real.vcount():
+        return
+    order = np.random.default_rng(seed).permutation(real.vcount())
+    source = real.vs["neurotransmitter"]
+    graph.vs["neurotransmitter"] = [source[i] for i in order]
 
 
 def reservoir_statistics(graph: ig.Graph) -> dict[str, float]:

@@ -30,11 +30,13 @@ if TYPE_CHECKING:
 
     from topocli.sweep.plan import GraphSpec
 
-__all__ = ["CURVE_COLUMNS", "PreparedGraph", "RunOutcome", "StoredGraph", "StoredRun",
-           "TaskOutcome", "null_params_of", "worker_name"]
+__all__ = ["CONTROL_CURVE_COLUMNS", "CURVE_COLUMNS", "PreparedGraph", "RunOutcome",
+           "StoredGraph", "StoredRun", "TaskOutcome", "null_params_of", "worker_name"]
 
 CURVE_COLUMNS = ["run_id", "graph_id", "family", "seed", "epoch", "train_loss", "train_acc",
                  "val_loss", "val_acc", "lr"]
+#: Extra curves.csv columns of ``--model controller`` runs (absent from other sweeps).
+CONTROL_CURVE_COLUMNS = ["task", "return", "fitness_mean", "fitness_max"]
 _RESULT_FIELDS = ["test_acc", "val_acc", "test_loss", "val_loss", "params", "macs",
                   "wall_time_s", "images_per_s"]
 
@@ -184,6 +186,9 @@ class StoredRun:
         record.update({f: result.get(f) for f in _RESULT_FIELDS})
         # --model reservoir: one column per task score (and LIF synaptic events)
         record.update({f"score_{k}": v for k, v in (result.get("scores") or {}).items()})
+        # --model controller: generations to each task's solved return (censored)
+        record.update({f"generations_{k}": v for k, v in
+                       (result.get("generations") or {}).items()})
         record.update({f"events_{k}": v for k, v in
                        (result.get("synaptic_events_per_sample") or {}).items()})
         record.update({f"synops_{k}": v for k, v in
@@ -215,7 +220,9 @@ class StoredRun:
         return record
 
     def curve_rows(self) -> list[dict]:
-        """Its ``curves.csv`` rows, one per epoch."""
+        """Its ``curves.csv`` rows, one per epoch (a controller's: per task and
+        generation, with :data:`CONTROL_CURVE_COLUMNS`)."""
         return [{"run_id": self.run_id, "graph_id": self.graph_id, "family": self.family,
-                 "seed": self.seed, **{c: point.get(c) for c in CURVE_COLUMNS[4:]}}
+                 "seed": self.seed, **{c: point.get(c) for c in CURVE_COLUMNS[4:]},
+                 **{c: point[c] for c in CONTROL_CURVE_COLUMNS if c in point}}
                 for point in self.result.get("curve") or []]

@@ -26,9 +26,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from topocli.reservoir.network import reservoir_statistics
+from topocli.reservoir.network import carry_transmitters, reservoir_statistics
 from topocli.seeding import derive_seed
 from topocli.sweep.plan import REAL, GraphSpec, RunSpec
 from topocli.sweep.records import PreparedGraph, TaskOutcome
@@ -88,23 +86,13 @@ def prepare_reservoir_graph(spec: GraphSpec, real: ig.Graph,
     start = time.perf_counter()
     graph = draw_graph(spec, real, params)
     if spec.generator != REAL:
-        _carry_transmitters(graph, real, seed=derive_seed(spec.seed, "neurotransmitter"))
+        carry_transmitters(graph, real, seed=derive_seed(spec.seed, "neurotransmitter"))
     statistics = dict(graph_statistics(graph, seed=spec.statistics_seed))
     statistics.update(reservoir_statistics(graph))
     transmitters = graph.vs["neurotransmitter"] if "neurotransmitter" in graph.vs.attributes() \
         else []
     statistics["gaba_nodes"] = float(sum("gaba" in str(t or "").lower() for t in transmitters))
     return PreparedGraph.drawn(spec, graph, statistics, started=start)
-
-
-def _carry_transmitters(graph: ig.Graph, real: ig.Graph, *, seed: int) -> None:
-    """Give a null without transmitter data the real graph's, in a seeded random order."""
-    if "neurotransmitter" in graph.vs.attributes() or \
-            "neurotransmitter" not in real.vs.attributes() or graph.vcount() != real.vcount():
-        return
-    order = np.random.default_rng(seed).permutation(real.vcount())
-    source = real.vs["neurotransmitter"]
-    graph.vs["neurotransmitter"] = [source[i] for i in order]
 
 
 def score_reservoir_run(graph: ig.Graph, config: TrainConfig, **reservoir: object) -> dict:

@@ -1,0 +1,139 @@
+"""``topocli control``: train a policy wired by one graph with evolution strategies.
+
+Imports only numpy/igraph/gymnasium on this path (never torch).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+
+import click
+
+from topocli.cli.group import cli
+from topocli.cli.options import seed_option, split_names, view_options
+
+# Literal copies (checked by tests) so that ``topocli --help`` imports nothing heavy.
+CONTROL_TASK_NAMES = ("cartpole", "acrobot", "pendulum", "swimmer", "digits-seq")
+POLICY_NAMES = ("graph", "mlp")
+SYNAPSE_SIGN_NAMES = ("dale", "free")
+CIRCUIT_NAMES = ("whole", "motor")
+
+
+def split_control_tasks(value: str | tuple[str, ...]) -> tuple[str, ...]:
+    """``cartpole,digits-seq`` -> the task names, each checked."""
+    return split_names(value, CONTROL_TASK_NAMES, "control task")
+
+
+def controller_options(func):
+    """Add the controller options (all but ``--task``); the command receives
+    ``controller: ControlConfig`` with the default task (seed 0: the command sets it)."""
+
+    @click.option("--policy", type=click.Choice(POLICY_NAMES), default="graph",
+                  show_default=True,
+                  help="graph: a recurrent rate network wired by the graph (sensory neurons "
+                       "in, motor neurons out); mlp: a tanh MLP with as many parameters.")
+    @click.option("--synapse-signs", type=click.Choice(SYNAPSE_SIGN_NAMES), default="free",
+                  show_default=True,
+                  help="dale: each neuron's synapses share its sign (GABAergic inhibitory); "
+                       "free: each weight's sign is learned.")
+    @click.option("--circuit", type=click.Choice(CIRCUIT_NAMES), default="whole",
+                  show_default=True,
+                  help="motor: only the command interneurons (AVA, AVB, AVD, AVE, PVC) and "
+                       "ventral cord motor neurons of a C. elegans connectome.")
+    @click.option("--generations", type=click.IntRange(min=0), default=0, show_default=True,
+                  help="ES generations per task (0: the task's default budget).")
+    @click.option("--population", type=click.IntRange(min=2), default=32, show_default=True,
+                  help="ES population per generation (antithetic pairs).")
+    @click.option("--sigma", type=float, default=0.1, show_default=True,
+                  help="ES perturbation size.")
+    @click.option("--es-lr", type=float, default=0.05, show_default=True,
+                  help="Adam step size of the ES update.")
+    @click.option("--alpha", type=float, default=1.0, show_default=True,
+                  help="dt / tau of the rate neurons, in (0, 1] (1: no leak).")
+    @click.option("--substeps", type=click.IntRange(min=1), default=1, show_default=True,
+                  help="Network steps per observation.")
+    @click.option("--eval-episodes", type=click.IntRange(min=1), default=5,
+                  show_default=True, help="Episodes per generation for the curve.")
+    @click.option("--final-episodes", type=click.IntRange(min=1), default=20,
+                  show_default=True, help="Fresh episodes for final_return.")
+    @functools.wraps(func)
+    def wrapper(*args, policy, synapse_signs, circuit, generations, population, sigma, es_lr,
+                alpha, substeps, eval_episodes, final_episodes, **kwargs):
+        from topocli.control import ControlConfig
+
+        config = ControlConfig(policy=policy, signs=synapse_signs, circuit=circuit,
+                               generations=generations, population=population, sigma=sigma,
+                               lr=es_lr, alpha=alpha, substeps=substeps,
+                               eval_episodes=eval_episodes, final_episodes=final_episodes)
+        return func(*args, controller=config, **kwargs)
+
+    return wrapper
+
+
+@cli.command("control")
+@click.argument("graph")
+@view_options
+@click.option("--task", default="cartpole", show_default=True,
+              help=f"Comma-separated: {', '.join(CONTROL_TASK_NAMES)} (swimmer needs mujoco).")
+@controller_options
+@click.option("--null", "null", metavar="MODEL", default=None,
+              help="Wire the policy by a draw of this null model of the graph instead "
+                   "(e.g. degree, er; seeded by --seed).")
+@seed_option
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Worker processes evaluating the ES population.")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Folder for result.json and per-generation checkpoints (a rerun resumes).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result JSON on stdout.")
+def control_command(graph, view, task, controller, null, seed, jobs, out, as_json):
+    """Train a policy wired by GRAPH with evolution strategies (OpenAI-ES).
+
+    The graph's neurons are the hidden units of a recurrent rate network: observations
+    enter at sensory neurons, actions are read from motor neurons, there is one weight
+    per edge. Reports the return per generation and final_return (mean over fresh
+    episodes; test accuracy for digits-seq). --null draws the graph's null instead
+    (statistics only); --policy mlp trains an MLP of equal parameter count.
+
+    \b
+    Examples:
+      topocli control celegans-varshney2011 --task cartpole --seed 0 --json --out run/
+      topocli control celegans-varshney2011 --task cartpole --null degree --out null/
+      topocli control celegans-varshney2011 --task cartpole --policy mlp --out mlp/
+      topocli control celegans-varshney2011 --circuit motor --task cartpole,digits-seq
+    """
+    from topocli.control import control_graph, train_controller
+    from topocli.fileio import write_json_atomic
+    from topocli.graphs import load_graph
+    from topocli.outdir import probe_writable
+
+    try:
+        tasks = split_control_tasks(task)
+    except click.BadParameter as exc:
+        raise click.UsageError(f"--task: {exc.message}") from None
+    config = controller.replace(tasks=tasks, seed=seed).validate()
+    if out:   # a folder that cannot be written: one line, before any training
+        Path(out).mkdir(parents=True, exist_ok=True)
+        probe_writable(out)
+    wired = control_graph(load_graph(graph, view), circuit=config.circuit, null=null,
+                          seed=seed)
+    say = (lambda p: click.echo(f"topocli: {p['task']} generation {p['epoch']}: "
+                                f"{p['return']:.3f}", err=True))
+    result = train_controller(wired, config, out=out, jobs=jobs, on_generation=say)
+    result["graph"] = {"source": str(graph), "view": view.to_dict(), "null": null,
+                       "circuit": config.circuit, "nodes": wired.vcount(),
+                       "edges": wired.ecount()}
+    if out:
+        write_json_atomic(Path(out) / "result.json", result)
+    if as_json:
+        click.echo(json.dumps(result, indent=2, default=float))
+        return
+    for name, record in result["tasks"].items():
+        reached = record["generations_to_threshold"]
+        click.echo(f"{name}: final {record['score_name']} {record['final_return']:.3f} "
+                   f"(solved at {record['solved_return']:g}: "
+                   f"{'yes' if record['solved'] else 'no'}; reached in "
+                   f"{'-' if reached is None else reached} of {record['generations']} "
+                   f"generations); {record['params']} parameters")
+    click.echo(f"{result['wall_time_s']:.1f} s" + (f"; wrote {out}/result.json" if out else ""))
