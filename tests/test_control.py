@@ -150,6 +150,7 @@ def test_control_command_real_null_and_mlp(run_cli, tmp_path):
         assert done.exit_code == 0, done.output
         result = json.loads(done.stdout)
         assert result == json.loads((tmp_path / name / "result.json").read_text())
+        assert json.loads((tmp_path / name / "config.json").read_text())["kind"] == "control"
         assert result["final_return"] >= 1 and len(result["curve"]) == 1
         outputs[name] = result
     assert outputs["mlp"]["tasks"]["cartpole"]["policy"]["policy"] == "mlp"
@@ -190,3 +191,14 @@ def test_population_in_worker_processes_gives_the_same_run():
     g = tiny_graph()
     config = ControlConfig(tasks=("cartpole",), **{**TINY, "generations": 1})
     assert train_controller(g, config, jobs=2)["curve"] == train_controller(g, config)["curve"]
+
+
+def test_control_out_folder_is_claimed_like_every_results_folder(run_cli, tmp_path):
+    foreign = tmp_path / "theirs"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("mine\n")
+    done = run_cli("control", "celegans-varshney2011", "--out", foreign)
+    assert done.exit_code == 2 and "not empty" in done.stderr
+    assert (foreign / "notes.txt").read_text() == "mine\n"
+    bad = run_cli("control", "celegans-varshney2011", "--sigma", "inf")
+    assert bad.exit_code == 2 and "--sigma must be a number > 0" in bad.stderr

@@ -102,6 +102,8 @@ def _base(command: str, root: Path, out: Path) -> list[str]:
         "report": ["report", str(out)],
         "plan": ["plan", str(root / "pilot")],
         "export": ["export", str(root / "pilot")],   # no trained run there: refused
+        "control": ["control", graph, "--generations", "1", "--population", "2",
+                    "--out", str(out)],
         "reservoir": ["reservoir", graph, "--steps", "300", "--washout", "50",
                       "--out", str(out / "reservoir.json")],
     }[command]
@@ -123,9 +125,11 @@ def _run(args: list[str]) -> tuple[int | None, str]:
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_random_option_values_never_crash_a_command(command, work, monkeypatch):
+    import topocli.control
     import topocli.training
 
     monkeypatch.setattr(topocli.training, "train_graph", _stop_training)
+    monkeypatch.setattr(topocli.control, "train_controller", _stop_training)
     # relative paths among the random values (--out 0, --out "") land in a scratch folder
     scratch = work / f"cwd-{command.replace(' ', '-')}"
     scratch.mkdir()

@@ -1,6 +1,7 @@
 """Claiming an ``--out`` folder: writable, topocli's own, and one command's at a time.
 
-Every command that writes a results folder (``analyze``, ``train``, ``train-sweep``) goes
+Every command that writes a results folder (``analyze``, ``train``, ``train-sweep``,
+``control``) goes
 through :func:`claim_folder` before it computes anything:
 
 - :func:`probe_writable`: a folder that cannot be created or written (read-only, under a
@@ -34,7 +35,7 @@ __all__ = ["FolderLock", "LOCK_NAMES", "claim_folder", "is_empty_folder", "probe
 
 #: The lock files topocli's commands keep in their folders (ignored when asking whether a
 #: folder is empty: a run that failed before writing anything leaves only its lock).
-LOCK_NAMES = ("sweep.lock", "analyze.lock", "train.lock")
+LOCK_NAMES = ("sweep.lock", "analyze.lock", "train.lock", "control.lock")
 
 
 def probe_writable(out: str | Path, *, option: str = "--out") -> None:

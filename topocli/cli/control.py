@@ -5,6 +5,7 @@ Imports only numpy/igraph/gymnasium on this path (never torch).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 from pathlib import Path
@@ -85,7 +86,8 @@ def controller_options(func):
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="Worker processes evaluating the ES population.")
 @click.option("--out", type=click.Path(file_okay=False), default=None,
-              help="Folder for result.json and per-generation checkpoints (a rerun resumes).")
+              help="Folder for config.json, result.json and per-generation checkpoints (new, "
+                   "empty, or a control folder: a rerun resumes).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result JSON on stdout.")
 def control_command(graph, view, task, controller, null, seed, jobs, out, as_json):
     """Train a policy wired by GRAPH with evolution strategies (OpenAI-ES).
@@ -106,26 +108,30 @@ def control_command(graph, view, task, controller, null, seed, jobs, out, as_jso
     from topocli.control import control_graph, train_controller
     from topocli.fileio import write_json_atomic
     from topocli.graphs import load_graph
-    from topocli.outdir import probe_writable
+    from topocli.outdir import claim_folder
 
     try:
         tasks = split_control_tasks(task)
     except click.BadParameter as exc:
         raise click.UsageError(f"--task: {exc.message}") from None
     config = controller.replace(tasks=tasks, seed=seed).validate()
-    if out:   # a folder that cannot be written: one line, before any training
-        Path(out).mkdir(parents=True, exist_ok=True)
-        probe_writable(out)
-    wired = control_graph(load_graph(graph, view), circuit=config.circuit, null=null,
-                          seed=seed)
-    say = (lambda p: click.echo(f"topocli: {p['task']} generation {p['epoch']}: "
-                                f"{p['return']:.3f}", err=True))
-    result = train_controller(wired, config, out=out, jobs=jobs, on_generation=say)
-    result["graph"] = {"source": str(graph), "view": view.to_dict(), "null": null,
-                       "circuit": config.circuit, "nodes": wired.vcount(),
-                       "edges": wired.ecount()}
-    if out:
-        write_json_atomic(Path(out) / "result.json", result)
+    # --out: writable, missing, empty or a control folder (resumed), locked while we run
+    claim = claim_folder(out, "control", resume=True) if out else contextlib.nullcontext()
+    with claim:
+        wired = control_graph(load_graph(graph, view), circuit=config.circuit, null=null,
+                              seed=seed)
+        described = {"source": str(graph), "view": view.to_dict(), "null": null,
+                     "circuit": config.circuit, "nodes": wired.vcount(),
+                     "edges": wired.ecount()}
+        if out:
+            write_json_atomic(Path(out) / "config.json", {
+                "kind": "control", "config": config.to_dict(), "graph": described})
+        say = (lambda p: click.echo(f"topocli: {p['task']} generation {p['epoch']}: "
+                                    f"{p['return']:.3f}", err=True))
+        result = train_controller(wired, config, out=out, jobs=jobs, on_generation=say)
+        result["graph"] = described
+        if out:
+            write_json_atomic(Path(out) / "result.json", result)
     if as_json:
         click.echo(json.dumps(result, indent=2, default=float))
         return

@@ -15,6 +15,7 @@ statistics only (the same policy on the graph's nulls, :func:`control_graph`).
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields, replace
@@ -77,9 +78,10 @@ class ControlConfig:
             (self.circuit in CIRCUITS, f"--circuit must be one of {', '.join(CIRCUITS)}"),
             (self.generations >= 0, "--generations must be 0 (the task's default) or more"),
             (self.population >= 2, "--population must be at least 2 (one antithetic pair)"),
-            (self.sigma > 0, "--sigma must be > 0"),
-            (self.lr > 0, "--es-lr must be > 0"),
-            (self.weight_decay >= 0, "--es-weight-decay must be >= 0"),
+            (math.isfinite(self.sigma) and self.sigma > 0, "--sigma must be a number > 0"),
+            (math.isfinite(self.lr) and self.lr > 0, "--es-lr must be a number > 0"),
+            (math.isfinite(self.weight_decay) and self.weight_decay >= 0,
+             "the ES weight decay must be a number >= 0"),
             (min(self.episodes, self.eval_episodes, self.final_episodes) >= 1,
              "--episodes, --eval-episodes and --final-episodes must be at least 1"),
             (0 < self.alpha <= 1, "--alpha (dt / tau) must be in (0, 1]"),
