@@ -80,6 +80,26 @@ def test_centred_ranks_and_es_climbs_a_quadratic():
     assert state.generation == 60
 
 
+def test_tied_returns_move_nothing_and_pairs_share_episodes():
+    """A generation whose members all return the same (every one failing, or every one
+    at the cap) has no gradient: the parameters stay where they are."""
+    assert np.allclose(centred_ranks([5.0, 5.0, 5.0, 5.0]), 0.0)
+    assert np.allclose(centred_ranks([1.0, 2.0, 2.0, 9.0]), [-0.5, 0.0, 0.0, 0.5])
+    theta = np.linspace(-0.3, 0.3, 12)
+    state = ESState.start(theta)
+    seen = []
+
+    def flat(thetas, seeds):
+        seen.append(list(seeds))
+        return np.full(len(thetas), 500.0)
+
+    for _ in range(5):
+        es_generation(state, flat, seed=1, population=8, sigma=0.1, lr=0.05,
+                      weight_decay=0.0)
+    assert np.array_equal(state.theta, theta)
+    assert all(s[:4] == s[4:] and len(set(s[:4])) == 4 for s in seen)
+
+
 def test_checkpoint_resume_equals_an_uninterrupted_run(tmp_path):
     g = tiny_graph()
     config = ControlConfig(tasks=("cartpole",), **TINY)

@@ -101,6 +101,8 @@ def _base(command: str, root: Path, out: Path) -> list[str]:
                         "--seeds", "1", *budget, "--out", str(out)],
         "report": ["report", str(out)],
         "plan": ["plan", str(root / "pilot")],
+        "lr-check": ["lr-check", graph, "--lrs", "1e-3,1e-2", "--families", "real",
+                     "--count", "1", "--seeds", "1", *budget, "--out", str(out)],
         "export": ["export", str(root / "pilot")],   # no trained run there: refused
         "control": ["control", graph, "--generations", "1", "--population", "2",
                     "--out", str(out)],

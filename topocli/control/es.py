@@ -33,11 +33,13 @@ __all__ = ["ESState", "centred_ranks", "es_generation", "load_state", "save_stat
 
 
 def centred_ranks(values: np.ndarray) -> np.ndarray:
-    """Ranks of ``values`` scaled to [-0.5, 0.5] (ties broken by position)."""
+    """Ranks of ``values`` scaled to [-0.5, 0.5]; tied values share their average rank,
+    so an antithetic pair with equal returns adds nothing to the gradient (returns of
+    control tasks are often tied: every member failing at once, or hitting the cap)."""
+    from scipy.stats import rankdata
+
     values = np.asarray(values, dtype=float).ravel()
-    ranks = np.empty(values.size)
-    ranks[np.argsort(values, kind="stable")] = np.arange(values.size)
-    return ranks / max(values.size - 1, 1) - 0.5
+    return (rankdata(values, method="average") - 1) / max(values.size - 1, 1) - 0.5
 
 
 @dataclass

@@ -172,8 +172,10 @@ def raw_from_flyvis(spec: dict, extent: int) -> ig.Graph:
     ``(su, sv)`` only where ``u % su == v % sv == 0``, as in flyvis); for every type-to-type
     edge and reported offset ``(du, dv)``, one ``chemical`` edge from each source cell at
     ``(u, v)`` to the target cell at ``(u + du, v + dv)`` where that column exists,
-    weighted by the mean synapse count. The edge's sign (flyvis's ``alpha``) is kept as
-    the edge attribute ``sign`` (+1 excitatory, -1 inhibitory).
+    weighted by the mean synapse count. The edge's sign (flyvis's ``alpha``) is written to
+    the file as the edge attribute ``sign`` (+1 excitatory, -1 inhibitory); topocli's
+    reader does not load it yet, so the reservoir's and controller's ``auto`` signs fall
+    back to a random inhibitory share on this graph.
     """
     if not 0 <= extent <= 40:
         raise TopocliError(f"fly visual extent {extent}: choose a column radius from 0 to 40 "

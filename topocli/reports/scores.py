@@ -36,8 +36,12 @@ NOT_METRICS = frozenset({
     "onnx_bytes_int8", "latency_ms_torch", "latency_ms_onnx_fp32", "latency_ms_onnx_int8",
     "throughput_torch", "throughput_onnx_fp32", "throughput_onnx_int8"})
 #: Words that make an unknown column lower-is-better (an error, a loss, a cost).
-_LOWER_WORDS = re.compile(r"(^|[_\-])(err|error|loss|nrmse|rmse|mse|mae|latency|time|cost)"
+_LOWER_WORDS = re.compile(r"(^|[_\-])(err|error|loss|nrmse|rmse|mse|mae|latency|time|cost|"
+                          r"energy)"
                           r"($|[_\-])", re.IGNORECASE)
+#: Column prefixes of a run's description or cost (the DAG; a reservoir's synaptic
+#: operations and energy estimate per task), never a score.
+_COST_PREFIXES = ("dag_", "synops_", "energy_pj_")
 _ACCURACY = {"test_acc": "test accuracy", "val_acc": "validation accuracy",
              "best_val_acc": "best validation accuracy", "train_acc": "training accuracy"}
 
@@ -124,7 +128,8 @@ def score_for(column: str, runs: pd.DataFrame | None = None, *,
     if runs is not None:
         usable = metric_columns(runs)
         if column not in usable:
-            what = ("describes a run, it is not a metric" if column in NOT_METRICS else
+            what = ("describes a run or its cost, it is not a metric"
+                    if column in NOT_METRICS or column.startswith(_COST_PREFIXES) else
                     "is not a numeric column of runs.csv" if column in runs else
                     "is not a column of runs.csv")
             raise TopocliError(f"--metric {column} {what}; choose one of "
@@ -143,11 +148,12 @@ def score_for(column: str, runs: pd.DataFrame | None = None, *,
 
 def metric_columns(runs: pd.DataFrame) -> list[str]:
     """runs.csv columns a sweep can be scored by: numeric, with a value in some run, and
-    not one of :data:`NOT_METRICS` or a ``dag_*`` description."""
+    not one of :data:`NOT_METRICS`, a ``dag_*`` description or a reservoir's cost
+    (``synops_*``, ``energy_pj_*``)."""
     out = []
     for col in runs.columns:
         name = str(col)
-        if name in NOT_METRICS or name.startswith("dag_"):
+        if name in NOT_METRICS or name.startswith(_COST_PREFIXES):
             continue
         values = pd.to_numeric(runs[col], errors="coerce")
         if values.notna().any() and values.notna().sum() >= 0.5 * runs[col].notna().sum():

@@ -189,11 +189,12 @@ COST_AXES = {"n_params": "parameters", "macs": "MACs per image",
              "onnx_bytes_int8": "ONNX file, int8 (bytes)"}
 
 
-def accuracy_vs_cost(per_graph: pd.DataFrame, path: Path, *,
-                     label: str = "accuracy") -> Path | str | None:
+def accuracy_vs_cost(per_graph: pd.DataFrame, path: Path, *, label: str = "accuracy",
+                     higher_is_better: bool = True) -> Path | str | None:
     """The score (mean over seeds) against each cost that varies (parameters, MACs and,
     from ``--measure-cost``, sparse MACs, latency and file sizes), one dot per graph,
-    with the Pareto front of low cost and high score as a dashed line and, in the title,
+    with the Pareto front of low cost and the better score (``higher_is_better`` says
+    which way the score points) as a dashed line and, in the title,
     whether the real connectome lies on it; a sentence instead when every graph costs the
     same (one column of points)."""
     cols = [c for c in COST_AXES if c in per_graph
@@ -215,7 +216,7 @@ def accuracy_vs_cost(per_graph: pd.DataFrame, path: Path, *,
     for ax, col in zip(axes, varying):
         x = pd.to_numeric(per_graph[col], errors="coerce").to_numpy(float)
         family_points(ax, x, y, fams, styles)
-        front = pareto_front(x, y)
+        front = pareto_front(x, y if higher_is_better else -y)
         order = np.argsort(x[front])
         ax.step(x[front][order], y[front][order], where="post", linestyle="--",
                 color="black", linewidth=1, marker="o", markersize=11, fillstyle="none",

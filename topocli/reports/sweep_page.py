@@ -407,7 +407,9 @@ def _training_section(t: SweepTables, curves, out: Path) -> Section:
                f"{upper_first(t.score.label)} (mean over seeds) against each cost that varies "
                "(parameter count, MACs per image and, with --measure-cost, sparse MACs, "
                "latency and ONNX file sizes); one dot per graph; dashed: the Pareto front "
-               "of lower cost and higher score.", out, t.per_graph, label=t.score.label)
+               f"of lower cost and {'higher' if t.score.higher_is_better else 'lower'} "
+               "score.", out, t.per_graph, label=t.score.label,
+               higher_is_better=t.score.higher_is_better)
     if curves is None:
         sec.note("No curves.csv: training curves are left out.")
     else:

@@ -73,7 +73,8 @@ def export_run(run_dir: str | Path, *, fmt: str = "onnx", int8: bool = False,
     session = onnx_session(fp32, threads=settings.threads)
     first = data.x_test[:config.batch_size]
     with torch.no_grad():
-        torch_logits = run.model(data.x_test).numpy()
+        torch_logits = torch.cat([run.model(data.x_test[i:i + 500])   # bounded memory
+                                  for i in range(0, len(data.x_test), 500)]).numpy()
     diff = float(np.abs(onnx_logits(session, first) - torch_logits[:len(first)]).max())
     if not diff <= LOGIT_TOLERANCE:
         raise TopocliError(f"onnxruntime's logits differ from torch's by {diff:.2g} on the "

@@ -156,12 +156,17 @@ def load_run(folder: str | Path) -> TrainedRun:
         if not (folder / "dag.json").is_file():
             raise TopocliError(f"{folder} has no dag.json (the run finished before topocli "
                                f"saved its DAG); {fix}")
-        dag = dag_from_json(json.loads((folder / "dag.json").read_text()))
     if not (folder / "checkpoint.pt").is_file():
         raise TopocliError(f"{folder} has no checkpoint.pt, so no trained weights; {fix}")
-    model_info = result.get("model") or {}
-    model = build_network(dag, config, tuple(model_info["input_shape"]),
-                          int(model_info["num_classes"]), model_info)
+    try:
+        if not config.no_graph:
+            dag = dag_from_json(json.loads((folder / "dag.json").read_text()))
+        model_info = result.get("model") or {}
+        model = build_network(dag, config, tuple(model_info["input_shape"]),
+                              int(model_info["num_classes"]), model_info)
+    except (ValueError, KeyError, TypeError, IndexError) as exc:
+        raise TopocliError(f"{folder}'s dag.json or result.json does not describe a network "
+                           f"topocli can rebuild ({type(exc).__name__}); {fix}") from None
     try:
         state = torch.load(folder / "checkpoint.pt", weights_only=True, map_location="cpu")
         best = (state.get("early") or {}).get("best_model")
