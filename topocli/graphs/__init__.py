@@ -15,10 +15,15 @@ Modules, each importing only those above it:
 - :mod:`~topocli.graphs.formats`: which reader a file needs, its bytes as text;
 - :mod:`~topocli.graphs.bundled`: the shipped connectomes, looked up by name;
 - :mod:`~topocli.graphs.cell_names`: C. elegans cells by name, from the shipped tables;
-- :mod:`~topocli.graphs.converters`: how the shipped files are made (cect, Bock 2011);
+- :mod:`~topocli.graphs.fly`: the fly connectomes' readers and class maps (the larval
+  mushroom body from graspologic, the visual system from flyvis, expanded over columns);
+- :mod:`~topocli.graphs.converters`: how the shipped files are made (cect, Bock 2011, the
+  fly packages);
 - :mod:`~topocli.graphs.views`: a raw graph -> the graph in use (:class:`GraphView`);
 - :mod:`~topocli.graphs.load`: every way in (:func:`load_graph`, :func:`load_raw`,
-  :func:`read_graph_file`).
+  :func:`read_graph_file`);
+- :mod:`~topocli.graphs.circuits`: named subcircuits of a loaded graph (the worm's motor
+  circuit) as views.
 
 Input files are read within the bound of :mod:`topocli.bounded_read`.
 """
