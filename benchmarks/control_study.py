@@ -16,8 +16,8 @@ How the study was run (2 shared cores):
         --families real,degree,er --count 2 --seeds 3 --task cartpole,digits-seq \\
         --generations 30 --primary degree --jobs 2 --circuit $c --out $c; done
     for c in motor whole; do for s in 0 1 2; do topocli control celegans-varshney2011 \\
-        --circuit $c --policy mlp --task cartpole,digits-seq --generations 30 --seed $s \\
-        --json --out mlp-$c-$s; done; done
+        --undirected --circuit $c --policy mlp --task cartpole,digits-seq \\
+        --generations 30 --seed $s --json --out mlp-$c-$s; done; done
 """
 
 from __future__ import annotations
