@@ -30,7 +30,7 @@ from torch import nn
 from topocli.training.model import RandWireNet, _conv_out, complexity
 
 __all__ = ["CostSettings", "measure_cost", "median_seconds", "peak_activation_bytes",
-           "sparse_macs", "torch_seconds"]
+           "session_seconds", "sparse_macs", "torch_seconds"]
 
 
 def _nnz(t: torch.Tensor) -> int:
@@ -151,7 +151,8 @@ def torch_seconds(model, x, settings: CostSettings) -> float:
         torch.set_num_threads(old)
 
 
-def _session_timer(session, x, settings: CostSettings) -> float:
+def session_seconds(session, x, settings: CostSettings) -> float:
+    """Median seconds of one onnxruntime call on input ``x`` (after warm-up)."""
     feed = {session.get_inputs()[0].name: x.numpy()}
     return median_seconds(lambda: session.run(None, feed), repeats=settings.repeats,
                           warmup=settings.warmup)
@@ -186,8 +187,8 @@ def measure_cost(model: RandWireNet, input_shape: tuple[int, int, int],
         for kind, path in files.items():
             session = onnx_session(path, threads=settings.threads)
             cost[f"onnx_bytes_{kind}"] = path.stat().st_size
-            cost[f"latency_ms_onnx_{kind}"] = 1e3 * _session_timer(session, one, settings)
-            cost[f"throughput_onnx_{kind}"] = settings.batch / _session_timer(
+            cost[f"latency_ms_onnx_{kind}"] = 1e3 * session_seconds(session, one, settings)
+            cost[f"throughput_onnx_{kind}"] = settings.batch / session_seconds(
                 session, many, settings)
     cost["cost_settings"] = asdict(settings)
     return cost

@@ -21,7 +21,7 @@ import torch
 from topocli.errors import TopocliError
 from topocli.fileio import write_text_atomic
 from topocli.provenance import versions
-from topocli.training.cost import CostSettings, median_seconds, torch_seconds
+from topocli.training.cost import CostSettings, session_seconds, torch_seconds
 from topocli.training.inference import load_run
 from topocli.training.onnx_export import export_onnx, onnx_logits, onnx_session, quantize_int8
 
@@ -37,9 +37,7 @@ def _accuracy(logits: np.ndarray, y: torch.Tensor) -> float:
 
 
 def _latency_ms(session, x: torch.Tensor, settings: CostSettings) -> float:
-    feed = {session.get_inputs()[0].name: x[:1].numpy()}
-    return 1e3 * median_seconds(lambda: session.run(None, feed), repeats=settings.repeats,
-                                warmup=settings.warmup)
+    return 1e3 * session_seconds(session, x[:1], settings)
 
 
 def export_run(run_dir: str | Path, *, fmt: str = "onnx", int8: bool = False,
