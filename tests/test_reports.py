@@ -281,6 +281,40 @@ def test_reads_the_real_analyze_and_sweep_output(tmp_path):
     assert 'src="training_curves.png"' not in page and "a curve of 2 points" in page
 
 
+def test_a_sweep_in_progress_is_reported_from_its_store(tmp_path):
+    """No runs.csv yet (a sweep running, or killed before it wrote its tables): the page
+    reads the store, read-only and beside the process that holds its lock, says so, and
+    shows the same numbers as the exported tables; nothing is written into the folder."""
+    from topocli.sweep import run_sweep
+    from topocli.sweep._stand_ins import stand_in_prepare, stand_in_train
+    from topocli.sweep.store import SweepStore
+
+    out = tmp_path / "sw"
+    run_sweep("celegans-varshney2011", out, families="real,degree", count=3, seeds=2,
+              seed=7, jobs=1, train_fn=stand_in_train, prepare_fn=stand_in_prepare,
+              progress=False)
+    done = _text(build_report(out, out=tmp_path / "done", resamples=50))
+    exported = {name: pd.read_csv(out / f"{name}.csv") for name in ("graphs", "runs")}
+    for name in ("graphs", "runs", "curves"):
+        (out / f"{name}.csv").unlink()
+    before = sorted(p.name for p in out.iterdir())
+    with SweepStore(out / "sweep.sqlite"):          # the running sweep holds the lock
+        live = _text(build_report(out, out=tmp_path / "live", resamples=50))
+    assert sorted(p.name for p in out.iterdir()) == before
+    assert "Tables read from sweep.sqlite: 8 of 8 runs finished so far (no runs.csv yet)" \
+        in live
+    summary = re.compile(r'id="summary">(.*?)</', re.S)
+    assert summary.search(live).group(1) == summary.search(done).group(1)
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "live" / "per_graph.csv"),
+                                  pd.read_csv(tmp_path / "done" / "per_graph.csv"))
+    # an unreadable store: the exported CSVs are used, with a note
+    (out / "sweep.sqlite").write_bytes(b"not a store")
+    for name, table in exported.items():
+        table.to_csv(out / f"{name}.csv", index=False)
+    page = _text(build_report(out, out=tmp_path / "csv", resamples=50))
+    assert "sweep.sqlite could not be read" in page and "the exported CSVs are used" in page
+
+
 def test_sweep_with_one_graph_per_family(tmp_path):
     """--count 1: no family sd, so z is undefined for every family; the page still builds."""
     sweep = make_sweep_folder(tmp_path / "sweep", count=1, graph_files=False, curves=False)

@@ -96,10 +96,6 @@ def load_folder(path: Path) -> ResultFolder:
     path = Path(path)
     kind = detect_kind(path)
     folder = ResultFolder(path=path, kind=kind)
-    for name in ANALYZE_TABLES if kind == "analyze" else SWEEP_TABLES:
-        table = _read_csv(path / f"{name}.csv", folder.notes)
-        if table is not None:
-            folder.tables[name] = table
     config_path = path / "config.json"
     if config_path.is_file():
         try:
@@ -108,6 +104,14 @@ def load_folder(path: Path) -> ResultFolder:
             folder.notes.append("config.json is not valid JSON: the config is not shown.")
     else:
         folder.notes.append("config.json is missing: the config is not shown.")
+    live = _tables_in_progress(path, folder) if kind == "sweep" else None
+    if live is not None:
+        folder.tables.update({name: t for name, t in live.items() if not t.empty})
+    else:
+        for name in ANALYZE_TABLES if kind == "analyze" else SWEEP_TABLES:
+            table = _read_csv(path / f"{name}.csv", folder.notes)
+            if table is not None:
+                folder.tables[name] = table
     if kind == "analyze" and "metrics" not in folder.tables:
         json_path = path / "metrics.json"
         table = _metrics_from_json(json_path)
@@ -122,6 +126,61 @@ def load_folder(path: Path) -> ResultFolder:
                     folder.graph_files[f.name[: -len(suffix)]] = f
                     break
     return folder
+
+
+def _tables_in_progress(path: Path, folder: ResultFolder) -> dict[str, pd.DataFrame] | None:
+    """A sweep's tables from its store when they are not yet exported or are behind it
+    (a sweep still running, or interrupted before it wrote its tables); None when the
+    CSVs are current or there is no readable store. Reads the store only, writes
+    nothing into the sweep's folder."""
+    from topocli.sweep.folder import STORE_NAME
+
+    store = path / STORE_NAME
+    if not store.is_file():
+        return None
+    from topocli import __version__
+    from topocli.sweep.export import store_frames
+
+    try:
+        references = (folder.config.get("notes") or {}).get("references") or ()
+        frames = store_frames(store, __version__, references)
+    except TopocliError as exc:
+        folder.notes.append(f"{STORE_NAME} could not be read ({exc}); the exported CSVs "
+                            "are used.")
+        return None
+    runs_csv = path / "runs.csv"
+    if runs_csv.is_file():
+        try:
+            exported = len(pd.read_csv(runs_csv, usecols=["run_id"]))
+        except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError,
+                ValueError):
+            exported = -1
+        if exported == len(frames["runs"]):
+            return None
+    ok = int((frames["runs"]["status"] == "ok").sum()) if len(frames["runs"]) else 0
+    planned = _planned_runs(folder.config)
+    of = f" of {planned}" if planned else ""
+    folder.notes.append(
+        f"Tables read from {STORE_NAME}: {ok}{of} runs finished so far ("
+        + ("no runs.csv yet" if not runs_csv.is_file() else "runs.csv is behind the store")
+        + "); the sweep is running or was interrupted. Rerunning its command resumes it "
+          "and writes the tables.")
+    return frames
+
+
+def _planned_runs(config: dict) -> int | None:
+    """Graphs x seeds of the sweep's identity (None for a grid or an identity that does
+    not say)."""
+    identity = config.get("identity") or {}
+    try:
+        if identity.get("grid"):
+            return None
+        families = identity["families"]
+        graphs = ("real" in families) + (len(families) - ("real" in families)) * identity["count"]
+        reals = len((config.get("notes") or {}).get("references") or ()) or 1
+        return reals * graphs * identity["seeds"]
+    except (KeyError, TypeError):
+        return None
 
 
 def _metrics_from_json(path: Path) -> pd.DataFrame | None:

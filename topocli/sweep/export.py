@@ -16,7 +16,7 @@ from topocli.sweep.plan import SweepPlan
 from topocli.sweep.records import CURVE_COLUMNS
 from topocli.sweep.store import SweepStore
 
-__all__ = ["CURVE_COLUMNS", "GRAPH_COLUMNS", "RUN_COLUMNS", "export_tables"]
+__all__ = ["CURVE_COLUMNS", "GRAPH_COLUMNS", "RUN_COLUMNS", "export_tables", "store_frames"]
 
 GRAPH_COLUMNS = ["graph_id", "family", "index", "seed", "params", "file", "n", "m"]
 RUN_COLUMNS = ["run_id", "graph_id", "family", "seed", "status", "error", "test_acc",
@@ -33,12 +33,39 @@ def export_tables(store: SweepStore, plan: SweepPlan, out: str | Path,
     references = {g.graph_id: g.reference for g in plan.graphs if g.reference}
     graphs = graphs_frame(store, graph_order, references)
     runs, curves = runs_frames(store, run_order, version)
-    if references:  # a sweep of several real graphs: which one each run belongs to
-        runs.insert(2, "reference", runs["graph_id"].map(lambda gid: references.get(gid, "")))
+    _add_references(runs, references)
     paths = {}
     for name, frame in (("graphs", graphs), ("runs", runs), ("curves", curves)):
         paths[name] = write_text_atomic(out / f"{name}.csv", frame.to_csv(index=False))
     return paths
+
+
+def store_frames(path: str | Path, version: str, references: list[str] | tuple[str, ...] = ()
+                 ) -> dict[str, pd.DataFrame]:
+    """The three tables read straight from the store at ``path`` (read-only, beside a
+    sweep that may still be writing it), without the plan: graphs in the order they
+    were stored, runs by graph then seed. ``references`` are a several-graph sweep's
+    real graph names (``config.json``'s ``notes.references``), the prefixes of its
+    graph ids."""
+    with SweepStore.read_only(path) as store:
+        graph_rows = store.graph_rows()
+        order = {row.graph_id: i for i, row in enumerate(graph_rows)}
+        refs = {row.graph_id: next((r for r in references
+                                    if row.graph_id.startswith(f"{r}.")), "")
+                for row in graph_rows}
+        refs = {gid: ref for gid, ref in refs.items() if ref}
+        run_order = {row.run_id: (order.get(row.graph_id, len(order)), row.seed_index)
+                     for row in store.run_rows()}
+        graphs = graphs_frame(store, order, refs)
+        runs, curves = runs_frames(store, run_order, version)
+    _add_references(runs, refs)
+    return {"graphs": graphs, "runs": runs, "curves": curves}
+
+
+def _add_references(runs: pd.DataFrame, references: dict[str, str]) -> None:
+    """A sweep of several real graphs: which one each run belongs to (a column)."""
+    if references:
+        runs.insert(2, "reference", runs["graph_id"].map(lambda gid: references.get(gid, "")))
 
 
 def graphs_frame(store: SweepStore, order: dict[str, int],
@@ -53,7 +80,7 @@ def graphs_frame(store: SweepStore, order: dict[str, int],
     return _frame(records)
 
 
-def runs_frames(store: SweepStore, order: dict[str, int],
+def runs_frames(store: SweepStore, order: dict[str, object],
                 version: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``runs.csv`` and ``curves.csv``: :meth:`~topocli.sweep.records.StoredRun.columns` and
     :meth:`~topocli.sweep.records.StoredRun.curve_rows` of every run, in plan order."""

@@ -178,13 +178,26 @@ class SweepStore:
 
     With ``lock`` (the default) the store is this process's alone until it is closed: a
     second process opening it gets a :class:`TopocliError` naming the holder.
+    :meth:`read_only` opens an existing store for reading only, without the lock, beside
+    the sweep that writes it (WAL lets a reader see every committed run).
     """
 
-    def __init__(self, path: str | Path, *, lock: bool = True):
+    def __init__(self, path: str | Path, *, lock: bool = True, _read_only: bool = False):
         self.path = Path(path)
-        self._lock: FolderLock | None = self._take_lock() if lock else None
+        self._lock: FolderLock | None = self._take_lock() if lock and not _read_only \
+            else None
         try:
             with self._guard():
+                if _read_only:
+                    # No WAL file: no writer is between checkpoints, so the file is read
+                    # as immutable (which creates no -wal/-shm beside it); else as a
+                    # reader beside the writer, through its WAL.
+                    wal = self.path.with_name(self.path.name + "-wal").exists()
+                    mode = "mode=ro" if wal else "immutable=1"
+                    self.db = sqlite3.connect(f"{self.path.resolve().as_uri()}?{mode}",
+                                              uri=True, isolation_level=None, timeout=30)
+                    self._check_format()
+                    return
                 # isolation_level=None: we issue BEGIN/COMMIT ourselves, one per finished item.
                 self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
                 self._check_format()
@@ -197,6 +210,15 @@ class SweepStore:
                 self.db.close()
             self._release_lock()
             raise
+
+    @classmethod
+    def read_only(cls, path: str | Path) -> SweepStore:
+        """Open the existing store at ``path`` for reading: no lock taken, nothing written
+        (a missing file is a :class:`TopocliError`, not a new store)."""
+        if not Path(path).is_file():
+            raise TopocliError(f"{path} does not exist; pass a folder written by "
+                               "'topocli train-sweep --out'")
+        return cls(path, _read_only=True)
 
     def __enter__(self) -> SweepStore:
         return self
