@@ -43,6 +43,9 @@ class ControlTask:
     #: Typical magnitude of each observation: observations are divided by it, so that
     #: a pole angle of 0.2 rad counts as much as a cart position of 2.4 m.
     obs_scale: tuple[float, ...] | None = None
+    #: The gradient trainer's default batch per update (``--grad-batch 0``): episodes
+    #: for a motor task, images for digits-seq (one ES member's batch).
+    grad_batch: int = 8
 
 
 CONTROL_TASKS = {
@@ -54,7 +57,7 @@ CONTROL_TASKS = {
                             obs_scale=(1.0, 1.0, 8.0)),
     "swimmer": ControlTask("swimmer", "Swimmer-v5", 300.0, 150),
     "digits-seq": ControlTask("digits-seq", None, 0.8, 100, history=8,
-                              score_name="accuracy", motor=False),
+                              score_name="accuracy", motor=False, grad_batch=256),
 }
 
 
