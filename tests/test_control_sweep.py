@@ -57,3 +57,23 @@ def test_controller_sweep_refuses_a_reservoir_task(run_cli, tmp_path):
                    "--task", "narma10", "--out", tmp_path / "s")
     assert done.exit_code == 2 and "unknown control task 'narma10'" in done.stderr
     assert not (tmp_path / "s").exists()
+
+
+def test_controller_sweep_with_the_gradient_trainer(run_cli, tmp_path):
+    path = tmp_path / "g.graphml.gz"
+    write_graphml(tiny_graph(), path)
+    out = tmp_path / "sweep"
+    done = run_cli("train-sweep", path, "--model", "controller", "--families", "real",
+                   "--count", "1", "--seeds", "1", "--task", "cartpole", "--out", out,
+                   "--trainer", "gradient", "--grad-batch", "2", *FAST)
+    assert done.exit_code == 0, done.output
+    runs = pd.read_csv(out / "runs.csv")
+    assert len(runs) == 1 and runs["status"].eq("ok").all()
+    config = json.loads((out / "config.json").read_text())
+    assert '"trainer": "gradient"' in config["identity"]["task"]
+    from topocli.reports.sweep_headline import budget, budget_text
+
+    assert "controllers trained by gradients" in budget_text(budget(config))
+    bad = run_cli("train-sweep", path, "--model", "controller", "--out", tmp_path / "s2",
+                  "--trainer", "gradient", "--es-lr", "0.1")
+    assert bad.exit_code == 2 and "--es-lr only apply with --trainer es" in bad.stderr

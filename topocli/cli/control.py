@@ -1,6 +1,7 @@
-"""``topocli control``: train a policy wired by one graph with evolution strategies.
+"""``topocli control``: train a policy wired by one graph with evolution strategies
+(or, ``--trainer gradient``, with torch autograd).
 
-Imports only numpy/igraph/gymnasium on this path (never torch).
+Imports only numpy/igraph/gymnasium on this path (torch only for ``--trainer gradient``).
 """
 
 from __future__ import annotations
@@ -20,11 +21,31 @@ CONTROL_TASK_NAMES = ("cartpole", "acrobot", "pendulum", "swimmer", "digits-seq"
 POLICY_NAMES = ("graph", "mlp")
 SYNAPSE_SIGN_NAMES = ("dale", "free")
 CIRCUIT_NAMES = ("whole", "motor")
+TRAINER_NAMES = ("es", "gradient")
+#: Options that only one trainer reads: giving one with the other trainer is an error.
+_ES_ONLY = {"sigma": "--sigma", "es_lr": "--es-lr"}
+_GRADIENT_ONLY = {"grad_lr": "--grad-lr", "grad_batch": "--grad-batch"}
 
 
 def split_control_tasks(value: str | tuple[str, ...]) -> tuple[str, ...]:
     """``cartpole,digits-seq`` -> the task names, each checked."""
     return split_names(value, CONTROL_TASK_NAMES, "control task")
+
+
+def _check_trainer_options(trainer: str) -> None:
+    """Refuse an option of the other trainer given on the command line."""
+    from click.core import ParameterSource
+
+    from topocli.errors import TopocliError
+
+    ctx = click.get_current_context()
+    foreign = _GRADIENT_ONLY if trainer == "es" else _ES_ONLY
+    given = [flag for name, flag in foreign.items()
+             if ctx.get_parameter_source(name) not in (None, ParameterSource.DEFAULT)]
+    if given:
+        other = "gradient" if trainer == "es" else "es"
+        raise TopocliError(f"{', '.join(given)} only apply with --trainer {other} "
+                           f"(this run's trainer is {trainer})")
 
 
 def controller_options(func):
@@ -43,14 +64,27 @@ def controller_options(func):
                   show_default=True,
                   help="motor: only the command interneurons (AVA, AVB, AVD, AVE, PVC) and "
                        "ventral cord motor neurons of a C. elegans connectome.")
+    @click.option("--trainer", type=click.Choice(TRAINER_NAMES), default="es",
+                  show_default=True,
+                  help="es: OpenAI evolution strategies; gradient: torch autograd on the "
+                       "same network and parameters (REINFORCE on the motor tasks, "
+                       "cross-entropy through time on digits-seq), each generation on "
+                       "the episodes or images of an ES generation (population x 1 "
+                       "episode; population x 256 images).")
     @click.option("--generations", type=click.IntRange(min=0), default=0, show_default=True,
-                  help="ES generations per task (0: the task's default budget).")
+                  help="Generations per task (0: the task's default budget).")
     @click.option("--population", type=click.IntRange(min=2), default=32, show_default=True,
-                  help="ES population per generation (antithetic pairs).")
+                  help="ES population per generation (antithetic pairs); for --trainer "
+                       "gradient it sets the training data of a generation.")
     @click.option("--sigma", type=float, default=0.1, show_default=True,
                   help="ES perturbation size.")
     @click.option("--es-lr", type=float, default=0.05, show_default=True,
                   help="Adam step size of the ES update.")
+    @click.option("--grad-lr", type=float, default=0.01, show_default=True,
+                  help="Adam step size of --trainer gradient.")
+    @click.option("--grad-batch", type=click.IntRange(min=0), default=0, show_default=True,
+                  help="--trainer gradient: episodes (motor tasks) or images (digits-seq) "
+                       "per update (0: 8 episodes, 256 images).")
     @click.option("--alpha", type=float, default=1.0, show_default=True,
                   help="dt / tau of the rate neurons, in (0, 1] (1: no leak).")
     @click.option("--substeps", type=click.IntRange(min=1), default=1, show_default=True,
@@ -60,14 +94,17 @@ def controller_options(func):
     @click.option("--final-episodes", type=click.IntRange(min=1), default=20,
                   show_default=True, help="Fresh episodes for final_return.")
     @functools.wraps(func)
-    def wrapper(*args, policy, synapse_signs, circuit, generations, population, sigma, es_lr,
-                alpha, substeps, eval_episodes, final_episodes, **kwargs):
+    def wrapper(*args, policy, synapse_signs, circuit, trainer, generations, population,
+                sigma, es_lr, grad_lr, grad_batch, alpha, substeps, eval_episodes,
+                final_episodes, **kwargs):
         from topocli.control import ControlConfig
 
+        _check_trainer_options(trainer)
         config = ControlConfig(policy=policy, signs=synapse_signs, circuit=circuit,
                                generations=generations, population=population, sigma=sigma,
                                lr=es_lr, alpha=alpha, substeps=substeps,
-                               eval_episodes=eval_episodes, final_episodes=final_episodes)
+                               eval_episodes=eval_episodes, final_episodes=final_episodes,
+                               trainer=trainer, grad_lr=grad_lr, grad_batch=grad_batch)
         return func(*args, controller=config, **kwargs)
 
     return wrapper
@@ -84,13 +121,14 @@ def controller_options(func):
                    "(e.g. degree, er; seeded by --seed).")
 @seed_option
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Worker processes evaluating the ES population.")
+              help="Worker processes evaluating the ES population (--trainer es only).")
 @click.option("--out", type=click.Path(file_okay=False), default=None,
               help="Folder for config.json, result.json and per-generation checkpoints (new, "
                    "empty, or a control folder: a rerun resumes).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result JSON on stdout.")
 def control_command(graph, view, task, controller, null, seed, jobs, out, as_json):
-    """Train a policy wired by GRAPH with evolution strategies (OpenAI-ES).
+    """Train a policy wired by GRAPH with evolution strategies (OpenAI-ES), or with
+    gradients (--trainer gradient: REINFORCE, or cross-entropy on digits-seq).
 
     The graph's neurons are the hidden units of a recurrent rate network: observations
     enter at sensory neurons, actions are read from motor neurons, there is one weight
@@ -104,6 +142,7 @@ def control_command(graph, view, task, controller, null, seed, jobs, out, as_jso
       topocli control celegans-varshney2011 --task cartpole --null degree --out null/
       topocli control celegans-varshney2011 --task cartpole --policy mlp --out mlp/
       topocli control celegans-varshney2011 --circuit motor --task cartpole,digits-seq
+      topocli control celegans-varshney2011 --task digits-seq --trainer gradient
     """
     from topocli.control import control_graph, train_controller
     from topocli.fileio import write_json_atomic

@@ -60,14 +60,14 @@ have no synapse counts).
   topocli report rsweep/ --metric score_memory-capacity
 
 \b
---model controller trains a policy wired by every graph with evolution strategies (see
-topocli control for the options) on each --task (motor: cartpole, acrobot, pendulum,
-swimmer; non-motor: digits-seq): runs.csv gets score_<task> (final return, or test
-accuracy) and generations_<task> (generations to the task's solved return; runs that
-never reach it count as the budget + 1), curves.csv the return per generation, and the
-report a return-against-generations figure per task. --circuit motor wires by the C.
-elegans motor circuit and draws every null from it. Graphs are prepared as for
---model reservoir.
+--model controller trains a policy wired by every graph with evolution strategies (or
+--trainer gradient; see topocli control for the options) on each --task (motor:
+cartpole, acrobot, pendulum, swimmer; non-motor: digits-seq): runs.csv gets
+score_<task> (final return, or test accuracy) and generations_<task> (generations to
+the task's solved return; runs that never reach it count as the budget + 1), curves.csv
+the return per generation, and the report a return-against-generations figure per task.
+--circuit motor wires by the C. elegans motor circuit and draws every null from it.
+Graphs are prepared as for --model reservoir.
   topocli train-sweep celegans-varshney2011 --model controller --families real,degree,er \
       --count 4 --seeds 3 --task cartpole,digits-seq --out csweep/
   topocli report csweep/ --metric score_cartpole
@@ -92,7 +92,8 @@ elegans motor circuit and draws every null from it. Graphs are prepared as for
               help="randwire: train the RandWire-style network; reservoir: score the graph "
                    "as a reservoir (the reservoir options below; training options ignored); "
                    "controller: train a policy wired by the graph with evolution strategies "
-                   "(--task cartpole,digits-seq by default; see topocli control).")
+                   "or --trainer gradient (--task cartpole,digits-seq by default; see "
+                   "topocli control).")
 @train_options
 @reservoir_options
 @controller_options

@@ -89,7 +89,12 @@ class _Layout:
 
 
 class GraphNetwork:
-    """A :class:`GraphPolicy` with its weights filled in: ``reset`` then ``step``."""
+    """A :class:`GraphPolicy` with its weights filled in: ``reset`` then ``step``.
+
+    numpy arrays; :mod:`topocli.control.gradient` subclasses it with torch tensors and
+    ``tanh`` (the one formula, differentiated by autograd)."""
+
+    tanh = staticmethod(np.tanh)
 
     def __init__(self, W_t: np.ndarray, U: np.ndarray, b: np.ndarray, V: np.ndarray,
                  c: np.ndarray, alpha: float, substeps: int) -> None:
@@ -103,7 +108,7 @@ class GraphNetwork:
         """One observation ``x`` (batch, n_obs): the new state and the outputs."""
         drive = x @ self.U + self.b
         for _ in range(self.substeps):
-            h = (1.0 - self.alpha) * h + self.alpha * np.tanh(h @ self.W_t + drive)
+            h = (1.0 - self.alpha) * h + self.alpha * self.tanh(h @ self.W_t + drive)
         return h, h @ self.V + self.c
 
 
@@ -217,7 +222,10 @@ class GraphPolicy:
 
 class MLPNetwork:
     """An :class:`MLPPolicy` with its weights: its state is the last ``history``
-    observations."""
+    observations (numpy; a torch subclass swaps ``tanh`` and ``concat``)."""
+
+    tanh = staticmethod(np.tanh)
+    concat = staticmethod(np.concatenate)
 
     def __init__(self, W1: np.ndarray, b1: np.ndarray, W2: np.ndarray, b2: np.ndarray,
                  n_obs: int, history: int) -> None:
@@ -228,8 +236,8 @@ class MLPNetwork:
         return np.zeros((batch, self.n_obs * self.history))
 
     def step(self, window: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        window = np.concatenate([window[:, self.n_obs:], x], axis=1)
-        return window, np.tanh(window @ self.W1 + self.b1) @ self.W2 + self.b2
+        window = self.concat([window[:, self.n_obs:], x], 1)
+        return window, self.tanh(window @ self.W1 + self.b1) @ self.W2 + self.b2
 
 
 class MLPPolicy:

@@ -1,11 +1,19 @@
-"""Train a policy wired by a graph with evolution strategies: the recipe.
+"""Train a policy wired by a graph with evolution strategies or gradients: the recipe.
 
 :func:`train_controller` reads top to bottom: build the policy (the graph's recurrent
-network, or an MLP of the same parameter count), start or resume the ES state, run the
-generations (each: one ES step, then the centre's score on evaluation episodes, a point
-of the curve), then the final score on fresh episodes. One run per task; every random
-stream is derived from the config's seed (:func:`topocli.seeding.derive_seed`), so
-evaluation episodes are the same for every graph of a sweep (paired by seed).
+network, or an MLP of the same parameter count), start or resume the trainer's state,
+run the generations (each: one trainer step, then the policy's score on evaluation
+episodes, a point of the curve), then the final score on fresh episodes. One run per
+task; every random stream is derived from the config's seed
+(:func:`topocli.seeding.derive_seed`), so evaluation episodes are the same for every
+graph of a sweep (paired by seed).
+
+Two trainers (``trainer``): ``es``, OpenAI-ES (:mod:`~topocli.control.es`), and
+``gradient``, torch autograd on the same network and parameter vector
+(:mod:`~topocli.control.gradient`: REINFORCE on the motor tasks, cross-entropy through
+time on digits-seq). A generation of either consumes the same training data, the
+episodes or images of one ES generation (:func:`generation_cost`); the evaluation and
+the final score are the same code for both.
 
 Schmidgall et al.'s three realism levels are three settings: the exact wiring with
 transmitter signs (``signs="dale"``), the exact wiring with free signs (``"free"``), and
@@ -31,14 +39,32 @@ from topocli.errors import TopocliError
 from topocli.graphs.circuits import CIRCUITS, subcircuit
 from topocli.seeding import derive_seed
 
-__all__ = ["ControlConfig", "control_graph", "train_controller"]
+__all__ = ["GRADIENT_FIELDS", "TRAINERS", "ControlConfig", "control_graph", "generation_cost",
+           "train_controller"]
+
+#: ``es``: OpenAI evolution strategies; ``gradient``: torch autograd (REINFORCE on the
+#: motor tasks, cross-entropy through time on digits-seq).
+TRAINERS = ("es", "gradient")
+#: Fields added with the gradient trainer: :meth:`ControlConfig.to_dict` leaves them out
+#: of an ES config (they do not change an ES run), so every earlier ``config.json``,
+#: checkpoint fingerprint and sweep identity stays byte for byte the same.
+GRADIENT_FIELDS = ("trainer", "grad_lr", "grad_batch", "discount", "action_std")
 
 
 @dataclass(frozen=True)
 class ControlConfig:
     """How a controller is trained. ``generations`` 0: the task's default budget
     (:data:`topocli.control.tasks.CONTROL_TASKS`); ``circuit`` is recorded here and
-    applied where the graph is prepared (:func:`control_graph`)."""
+    applied where the graph is prepared (:func:`control_graph`).
+
+    ``population`` and ``episodes`` set the training data of a generation for both
+    trainers (:func:`generation_cost`); ``sigma`` and ``lr`` are the ES trainer's only;
+    ``weight_decay`` is an L2 term of both. The gradient trainer's own fields
+    (:data:`GRADIENT_FIELDS`): ``grad_lr`` (Adam's step), ``grad_batch`` (episodes or
+    images per update; 0: the task's ``grad_batch``), ``discount`` (REINFORCE's
+    discount of future rewards) and ``action_std`` (the fixed standard deviation of the
+    Gaussian exploration noise added to continuous outputs before ``tanh``).
+    """
 
     tasks: tuple[str, ...] = ("cartpole",)
     policy: str = "graph"
@@ -56,6 +82,11 @@ class ControlConfig:
     substeps: int = 1
     max_steps: int | None = None
     seed: int = 0
+    trainer: str = "es"
+    grad_lr: float = 0.01
+    grad_batch: int = 0
+    discount: float = 0.99
+    action_std: float = 0.5
 
     def replace(self, **changes) -> ControlConfig:
         return replace(self, **changes)
@@ -87,6 +118,13 @@ class ControlConfig:
             (0 < self.alpha <= 1, "--alpha (dt / tau) must be in (0, 1]"),
             (self.substeps >= 1, "--substeps must be at least 1"),
             (self.max_steps is None or self.max_steps >= 1, "--max-steps must be >= 1"),
+            (self.trainer in TRAINERS, f"--trainer must be one of {', '.join(TRAINERS)}"),
+            (math.isfinite(self.grad_lr) and self.grad_lr > 0,
+             "--grad-lr must be a number > 0"),
+            (self.grad_batch >= 0, "--grad-batch must be 0 (the task's default) or more"),
+            (0 < self.discount <= 1, "the REINFORCE discount must be in (0, 1]"),
+            (math.isfinite(self.action_std) and self.action_std > 0,
+             "the exploration noise (action_std) must be a number > 0"),
         ]
         for ok, message in checks:
             if not ok:
@@ -94,8 +132,12 @@ class ControlConfig:
         return self
 
     def to_dict(self) -> dict:
+        """The fields as a dict; an ES config without :data:`GRADIENT_FIELDS`."""
         data = asdict(self)
         data["tasks"] = list(self.tasks)
+        if self.trainer == "es":
+            for name in GRADIENT_FIELDS:
+                del data[name]
         return data
 
     @classmethod
@@ -148,6 +190,44 @@ def _evaluate(policy, task, thetas: np.ndarray, seeds: list[int], episodes: int,
     return np.concatenate(parts)
 
 
+def generation_cost(task, config: ControlConfig) -> tuple[str, int, int]:
+    """What one generation trains on: ``(unit, amount, updates)``.
+
+    An ES generation evaluates every member (``population`` rounded down to antithetic
+    pairs) on ``episodes`` episodes or one batch of :attr:`DigitsTask.batch` images,
+    and makes one update. A gradient generation draws as many as fit in whole updates
+    of ``grad_batch`` episodes or images (at least one update). Backpropagation costs
+    about two forward passes more per image or step, so compare wall time as well.
+    Evaluation and final episodes are not counted (they are the same for both).
+    """
+    members = 2 * max(config.population // 2, 1)
+    unit = "episodes" if task.spec.motor else "images"
+    amount = members * (config.episodes if task.spec.motor else task.batch)
+    if config.trainer == "es":
+        return unit, amount, 1
+    batch = config.grad_batch or task.spec.grad_batch
+    updates = max(amount // batch, 1)
+    return unit, updates * batch, updates
+
+
+def _trainer(policy, task, config: ControlConfig, state: ESState, seed: int,
+             jobs: int) -> Callable[[ESState], dict]:
+    """One generation of ``config.trainer``, in place on ``state``; returns its fitness
+    summary (``fitness_mean``, ``fitness_max``)."""
+    if config.trainer == "gradient":
+        from topocli.control.gradient import GradientTrainer
+
+        if jobs > 1:
+            raise TopocliError("--jobs evaluates the ES population in worker processes; "
+                               "the gradient trainer runs in one process (drop --jobs)")
+        _, _, updates = generation_cost(task, config)
+        return GradientTrainer(policy, task, config, state, seed, updates).generation
+    return lambda s: es_generation(
+        s, lambda t, e: _evaluate(policy, task, t, e, config.episodes, jobs), seed=seed,
+        population=config.population, sigma=config.sigma, lr=config.lr,
+        weight_decay=config.weight_decay)
+
+
 def _fingerprint(graph: ig.Graph, config: ControlConfig, task: str) -> str:
     from topocli.provenance import graph_fingerprint
 
@@ -161,8 +241,8 @@ def train_task(graph: ig.Graph, task_name: str, config: ControlConfig, *,
                checkpoint: Path | None = None, jobs: int = 1,
                on_generation: Callable[[dict], None] | None = None) -> dict:
     """Train one controller on ``task_name``; returns its record (see
-    :func:`train_controller`). With ``checkpoint`` (an ``.npz`` path) the ES state is
-    written after every generation and a matching one is resumed from."""
+    :func:`train_controller`). With ``checkpoint`` (an ``.npz`` path) the trainer's
+    state is written after every generation and a matching one is resumed from."""
     start = time.perf_counter()
     task = make_task(task_name, max_steps=config.max_steps)
     policy = build_policy(graph, task, config)
@@ -173,15 +253,17 @@ def train_task(graph: ig.Graph, task_name: str, config: ControlConfig, *,
         state = ESState.start(policy.initial(np.random.default_rng(derive_seed(seed, "init"))))
     resumed_at = state.generation
     solved = task.spec.solved
+    unit, per_generation, updates = generation_cost(task, config)
+    for point in state.curve:    # a checkpoint written before the count was recorded
+        point.setdefault(unit, point["epoch"] * per_generation)
+    step = _trainer(policy, task, config, state, seed, jobs)
     for _ in range(state.generation, config.budget(task_name)):
-        summary = es_generation(
-            state, lambda t, s: _evaluate(policy, task, t, s, config.episodes, jobs),
-            seed=seed, population=config.population, sigma=config.sigma, lr=config.lr,
-            weight_decay=config.weight_decay)
+        summary = step(state)
         value = task.score(policy.network(state.theta),
                            derive_seed(config.seed, "evaluation", task_name,
                                        state.generation), config.eval_episodes)
-        point = {"task": task_name, "epoch": state.generation, "return": value, **summary}
+        point = {"task": task_name, "epoch": state.generation, "return": value, **summary,
+                 unit: state.generation * per_generation}
         state.curve.append(point)
         if checkpoint:
             save_state(state, checkpoint, fingerprint)
@@ -190,8 +272,13 @@ def train_task(graph: ig.Graph, task_name: str, config: ControlConfig, *,
     final = task.final(policy.network(state.theta),
                        derive_seed(config.seed, "final", task_name), config.final_episodes)
     reached = [p["epoch"] for p in state.curve if p["return"] >= solved]
+    compute = {"unit": unit, "per_generation": per_generation,
+               "updates_per_generation": updates,
+               "total": state.generation * per_generation,
+               "to_threshold": reached[0] * per_generation if reached else None}
     return {"task": task_name, "final_return": float(final), "score_name": task.spec.score_name,
             "solved_return": solved, "solved": bool(final >= solved),
+            "trainer": config.trainer, "compute": compute,
             "generations": state.generation,
             "generations_to_threshold": reached[0] if reached else None,
             "resumed_at_generation": resumed_at, "policy": policy.describe(),
@@ -208,8 +295,11 @@ def train_controller(graph: ig.Graph, config: ControlConfig, *, out: str | Path 
     ``final_episodes`` fresh episodes, or test accuracy for ``digits-seq``), ``scores``
     (task -> final figure), ``generations_to_threshold`` (task -> first generation whose
     evaluation reached the task's solved return; None: never), ``curve`` (one point per
-    task and generation: ``return`` is the centre's evaluation score), each task's
-    record under ``tasks``, ``config``, ``versions`` and ``wall_time_s``. With ``out``
+    task and generation: ``return`` is the policy's evaluation score (the ES centre's),
+    ``episodes`` or ``images`` the training data consumed so far), each task's record
+    under ``tasks`` (with ``trainer`` and ``compute``: the unit, the amount per
+    generation and in all, and up to the first generation at the solved return;
+    :func:`generation_cost`), ``config``, ``versions`` and ``wall_time_s``. With ``out``
     (a folder), each task checkpoints there per generation and resumes.
     """
     from topocli.provenance import versions

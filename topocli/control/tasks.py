@@ -43,6 +43,9 @@ class ControlTask:
     #: Typical magnitude of each observation: observations are divided by it, so that
     #: a pole angle of 0.2 rad counts as much as a cart position of 2.4 m.
     obs_scale: tuple[float, ...] | None = None
+    #: The gradient trainer's default batch per update (``--grad-batch 0``): episodes
+    #: for a motor task, images for digits-seq (one ES member's batch).
+    grad_batch: int = 8
 
 
 CONTROL_TASKS = {
@@ -54,7 +57,7 @@ CONTROL_TASKS = {
                             obs_scale=(1.0, 1.0, 8.0)),
     "swimmer": ControlTask("swimmer", "Swimmer-v5", 300.0, 150),
     "digits-seq": ControlTask("digits-seq", None, 0.8, 100, history=8,
-                              score_name="accuracy", motor=False),
+                              score_name="accuracy", motor=False, grad_batch=256),
 }
 
 
@@ -92,6 +95,15 @@ class GymTask:
             self._env = _make_env(self.spec, self.max_steps)
         return self._env
 
+    def observe(self, obs) -> np.ndarray:
+        """The network's input for observation ``obs``: scaled, a batch of one."""
+        return (np.asarray(obs, dtype=float) / self._scale)[None]
+
+    def env_action(self, choice):
+        """The environment's action for ``choice``: an action index (discrete), or
+        outputs that ``tanh`` scales to the bounds (continuous)."""
+        return int(choice) if self.discrete else np.tanh(choice) * self._high
+
     def episode(self, network, seed: int) -> float:
         """The return of one episode of ``network`` from reset seed ``seed``."""
         env = self.env
@@ -99,10 +111,9 @@ class GymTask:
         h = network.reset(1)
         total, done = 0.0, False
         while not done:
-            h, out = network.step(h, (np.asarray(obs, dtype=float) / self._scale)[None])
-            action = int(np.argmax(out[0])) if self.discrete else \
-                np.tanh(out[0]) * self._high
-            obs, reward, terminated, truncated, _ = env.step(action)
+            h, out = network.step(h, self.observe(obs))
+            choice = np.argmax(out[0]) if self.discrete else out[0]
+            obs, reward, terminated, truncated, _ = env.step(self.env_action(choice))
             total += float(reward)
             done = terminated or truncated
         return total
@@ -159,7 +170,8 @@ class DigitsTask:
         train, val = int(0.6 * len(order)), int(0.8 * len(order))
         self.train, self.val, self.test = order[:train], order[train:val], order[val:]
 
-    def _outputs(self, network, index: np.ndarray) -> np.ndarray:
+    def outputs(self, network, index: np.ndarray) -> np.ndarray:
+        """The outputs after the last row of images ``index`` (the class logits)."""
         h = network.reset(len(index))
         out = None
         for row in range(8):
@@ -169,13 +181,13 @@ class DigitsTask:
     def fitness(self, network, seed: int, episodes: int = 1) -> float:
         """Mean log-likelihood of the true class on a training batch drawn by ``seed``."""
         index = np.random.default_rng(seed).choice(self.train, self.batch, replace=False)
-        logits = self._outputs(network, index)
+        logits = self.outputs(network, index)
         logits = logits - logits.max(axis=1, keepdims=True)
         log_p = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
         return float(log_p[np.arange(len(index)), self.labels[index]].mean())
 
     def _accuracy(self, network, index: np.ndarray) -> float:
-        return float(np.mean(self._outputs(network, index).argmax(axis=1)
+        return float(np.mean(self.outputs(network, index).argmax(axis=1)
                              == self.labels[index]))
 
     def score(self, network, seed: int, count: int) -> float:

@@ -70,8 +70,10 @@ def budget_text(plan: dict) -> str:
         opts = plan.get(plan["model"])
         what = ", ".join(f"{k} {v}" for k, v in opts.items()) if isinstance(opts, dict) \
             else str(opts or "")
+        trainer = opts.get("trainer", "es") if isinstance(opts, dict) else "es"
         kind = "reservoir scoring" if plan["model"] == "reservoir" else \
-            "controllers trained by evolution strategies"
+            "controllers trained by evolution strategies" if trainer == "es" else \
+            "controllers trained by gradients (REINFORCE; cross-entropy on digits-seq)"
         return f"Budget: {kind} ({what}); {plan.get('seeds')} seeds per graph."
     if "dataset" not in plan:
         return ""
