@@ -141,7 +141,8 @@ def _make_env(spec: ControlTask, max_steps: int | None):
     except Exception as exc:  # noqa: BLE001 - gymnasium names the missing piece
         if spec.name == "swimmer" or "mujoco" in str(exc).lower():
             raise TopocliError(f"--task {spec.name} needs MuJoCo, which is not installed "
-                               "(pip install mujoco); the classic control tasks "
+                               "(pip install -e '.[mujoco]': the binary mujoco 3.17.0 wheel and "
+                               "imageio); the classic control tasks "
                                "cartpole, acrobot and pendulum need only gymnasium") from None
         raise TopocliError(f"could not make {spec.env_id}: {exc}") from None
 
