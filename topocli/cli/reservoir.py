@@ -18,7 +18,7 @@ from topocli.cli.options import seed_option, split_names, view_options
 # Literal copies (checked by tests) so that ``topocli --help`` imports nothing heavy.
 TASK_NAMES = ("memory-capacity", "narma10", "mackey-glass", "digits")
 NEURON_NAMES = ("esn", "lif")
-SIGN_RULE_NAMES = ("auto", "transmitter", "random", "none")
+SIGN_RULE_NAMES = ("auto", "synapse", "transmitter", "random", "none")
 NODE_CHOICE_NAMES = ("auto", "all")
 
 
@@ -48,9 +48,11 @@ def reservoir_options(func):
                        "lif, whose input adds to a bias current just below threshold].")
     @click.option("--signs", type=click.Choice(SIGN_RULE_NAMES), default="auto",
                   show_default=True,
-                  help="transmitter: GABAergic neurons inhibitory; random: a seeded "
-                       "--inhibitory-fraction of nodes; auto: transmitter where the graph "
-                       "has transmitter data, else random; none: all excitatory.")
+                  help="synapse: each node's sign from the synapse signs of the graph "
+                       "file (the fly visual system's); transmitter: GABAergic neurons "
+                       "inhibitory; random: a seeded --inhibitory-fraction of nodes; "
+                       "auto: synapse, else transmitter, where the graph has the data, "
+                       "else random; none: all excitatory.")
     @click.option("--inhibitory-fraction", type=float, default=0.2, show_default=True,
                   help="Share of inhibitory nodes for --signs random.")
     @click.option("--input-nodes", type=click.Choice(NODE_CHOICE_NAMES), default="auto",

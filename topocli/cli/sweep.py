@@ -52,9 +52,9 @@ instead of training a network (seconds for thousands of graphs; see topocli rese
 for the options): runs.csv gets a score_<task> column per --task, graphs.csv the fast
 statistics plus degree_cv and the adjacency spectral radius (no small-world indices or
 motifs). Graphs are the undirected view (as --dag random-order; --dag feedback-arc
-keeps directions and refuses ws and ba); --signs transmitter gives er, ws and ba nulls
-the real graph's transmitters in a seeded random order; --weighted is refused (nulls
-have no synapse counts).
+keeps directions and refuses ws and ba); --signs transmitter (synapse) gives er, ws and
+ba nulls the real graph's transmitters (synapse signs) in a seeded random order;
+--weighted is refused (nulls have no synapse counts).
   topocli train-sweep celegans-varshney2011 --model reservoir --families real,er,ws,ba,degree \\
       --count 250 --seeds 3 --task memory-capacity,narma10 --out rsweep/
   topocli report rsweep/ --metric score_memory-capacity

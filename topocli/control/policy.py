@@ -4,7 +4,8 @@
   network. Observations enter at the sensory neurons, actions are read from the motor
   neurons (:func:`input_output_nodes`), and there is one weight per edge of the graph.
   With ``signs="dale"`` every synapse of a neuron has that neuron's sign
-  (:func:`topocli.reservoir.network.node_signs`: GABAergic neurons inhibitory) and the
+  (:func:`topocli.reservoir.network.node_signs`, ``auto``: the graph's synapse signs
+  where it has them, as the fly visual system; else GABAergic neurons inhibitory) and the
   parameters are its magnitudes; with ``signs="free"`` a weight takes either sign.
 - :class:`MLPPolicy`: a one-hidden-layer tanh MLP (the baseline without a graph), sized
   by :func:`equal_parameter_mlp` to as many parameters as a graph policy.
@@ -39,8 +40,8 @@ __all__ = ["POLICIES", "SIGNS", "GraphPolicy", "MLPPolicy", "equal_parameter_mlp
 
 #: ``graph``: the recurrent network wired by the graph; ``mlp``: an MLP of equal size.
 POLICIES = ("graph", "mlp")
-#: ``dale``: signs fixed per neuron by its transmitter (random 20 % inhibitory where the
-#: graph has no transmitter data); ``free``: each weight's sign is learned.
+#: ``dale``: signs fixed per neuron by its synapse signs or transmitter (random 20 %
+#: inhibitory where the graph has neither); ``free``: each weight's sign is learned.
 SIGNS = ("dale", "free")
 
 
@@ -118,19 +119,21 @@ class GraphPolicy:
     Parameters
     ----------
     graph : igraph.Graph
-        At least one edge; node classes and transmitters are used where present.
+        At least one edge; node classes, synapse signs and transmitters are used where
+        present.
     n_obs, n_act : int
         Observation and output sizes.
     signs : {"dale", "free"}
-        Dale's principle (signs per neuron from its transmitter) or free signs.
+        Dale's principle (signs per neuron from its synapse signs or transmitter) or
+        free signs.
     alpha : float
         ``dt / tau`` in (0, 1]: 1 is no leak.
     substeps : int
         Network steps per observation (signals need a few hops from sensory to motor
         neurons).
     seed : int
-        Only for ``--signs dale`` on a graph without transmitter data (a seeded 20 %
-        inhibitory).
+        Only for ``--signs dale`` on a graph without synapse signs or transmitter data
+        (a seeded 20 % inhibitory).
     """
 
     kind = "graph"

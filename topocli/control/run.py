@@ -152,7 +152,7 @@ def control_graph(graph: ig.Graph, *, circuit: str = "whole", null: str | None =
                   seed: int = 0) -> ig.Graph:
     """The graph a controller is wired by: ``circuit`` of ``graph``, or a draw of null
     model ``null`` of that circuit (seed ``derive_seed(seed, "null", null)``) carrying
-    the circuit's transmitters where the null drops them."""
+    the circuit's transmitters (and synapse signs) where the null drops them."""
     graph = subcircuit(graph, circuit)
     if not null:
         return graph

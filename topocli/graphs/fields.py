@@ -2,7 +2,8 @@
 
 Every reader (:mod:`~topocli.graphs.graphml`, :mod:`~topocli.graphs.gml`,
 :mod:`~topocli.graphs.tables`) looks a node's name, class, role and neurotransmitter and
-an edge's weight and synapse type up under these names, and refuses a name or value
+an edge's weight and synapse type up under these names (GraphML and GML also a node's or
+an edge's ``sign``), and refuses a name or value
 longer than it can afford to parse.
 """
 
@@ -35,6 +36,9 @@ _NODE_NAMES = ("cell_name", "cellname", "neuron", "neuron_name", "name", "label"
 _NODE_CLASSES = ("cell_class", "cellclass", "class", "cell_type", "celltype", "type")
 _NODE_ROLES = ("role", "function", "neuron_type", "neurontype")
 _NODE_TRANSMITTERS = ("neurotransmitter", "neurotransmitters", "nt", "transmitter")
+# A synapse's sign (+1 excitatory, -1 inhibitory; flyvis's alpha, which topocli's fly
+# converter writes as "sign"), on the edge or, once read, on its presynaptic node.
+_SIGN_NAMES = ("sign",)
 
 # No name, value or table line is longer (a 50 MB attribute cost 2.5 GB to parse and log).
 _MAX_VALUE_CHARS = 1 << 20
@@ -45,18 +49,26 @@ def normalise_synapse_type(value: object) -> str:
     return _SYNONYMS.get(text, "unknown") if text not in ("", "nan", "none") else "unknown"
 
 
-_NODE_COLUMNS = ["id", "name", "cell_class", "role", "neurotransmitter"]
+_NODE_COLUMNS = ["id", "name", "cell_class", "role", "neurotransmitter", "sign"]
+_EDGE_COLUMNS = ["source", "target", "weight", "synapse_type", "sign"]
 
 
 def _node_row(node_id: str | None, data: dict) -> dict:
-    """A node's name, class, role and neurotransmitter, whatever the file calls them."""
+    """A node's name, class, role, neurotransmitter and sign, whatever the file calls them."""
     lowered = {str(k).lower(): v for k, v in data.items()}
     name = next((lowered[k] for k in _NODE_NAMES
                  if k in lowered and lowered[k] is not None and str(lowered[k]).strip()),
                 node_id)
     return {"id": node_id, "name": str(name), "cell_class": _first(data, _NODE_CLASSES),
             "role": _first(data, _NODE_ROLES),
-            "neurotransmitter": _first(data, _NODE_TRANSMITTERS)}
+            "neurotransmitter": _first(data, _NODE_TRANSMITTERS),
+            "sign": _first(data, _SIGN_NAMES)}
+
+
+def _edge_row(source: str | None, target: str | None, data: dict) -> dict:
+    """An edge's ends, weight, synapse type and sign, whatever the file calls them."""
+    return {"source": source, "target": target, "weight": _first(data, _WEIGHT_NAMES),
+            "synapse_type": _first(data, _TYPE_NAMES), "sign": _first(data, _SIGN_NAMES)}
 
 
 def _first(data: dict, names: tuple[str, ...]):

@@ -6,7 +6,7 @@ import igraph as ig
 import pandas as pd
 
 from topocli.errors import TopocliError
-from topocli.graphs.fields import _NODE_COLUMNS, _TYPE_NAMES, _WEIGHT_NAMES, _first, _node_row
+from topocli.graphs.fields import _EDGE_COLUMNS, _NODE_COLUMNS, _edge_row, _node_row
 from topocli.graphs.raw import build_raw
 
 
@@ -37,9 +37,7 @@ def _from_networkx(nxg, label: str, attrs: dict | None = None) -> ig.Graph:
     rows = [_node_row(str(node), data) for node, data in nxg.nodes(data=True)]
     nodes = pd.DataFrame(rows, columns=_NODE_COLUMNS)
     by_id = dict(zip(nodes["id"], nodes["name"]))
-    edge_rows = [{"source": by_id[str(u)], "target": by_id[str(v)],
-                  "weight": _first(d, _WEIGHT_NAMES), "synapse_type": _first(d, _TYPE_NAMES)}
-                 for u, v, d in nxg.edges(data=True)]
-    edges = pd.DataFrame(edge_rows, columns=["source", "target", "weight", "synapse_type"])
+    edge_rows = [_edge_row(by_id[str(u)], by_id[str(v)], d) for u, v, d in nxg.edges(data=True)]
+    edges = pd.DataFrame(edge_rows, columns=_EDGE_COLUMNS)
     return build_raw(nodes.drop(columns="id"), edges, directed=nxg.is_directed(), label=label,
                      attrs=attrs)

@@ -21,11 +21,10 @@ import pandas as pd
 from topocli.errors import TopocliError
 from topocli.fileio import write_bytes_atomic
 from topocli.graphs.fields import (
+    _EDGE_COLUMNS,
     _NODE_COLUMNS,
-    _TYPE_NAMES,
-    _WEIGHT_NAMES,
     _check_length,
-    _first,
+    _edge_row,
     _node_row,
 )
 from topocli.graphs.raw import _short, build_raw
@@ -83,12 +82,10 @@ def read_graphml_text(text: str, label: str) -> ig.Graph:
         elif tag == "edge":
             _check_ends(el, tag, len(edge_rows) + 1, label)
             d = data_of(el)
-            edge_rows.append({"source": el.get("source"), "target": el.get("target"),
-                              "weight": _first(d, _WEIGHT_NAMES),
-                              "synapse_type": _first(d, _TYPE_NAMES)})
+            edge_rows.append(_edge_row(el.get("source"), el.get("target"), d))
     nodes = pd.DataFrame(node_rows, columns=_NODE_COLUMNS)
     by_id = dict(zip(nodes["id"], nodes["name"].astype(str)))
-    edges = pd.DataFrame(edge_rows, columns=["source", "target", "weight", "synapse_type"])
+    edges = pd.DataFrame(edge_rows, columns=_EDGE_COLUMNS)
     edges["source"] = edges["source"].map(lambda x: by_id.get(x, x))
     edges["target"] = edges["target"].map(lambda x: by_id.get(x, x))
     attrs = data_of(graph_el)

@@ -3,9 +3,12 @@
 The raw form (see :func:`build_raw`) is an ``igraph.Graph`` whose vertices carry
 ``name``, ``cell_class`` and ``neurotransmitter`` and whose edges carry ``synapse_type``
 (``chemical``, ``electrical`` or ``unknown``) and ``weight`` (synapse count, 1.0 where the
-file gives none). Real files are messy, so readers repair rather than refuse: duplicate
-edges are merged, self-loops dropped later by the view, missing weights set to 1, and each
-repair is logged as a warning (the CLI prints it on stderr).
+file gives none). A graph whose file signs its synapses (node or edge attribute ``sign``,
+as the fly visual system's) also has the node attribute ``sign``: each neuron's sign, +1
+excitatory, -1 inhibitory, 0 unknown (:func:`build_raw`). Real files are messy, so
+readers repair rather than refuse: duplicate edges are merged, self-loops dropped later by
+the view, missing weights set to 1, and each repair is logged as a warning (the CLI prints
+it on stderr).
 """
 
 from __future__ import annotations
@@ -39,6 +42,10 @@ def build_raw(
     (same endpoints and synapse type; for an undirected graph either orientation) are
     merged with weights summed, except that an undirected file listing both ``u v w`` and
     ``v u w`` counts once. Each repair is logged.
+
+    Synapse signs, where given (an optional ``sign`` column of ``nodes`` or ``edges``: > 0
+    excitatory, < 0 inhibitory), become the node attribute ``sign`` (+1, -1, or 0 where
+    unknown) as :func:`_node_signs` says; a graph without any has no ``sign`` attribute.
     """
     edges = edges.copy()
     edges["source"] = edges["source"].astype(str).str.strip()
@@ -67,6 +74,7 @@ def build_raw(
     if zero.any():
         log.warning("%s: dropped %d edges of weight 0", label, int(zero.sum()))
         edges = edges[~zero]
+    sent = _sent_signs(edges, directed=directed, label=label)
 
     if directed:
         edges["u"], edges["v"] = edges["source"], edges["target"]
@@ -112,17 +120,69 @@ def build_raw(
     nodes["neurotransmitter"] = [str(v).strip() if classes.is_given(v) else ""
                                  for v in nodes["neurotransmitter"]]
 
+    signs = _node_signs(nodes, sent)
+
     index = {name: i for i, name in enumerate(nodes["name"])}
     graph = ig.Graph(n=len(nodes), directed=directed)
     graph.vs["name"] = list(nodes["name"])
     graph.vs["cell_class"] = list(nodes["cell_class"])
     graph.vs["neurotransmitter"] = list(nodes["neurotransmitter"])
+    if signs is not None:
+        graph.vs["sign"] = signs
     graph.add_edges(list(zip(edges["u"].map(index), edges["v"].map(index))))
     graph.es["synapse_type"] = list(edges["synapse_type"])
     graph.es["weight"] = [float(w) for w in edges["weight"]]
     for key, value in (attrs or {}).items():
         graph[key] = value
     return graph
+
+
+def _sent_signs(edges: pd.DataFrame, *, directed: bool, label: str) -> dict[str, int]:
+    """Each presynaptic node's sign from the ``sign`` of the synapses it sends.
+
+    A node whose signed out-edges all agree takes their sign. One that sends both signs
+    (a few cell types of the fly visual system do: :mod:`topocli.graphs.fly`) takes the
+    sign of its net signed synapse count, ``sum(sign * weight)`` over its out-edges, i.e.
+    of most of its synapses; a tie leaves it 0 (unknown). How many were mixed is logged
+    (``-v``). Signs on undirected edges, which have no presynaptic
+    end, are ignored with a warning. Returns ``{name: sign}`` for the nodes that send a
+    signed edge (empty when no edge is signed).
+    """
+    if "sign" not in edges or not len(edges):
+        return {}
+    values = pd.to_numeric(edges["sign"], errors="coerce")
+    signed = values.notna() & (values != 0)
+    if not signed.any():
+        return {}
+    if not directed:
+        log.warning("%s: edge signs ignored: an undirected edge has no presynaptic end "
+                    "to give its sign to", label)
+        return {}
+    table = pd.DataFrame({"source": edges["source"][signed],
+                          "sign": np.sign(values[signed]).astype(int),
+                          "net": np.sign(values[signed]) * edges["weight"][signed]})
+    by_source = table.groupby("source", sort=False)
+    net = by_source["net"].sum()
+    mixed = by_source["sign"].nunique() > 1
+    out = {str(name): int(np.sign(v)) for name, v in net.items()}
+    if mixed.any():
+        ties = sum(out[str(name)] == 0 for name in mixed.index[mixed])
+        log.info("%s: %d nodes send synapses of both signs; each took the sign of its net "
+                 "signed synapse count%s", label, int(mixed.sum()),
+                 f" ({ties} ties left unsigned)" if ties else "")
+    return out
+
+
+def _node_signs(nodes: pd.DataFrame, sent: dict[str, int]) -> list[int] | None:
+    """Each node's sign: the node's own ``sign`` value where the file gives one, else the
+    sign of the synapses it sends (:func:`_sent_signs`), else 0; ``None`` when no node
+    has a sign (the graph then gets no ``sign`` attribute)."""
+    given = (pd.to_numeric(nodes["sign"], errors="coerce") if "sign" in nodes
+             else pd.Series(np.nan, index=nodes.index))
+    if not sent and not (given.notna() & (given != 0)).any():
+        return None
+    return [int(np.sign(g)) if pd.notna(g) and g != 0 else sent.get(name, 0)
+            for name, g in zip(nodes["name"], given)]
 
 
 def _note_mapping(label: str, what: str, field: str, values: pd.Series, mapper) -> None:

@@ -30,8 +30,9 @@ would be compared with denser graphs. ``ws`` keeps ring order and ``ba`` arrival
 node ids (nothing is permuted).
 
 ``degree``, ``inout``, ``config``, ``lattice``, ``sbm`` and ``hubcap`` keep node names and
-classes; ``er``, ``ws``, ``ba`` and ``heavytail`` name nodes ``n0..`` and give them the
-source's classes in a seeded random order. ``ws``, ``ba``, ``landscape``, ``hubcap`` and
+classes (and transmitters and synapse signs, so each node keeps its sign); ``er``, ``ws``,
+``ba`` and ``heavytail`` name nodes ``n0..`` and give them the source's classes in a
+seeded random order. ``ws``, ``ba``, ``landscape``, ``hubcap`` and
 ``heavytail`` are undirected models: a directed source is matched through its undirected
 view (as RandWire and the Deep Connectomics Networks paper use them). ``hubcap`` and
 ``heavytail`` are the hub controls: the connectome without its hubs, and random graphs

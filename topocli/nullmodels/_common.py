@@ -92,18 +92,18 @@ def build_null(
 ) -> ig.Graph:
     """Make the null graph: edges plus the attributes every null carries.
 
-    Node-keeping models copy ``name`` and ``cell_class`` (and ``neurotransmitter``) from the
-    source. Others name nodes ``n0, n1, ...`` and give them the source's class labels in a
-    seeded random order, so class-based orders and homophily stay defined. Edge ``weight``
-    is the source's weights in a seeded random order (all 1 for a binary view); with a
-    different edge count they are drawn with replacement.
+    Node-keeping models copy ``name`` and ``cell_class`` (and ``neurotransmitter`` and the
+    synapse ``sign``) from the source. Others name nodes ``n0, n1, ...`` and give them the
+    source's class labels in a seeded random order, so class-based orders and homophily
+    stay defined. Edge ``weight`` is the source's weights in a seeded random order (all 1
+    for a binary view); with a different edge count they are drawn with replacement.
     """
     n = source.vcount() if n is None else n
     null = ig.Graph(n=n, edges=np.asarray(edges, dtype=np.int64).reshape(-1, 2).tolist(),
                     directed=directed)
     aux = as_rng(derive_seed(seed, model, "labels"))
     if keep_nodes:
-        for attr in ("name", "cell_class", "neurotransmitter"):
+        for attr in ("name", "cell_class", "neurotransmitter", "sign"):
             if attr in source.vs.attributes():
                 null.vs[attr] = source.vs[attr]
     else:

@@ -18,11 +18,15 @@ __all__ = ["SIGN_RULES", "NODE_CHOICES", "adjacency_matrix", "carry_transmitters
            "reservoir_statistics",
            "scale_to_spectral_radius", "spectral_radius"]
 
-#: ``transmitter``: GABAergic neurons inhibitory, every other node excitatory (needs the
-#: ``neurotransmitter`` attribute of the bundled connectomes); ``random``: a seeded random
-#: ``inhibitory_fraction`` of the nodes inhibitory; ``auto``: ``transmitter`` where the
-#: graph has transmitter data, else ``random``; ``none``: all excitatory.
-SIGN_RULES = ("auto", "transmitter", "random", "none")
+#: ``synapse``: each node's sign from the signs of the synapses it sends (the node
+#: attribute ``sign`` the graph readers set from a file's signed synapses, e.g. the fly
+#: visual system's; unsigned nodes excitatory); ``transmitter``: GABAergic neurons
+#: inhibitory, every other node excitatory (needs the ``neurotransmitter`` attribute of
+#: the bundled worm connectomes); ``random``: a seeded random ``inhibitory_fraction`` of
+#: the nodes inhibitory; ``auto``: ``synapse`` where the graph has synapse signs, else
+#: ``transmitter`` where it has transmitter data, else ``random``; ``none``: all
+#: excitatory.
+SIGN_RULES = ("auto", "synapse", "transmitter", "random", "none")
 #: ``auto``: sensory (input) / motor (readout) neurons when the graph has those classes,
 #: else every node; ``all``: every node.
 NODE_CHOICES = ("auto", "all")
@@ -55,6 +59,8 @@ def node_signs(graph: ig.Graph, rule: str = "auto", *, inhibitory_fraction: floa
                seed: int | np.random.Generator | None = None) -> tuple[np.ndarray, str]:
     """+1 (excitatory) or -1 (inhibitory) per node, and the rule actually used.
 
+    ``synapse`` takes the node attribute ``sign`` (< 0 inhibitory; 0, unknown, and
+    missing values excitatory, as ``transmitter`` treats every node that is not GABAergic).
     ``transmitter`` marks a node inhibitory when its ``neurotransmitter`` names GABA (the
     main inhibitory transmitter of C. elegans motor and interneurons; glutamate-gated
     chloride channels also inhibit some targets, which a per-neuron sign cannot say).
@@ -68,10 +74,18 @@ def node_signs(graph: ig.Graph, rule: str = "auto", *, inhibitory_fraction: floa
     transmitters = (graph.vs["neurotransmitter"]
                     if "neurotransmitter" in graph.vs.attributes() else [None] * n)
     known = any(t for t in transmitters)
+    given = _given_signs(graph)
     if rule == "auto":
-        rule = "transmitter" if known else "random"
+        rule = "synapse" if given is not None else "transmitter" if known else "random"
     if rule == "none":
         return np.ones(n), rule
+    if rule == "synapse":
+        if given is None:
+            raise TopocliError("--signs synapse needs synapse signs (a node or edge "
+                               "attribute sign in the graph file, as the fly visual "
+                               "system has), which this graph lacks; use --signs "
+                               "transmitter or random")
+        return np.where(given < 0, -1.0, 1.0), rule
     if rule == "transmitter":
         if not known:
             raise TopocliError("--signs transmitter needs neurotransmitter data, which this "
@@ -82,6 +96,16 @@ def node_signs(graph: ig.Graph, rule: str = "auto", *, inhibitory_fraction: floa
     signs = np.ones(n)
     signs[rng.permutation(n)[:int(round(inhibitory_fraction * n))]] = -1.0
     return signs, rule
+
+
+def _given_signs(graph: ig.Graph) -> np.ndarray | None:
+    """The node attribute ``sign`` as floats (missing values 0), or ``None`` when the graph
+    has no nonzero sign."""
+    if "sign" not in graph.vs.attributes():
+        return None
+    values = np.array([float(s) if s is not None else 0.0 for s in graph.vs["sign"]])
+    values = np.nan_to_num(values, nan=0.0)
+    return values if np.any(values != 0) else None
 
 
 def spectral_radius(matrix: np.ndarray) -> float:
@@ -153,17 +177,25 @@ def pick_nodes(graph: ig.Graph, choice: str, cell_class: str) -> tuple[np.ndarra
     return np.arange(n), "all"
 
 
+#: Node attributes that sign a node, which a null that drops them is given
+#: (:func:`carry_transmitters`).
+_SIGNING_ATTRIBUTES = ("neurotransmitter", "sign")
+
+
 def carry_transmitters(graph: ig.Graph, real: ig.Graph, *, seed: int) -> None:
-    """Give a null without transmitter data the real graph's, in a seeded random order
-    (in place), so that ``--signs transmitter`` gives every family the same number of
-    GABAergic (inhibitory) nodes. A graph that has transmitters, or whose size differs
-    from the real graph's, is left as it is."""
-    if "neurotransmitter" in graph.vs.attributes() or \
-            "neurotransmitter" not in real.vs.attributes() or graph.vcount() != real.vcount():
+    """Give a null without transmitter data (or synapse signs) the real graph's, in a
+    seeded random order (in place), so that ``--signs transmitter`` (``synapse``) gives
+    every family the same number of GABAergic (inhibitory) nodes. Both follow one order,
+    so a node's transmitter and sign stay together. Attributes the graph has, or a graph
+    whose size differs from the real graph's, are left as they are."""
+    missing = [a for a in _SIGNING_ATTRIBUTES
+               if a not in graph.vs.attributes() and a in real.vs.attributes()]
+    if not missing or graph.vcount() != real.vcount():
         return
     order = np.random.default_rng(seed).permutation(real.vcount())
-    source = real.vs["neurotransmitter"]
-    graph.vs["neurotransmitter"] = [source[i] for i in order]
+    for attr in missing:
+        source = real.vs[attr]
+        graph.vs[attr] = [source[i] for i in order]
 
 
 def reservoir_statistics(graph: ig.Graph) -> dict[str, float]:

@@ -8,8 +8,9 @@ workers (local processes or the Dask cluster).
 - :func:`prepare_control_graph`: ``--circuit`` of the real graph (the C. elegans motor
   circuit, or the whole graph), then the graph drawn from it and measured exactly as
   :func:`topocli.sweep.reservoir_task.prepare_reservoir_graph` does (fast statistics;
-  nulls without transmitters get the circuit's in a seeded random order, so
-  ``--synapse-signs dale`` gives every family the same number of inhibitory neurons).
+  nulls without transmitters (or synapse signs) get the circuit's in a seeded random
+  order, so ``--synapse-signs dale`` gives every family the same number of inhibitory
+  neurons).
   Nulls are therefore nulls of the circuit: "statistics only" in Schmidgall et al.'s
   terms.
 - :func:`train_controller_run`: one run, seeded by the run's seed (the sweep's training

@@ -10,9 +10,9 @@ the workers.
   (:func:`topocli.analysis.graph_statistics`) plus :func:`reservoir_statistics`, but not
   the small-world indices and motif census (about 1.5 s a graph, which would dominate
   a sweep of thousands of reservoirs). Null families that do not keep node attributes
-  (``er``, ``ws``, ``ba``) get the real graph's neurotransmitters in a seeded random
-  order, as they get its cell classes, so ``--signs transmitter`` gives every family
-  the same number of GABAergic (inhibitory) nodes.
+  (``er``, ``ws``, ``ba``) get the real graph's neurotransmitters (and synapse signs)
+  in a seeded random order, as they get its cell classes, so ``--signs transmitter``
+  (``synapse``) gives every family the same number of GABAergic (inhibitory) nodes.
 - :func:`score_reservoir_run` scores one run: the run's seed (the sweep's training
   seed ``k``) seeds the reservoir (signs, input weights, task data), the reservoir
   options travel as keyword arguments (and so are part of the sweep's identity).
