@@ -45,6 +45,7 @@ def test_reservoir_sweep_tables_resume_and_report(run_cli, tmp_path):
     graphs = pd.read_csv(out / "graphs.csv")
     assert {"degree_cv", "adjacency_spectral_radius", "gaba_nodes"} <= set(graphs.columns)
     assert (graphs["gaba_nodes"] == 6).all()  # er nulls got the real transmitters too
+    assert "m_dag" not in graphs  # a reservoir uses every edge, not a DAG of them
 
     again = run_cli(*args)  # resume: nothing left to run, same tables
     assert again.exit_code == 0 and "0 run now, 10 done before" in again.stderr
@@ -60,6 +61,12 @@ def test_reservoir_sweep_tables_resume_and_report(run_cli, tmp_path):
     summary = json.loads((out / "report" / "summary.json").read_text())
     assert summary["metric"] == "score_memory-capacity" and summary["higher_is_better"]
     assert "ceiling" not in html.lower()  # memory capacity is no accuracy
+    assert ">edges (m)</th>" in html and ">DAG edges</th>" not in html
+    # a folder written before wires_dag has the --dag DAG's m_dag: the page still uses m
+    graphs.assign(m_dag=graphs["m"] - 1).to_csv(out / "graphs.csv", index=False)
+    report = run_cli("report", out, "--metric", "score_memory-capacity", "--resamples", "50")
+    html = (out / "report" / "index.html").read_text()
+    assert ">edges (m)</th>" in html and ">DAG edges</th>" not in html
 
 
 def test_prepare_keeps_the_sweep_draw():

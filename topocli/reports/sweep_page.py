@@ -46,9 +46,19 @@ MAX_COMPARISONS = 20
 _EDGE_HEADER = {"dag_edges_kept": "DAG edges", "m_dag": "DAG edges", "m": "edges (m)"}
 
 
+#: Sweep tasks whose runs use every edge of the graph (reservoirs, controllers), not a
+#: DAG of it: their edge count is ``m``. (Sweeps written before ``RunKind.wires_dag``
+#: recorded the ``--dag`` DAG's ``m_dag`` for them too; it is not what they were wired
+#: with.)
+EVERY_EDGE_TASKS = ("topocli.sweep.reservoir_task.", "topocli.sweep.control_task.")
+
+
 def sweep_page(folder: ResultFolder, out: Path, *, seed: int = 0, resamples: int = 2000,
                metric: str | None = None, higher_is_better: bool | None = None) -> Page:
     graphs = folder.table("graphs")
+    task = str((folder.config.get("identity") or {}).get("task") or "")
+    if graphs is not None and task.startswith(EVERY_EDGE_TASKS):
+        graphs = graphs.drop(columns=["m_dag"], errors="ignore")
     runs = folder.table("runs")
     curves = folder.table("curves")
     metric = metric or default_metric(runs)

@@ -65,6 +65,9 @@ class ControllerTraining:
     def trains_networks(self) -> bool:
         return False
 
+    #: every edge of the graph is a weight: no DAG, so graphs.csv has no m_dag
+    wires_dag = False
+
     def prepare(self, spec: GraphSpec, real: ig.Graph,
                 params: dict | None) -> PreparedGraph:
         return prepare_control_graph(spec, real, params, circuit=self.controller.circuit)

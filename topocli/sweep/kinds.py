@@ -38,7 +38,9 @@ class RunKind(Protocol):
     (:func:`topocli.sweep.folder.task_name`; None: the default trainer and prepare);
     ``trains_networks`` says whether runs train torch networks on ``config.device`` and
     its data set (checked before a sweep writes anything, timed by the plan's pilot,
-    stacked on a GPU).
+    stacked on a GPU); ``wires_dag`` whether the runs are wired by the graph's DAG under
+    ``--dag`` (then ``graphs.csv`` records that DAG's edge count, ``m_dag``, as what the
+    network is wired with; a reservoir or controller uses every edge, so ``m`` is).
     """
 
     task_fn: Callable | None
@@ -46,6 +48,9 @@ class RunKind(Protocol):
 
     @property
     def trains_networks(self) -> bool: ...
+
+    @property
+    def wires_dag(self) -> bool: ...
 
     def prepare(self, spec: GraphSpec, real: ig.Graph,
                 params: dict | None) -> PreparedGraph:
@@ -77,6 +82,9 @@ class RandWireTraining:
     @property
     def trains_networks(self) -> bool:
         return self.train_fn is None
+
+    #: RandWire networks are wired by the graph's DAG (stand-ins included)
+    wires_dag = True
 
     def prepare(self, spec: GraphSpec, real: ig.Graph,
                 params: dict | None) -> PreparedGraph:

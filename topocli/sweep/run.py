@@ -266,8 +266,9 @@ def _run_in_folder(out: Path, identity: dict, plan: SweepPlan, result: SweepResu
             _announce(options, plan, store, direction=direction, graph=real)
             phase = time.monotonic()
             config = options.config
+            wired = options.kind.wires_dag and not config.no_graph
             _prepare_graphs(store, plan, reals, out, options,
-                            dag=None if config.no_graph else dag_method(config))
+                            dag=dag_method(config) if wired else None)
             result.prepare_s = time.monotonic() - phase
             phase = time.monotonic()
             _train_runs(store, plan, result, options)
