@@ -16,7 +16,7 @@ ENV PIP_NO_CACHE_DIR=1 \
 WORKDIR /opt/topocli
 COPY pyproject.toml README.md ./
 COPY topocli ./topocli
-RUN pip install "torch==2.13.0" && pip install ".[deploy]" \
+RUN pip install "torch==2.13.0" && pip install ".[deploy,mujoco]" \
     && useradd --create-home --uid 1000 topocli \
     && mkdir -p /work && chown topocli:topocli /work \
     && topocli --version && topocli graphs >/dev/null
