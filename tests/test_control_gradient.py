@@ -171,9 +171,9 @@ def test_control_command_with_the_gradient_trainer(run_cli, tmp_path):
     assert result["tasks"]["cartpole"]["compute"]["total"] == 2
     for args, message in (
             (["--trainer", "sgd"], "Invalid value for '--trainer'"),
-            (["--grad-lr", "0.1"], "--grad-lr only apply with --trainer gradient"),
+            (["--grad-lr", "0.1"], "--grad-lr applies only to --trainer gradient"),
             (["--trainer", "gradient", "--sigma", "0.2"],
-             "--sigma only apply with --trainer es"),
+             "--sigma applies only to --trainer es"),
             (["--trainer", "gradient", "--jobs", "2"], "--jobs evaluates the ES population"),
             (["--trainer", "gradient", "--grad-lr", "nan"], "--grad-lr must be a number")):
         bad = run_cli("control", "celegans-varshney2011", *fast, *args)

@@ -76,4 +76,4 @@ def test_controller_sweep_with_the_gradient_trainer(run_cli, tmp_path):
     assert "controllers trained by gradients" in budget_text(budget(config))
     bad = run_cli("train-sweep", path, "--model", "controller", "--out", tmp_path / "s2",
                   "--trainer", "gradient", "--es-lr", "0.1")
-    assert bad.exit_code == 2 and "--es-lr only apply with --trainer es" in bad.stderr
+    assert bad.exit_code == 2 and "--es-lr applies only to --trainer es" in bad.stderr

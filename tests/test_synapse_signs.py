@@ -71,6 +71,11 @@ def test_auto_signs_use_the_synapse_signs(tmp_path):
     g.vs["sign"] = [0] * g.vcount()
     g.vs["neurotransmitter"] = ["GABA", "", "", "", ""]
     assert node_signs(g, "auto")[1] == "transmitter"
+    # a 0/1 flag or text that happens to be called sign marks no node inhibitory: auto
+    # does not read it as synapse signs (which would make every node excitatory)
+    for flag in ([1, 0, 1, 0, 0], ["+", "-", "x", None, "1"]):
+        g.vs["sign"] = flag
+        assert node_signs(g, "auto")[1] == "transmitter"
     del g.vs["sign"]
     with pytest.raises(TopocliError, match="synapse signs"):
         node_signs(g, "synapse")

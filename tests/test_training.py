@@ -473,13 +473,15 @@ def test_mnist1d_is_generated_offline_as_1d_signals_without_touching_numpy_globa
     result = train_graph(graph, TrainConfig(dataset="mnist1d", epochs=1, channels=4,
                                             max_train=64, threads=1))
     assert result["model"]["input_shape"] == [1, 1, 40] and 0 <= result["test_acc"] <= 1
+    assert result["model"]["final_size"] == [1, 40]   # the default stem keeps the length
     # DCN's stride-2 stem halves the signal's length (the row of one stays one)
     dcn = train_graph(graph, config_from_preset("dcn", dataset="mnist1d", epochs=1,
                                                 channels=4, max_train=64, threads=1))
     assert dcn["model"]["final_size"] == [1, 20] and 0 <= dcn["test_acc"] <= 1
     with pytest.raises(TopocliError, match="inputs larger than 1x40"):
         train_graph(graph, TrainConfig(dataset="mnist1d", epochs=1, channels=4, max_train=64,
-                                       threads=1, stem_convs=2, stages=4, stage_stride=2))
+                                       threads=1, stem_convs=2, stem_stride=2, stages=4,
+                                       stage_stride=2))
 
 
 def test_dataset_errors(tmp_path):

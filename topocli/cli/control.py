@@ -44,7 +44,8 @@ def _check_trainer_options(trainer: str) -> None:
              if ctx.get_parameter_source(name) not in (None, ParameterSource.DEFAULT)]
     if given:
         other = "gradient" if trainer == "es" else "es"
-        raise TopocliError(f"{', '.join(given)} only apply with --trainer {other} "
+        raise TopocliError(f"{', '.join(given)} "
+                           f"{'applies' if len(given) == 1 else 'apply'} only to --trainer {other} "
                            f"(this run's trainer is {trainer})")
 
 
@@ -145,6 +146,7 @@ def control_command(graph, view, task, controller, null, seed, jobs, out, as_jso
       topocli control celegans-varshney2011 --task digits-seq --trainer gradient
     """
     from topocli.control import control_graph, train_controller
+    from topocli.errors import TopocliError
     from topocli.fileio import write_json_atomic
     from topocli.graphs import load_graph
     from topocli.outdir import claim_folder
@@ -154,6 +156,9 @@ def control_command(graph, view, task, controller, null, seed, jobs, out, as_jso
     except click.BadParameter as exc:
         raise click.UsageError(f"--task: {exc.message}") from None
     config = controller.replace(tasks=tasks, seed=seed).validate()
+    if config.trainer == "gradient" and jobs > 1:   # before --out is claimed or written
+        raise TopocliError("--jobs evaluates the ES population in worker processes; "
+                           "the gradient trainer runs in one process (drop --jobs)")
     # --out: writable, missing, empty or a control folder (resumed), locked while we run
     claim = claim_folder(out, "control", resume=True) if out else contextlib.nullcontext()
     with claim:

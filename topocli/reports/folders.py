@@ -129,43 +129,51 @@ def load_folder(path: Path) -> ResultFolder:
 
 
 def _tables_in_progress(path: Path, folder: ResultFolder) -> dict[str, pd.DataFrame] | None:
-    """A sweep's tables from its store when they are not yet exported or are behind it
-    (a sweep still running, or interrupted before it wrote its tables); None when the
-    CSVs are current or there is no readable store. Reads the store only, writes
-    nothing into the sweep's folder."""
+    """A sweep's tables from its store when the exported CSVs are missing or behind it
+    (a sweep still running, or killed before it wrote its tables); None when they are
+    current or there is no store. Reads the store only (read-only, no lock, nothing
+    written into the sweep's folder); a store that cannot be read is worth a note only
+    when there are no CSVs to fall back on."""
     from topocli.sweep.folder import STORE_NAME
+    from topocli.sweep.store import read_store
 
     store = path / STORE_NAME
+    runs_csv = path / "runs.csv"
     if not store.is_file():
         return None
-    from topocli import __version__
-    from topocli.sweep.export import store_frames
-
     try:
-        references = (folder.config.get("notes") or {}).get("references") or ()
-        frames = store_frames(store, __version__, references)
-    except TopocliError as exc:
-        folder.notes.append(f"{STORE_NAME} could not be read ({exc}); the exported CSVs "
-                            "are used.")
-        return None
-    runs_csv = path / "runs.csv"
-    if runs_csv.is_file():
-        try:
-            exported = len(pd.read_csv(runs_csv, usecols=["run_id"]))
-        except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError,
-                ValueError):
-            exported = -1
-        if exported == len(frames["runs"]):
+        count, ok, last = read_store(store, lambda s: s.run_summary())
+        if runs_csv.is_file() and _exported_rows(runs_csv) == count \
+                and (last is None or runs_csv.stat().st_mtime >= last):
             return None
-    ok = int((frames["runs"]["status"] == "ok").sum()) if len(frames["runs"]) else 0
+        from topocli import __version__
+        from topocli.sweep.export import store_frames
+
+        identity = folder.config.get("identity") or {}
+        references = (folder.config.get("notes") or {}).get("references") or ()
+        frames = read_store(store, lambda s: store_frames(
+            s, __version__, families=identity.get("families") or (), references=references))
+    except TopocliError as exc:
+        if not runs_csv.is_file():
+            folder.notes.append(f"{STORE_NAME} could not be read beside the sweep ({exc})")
+        return None
     planned = _planned_runs(folder.config)
-    of = f" of {planned}" if planned else ""
+    stored = len(frames["runs"])
     folder.notes.append(
-        f"Tables read from {STORE_NAME}: {ok}{of} runs finished so far ("
-        + ("no runs.csv yet" if not runs_csv.is_file() else "runs.csv is behind the store")
-        + "); the sweep is running or was interrupted. Rerunning its command resumes it "
+        f"Tables read from {STORE_NAME}: {stored}{f' of {planned}' if planned else ''} "
+        f"runs stored so far ({ok} ok, {stored - ok} failed; "
+        + ("no runs.csv yet" if not runs_csv.is_file() else "runs.csv is not up to date")
+        + "): the sweep is running or was interrupted. Rerunning its command resumes it "
           "and writes the tables.")
     return frames
+
+
+def _exported_rows(runs_csv: Path) -> int:
+    """Rows of an exported runs.csv (-1 when it cannot be read)."""
+    try:
+        return len(pd.read_csv(runs_csv, usecols=["run_id"]))
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError, ValueError):
+        return -1
 
 
 def _planned_runs(config: dict) -> int | None:

@@ -57,7 +57,8 @@ def sweep_page(folder: ResultFolder, out: Path, *, seed: int = 0, resamples: int
                metric: str | None = None, higher_is_better: bool | None = None) -> Page:
     graphs = folder.table("graphs")
     task = str((folder.config.get("identity") or {}).get("task") or "")
-    if graphs is not None and task.startswith(EVERY_EDGE_TASKS):
+    every_edge = task.startswith(EVERY_EDGE_TASKS)
+    if graphs is not None and every_edge:
         graphs = graphs.drop(columns=["m_dag"], errors="ignore")
     runs = folder.table("runs")
     curves = folder.table("curves")
@@ -79,7 +80,7 @@ def sweep_page(folder: ResultFolder, out: Path, *, seed: int = 0, resamples: int
     page = Page(title=f"topocli sweep report: {folder.path.name}", summary="")
     page.sections += [_power_section(tables), _accuracy_section(tables, runs, out, seed),
                       _references_section(tables), _landscape_section(tables, out),
-                      _correlation_section(tables, out, resamples),
+                      _correlation_section(tables, out, resamples, every_edge),
                       _topology_section(tables, graphs), control_section(runs, curves, out),
                       _training_section(tables, curves, out),
                       versions_section(folder.config)]
@@ -318,7 +319,8 @@ def _landscape_section(t: SweepTables, out: Path) -> Section | None:
     return sec
 
 
-def _correlation_section(t: SweepTables, out: Path, resamples: int) -> Section:
+def _correlation_section(t: SweepTables, out: Path, resamples: int,
+                         every_edge: bool = False) -> Section:
     sec = Section("Which topology explains accuracy?", "correlations")
     table, corr = t.per_graph, t.correlations
     if table is None or not t.statistics:
@@ -341,7 +343,7 @@ def _correlation_section(t: SweepTables, out: Path, resamples: int) -> Section:
                 "are constant)") + "."
              + (f" Generator parameters ({', '.join(t.parameters)}) are design columns, "
                 "not topology, and are left out." if t.parameters else ""))
-    if t.edge_col == "m":
+    if t.edge_col == "m" and not every_edge:   # a reservoir or controller uses all m
         sec.note("runs.csv has no dag_edges_kept column (nor graphs.csv m_dag): the graph's "
                  "edge count m stands in for the edges the network is wired with, which is "
                  "smaller when reciprocal arcs merge in the DAG.")

@@ -99,13 +99,20 @@ def node_signs(graph: ig.Graph, rule: str = "auto", *, inhibitory_fraction: floa
 
 
 def _given_signs(graph: ig.Graph) -> np.ndarray | None:
-    """The node attribute ``sign`` as floats (missing values 0), or ``None`` when the graph
-    has no nonzero sign."""
+    """The node attribute ``sign`` as floats (missing or non-numeric values 0), or
+    ``None`` when no node is negative: signs that mark no inhibitory node (a 0/1 flag
+    that happens to be called ``sign``) say nothing ``auto`` could use."""
     if "sign" not in graph.vs.attributes():
         return None
-    values = np.array([float(s) if s is not None else 0.0 for s in graph.vs["sign"]])
-    values = np.nan_to_num(values, nan=0.0)
-    return values if np.any(values != 0) else None
+    values = np.nan_to_num(np.array([_number(s) for s in graph.vs["sign"]]), nan=0.0)
+    return values if np.any(values < 0) else None
+
+
+def _number(value) -> float:
+    try:
+        return float(value) if value is not None else 0.0
+    except (TypeError, ValueError):
+        return 0.0
 
 
 def spectral_radius(matrix: np.ndarray) -> float:

@@ -266,7 +266,7 @@ def _run_in_folder(out: Path, identity: dict, plan: SweepPlan, result: SweepResu
             _announce(options, plan, store, direction=direction, graph=real)
             phase = time.monotonic()
             config = options.config
-            wired = options.kind.wires_dag and not config.no_graph
+            wired = getattr(options.kind, "wires_dag", True) and not config.no_graph
             _prepare_graphs(store, plan, reals, out, options,
                             dag=dag_method(config) if wired else None)
             result.prepare_s = time.monotonic() - phase

@@ -30,10 +30,10 @@ import gzip
 import json
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from topocli.errors import TopocliError
 from topocli.outdir import FolderLock
@@ -42,7 +42,7 @@ from topocli.sweep.records import StoredGraph, StoredRun
 if TYPE_CHECKING:
     import igraph as ig
 
-__all__ = ["SCHEMA_VERSION", "SweepStore", "graph_from_data", "graph_to_data"]
+__all__ = ["SCHEMA_VERSION", "SweepStore", "graph_from_data", "graph_to_data", "read_store"]
 
 #: ``PRAGMA user_version`` of the stores this version writes. 0 (SQLite's default) with a
 #: ``graphs`` table is the pickle format of earlier versions.
@@ -173,28 +173,26 @@ def _damaged(path: Path, why: str) -> TopocliError:
         "command to redo the sweep in this folder, or choose another --out folder")
 
 
+_T = TypeVar("_T")
+
+
 class SweepStore:
     """Open (creating if needed) ``path``; use as a context manager or call ``close``.
 
     With ``lock`` (the default) the store is this process's alone until it is closed: a
     second process opening it gets a :class:`TopocliError` naming the holder.
-    :meth:`read_only` opens an existing store for reading only, without the lock, beside
-    the sweep that writes it (WAL lets a reader see every committed run).
+    :func:`read_store` reads an existing store without the lock, beside the sweep that
+    writes it, from one consistent snapshot.
     """
 
-    def __init__(self, path: str | Path, *, lock: bool = True, _read_only: bool = False):
+    def __init__(self, path: str | Path, *, lock: bool = True, _uri_mode: str | None = None):
         self.path = Path(path)
-        self._lock: FolderLock | None = self._take_lock() if lock and not _read_only \
+        self._lock: FolderLock | None = self._take_lock() if lock and not _uri_mode \
             else None
         try:
             with self._guard():
-                if _read_only:
-                    # No WAL file: no writer is between checkpoints, so the file is read
-                    # as immutable (which creates no -wal/-shm beside it); else as a
-                    # reader beside the writer, through its WAL.
-                    wal = self.path.with_name(self.path.name + "-wal").exists()
-                    mode = "mode=ro" if wal else "immutable=1"
-                    self.db = sqlite3.connect(f"{self.path.resolve().as_uri()}?{mode}",
+                if _uri_mode:   # read-only (read_store): no lock, nothing written
+                    self.db = sqlite3.connect(f"{self.path.resolve().as_uri()}?{_uri_mode}",
                                               uri=True, isolation_level=None, timeout=30)
                     self._check_format()
                     return
@@ -211,14 +209,16 @@ class SweepStore:
             self._release_lock()
             raise
 
-    @classmethod
-    def read_only(cls, path: str | Path) -> SweepStore:
-        """Open the existing store at ``path`` for reading: no lock taken, nothing written
-        (a missing file is a :class:`TopocliError`, not a new store)."""
-        if not Path(path).is_file():
-            raise TopocliError(f"{path} does not exist; pass a folder written by "
-                               "'topocli train-sweep --out'")
-        return cls(path, _read_only=True)
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """One read transaction: every read inside it sees the same committed runs."""
+        with self._guard():
+            self.db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            with self._guard():
+                self.db.execute("COMMIT")
 
     def __enter__(self) -> SweepStore:
         return self
@@ -378,6 +378,14 @@ class SweepStore:
                 rows.append(StoredRun(**row))
         return rows
 
+    def run_summary(self) -> tuple[int, int, float | None]:
+        """Stored runs, how many of them ok, and when the last one was stored (epoch
+        seconds; None without runs)."""
+        with self._guard():
+            count, ok, last = self.db.execute(
+                "SELECT count(*), sum(status = 'ok'), max(finished_at) FROM runs").fetchone()
+        return int(count), int(ok or 0), last
+
     def mean_ok_seconds(self) -> float | None:
         with self._guard():
             row = self.db.execute(
@@ -409,3 +417,38 @@ class SweepStore:
                 self.db.execute("ROLLBACK")
             except sqlite3.Error:
                 pass
+
+
+def _stamp(path: Path) -> tuple:
+    """What changes when a writer touches the store: its size and mtime, and whether a
+    WAL file is beside it."""
+    stat = path.stat()
+    return stat.st_size, stat.st_mtime_ns, path.with_name(path.name + "-wal").exists()
+
+
+def read_store(path: str | Path, read: Callable[[SweepStore], _T]) -> _T:
+    """``read(store)`` on the existing store at ``path``, read-only and without its lock,
+    beside a sweep that may be writing it, from one consistent snapshot.
+
+    With no WAL file beside it (no writer between checkpoints) the file is opened as
+    immutable, which creates no ``-wal``/``-shm`` files in the sweep folder; if the file
+    changed or a WAL appeared meanwhile (a sweep resumed and wrote), that read is thrown
+    away and repeated as an ordinary reader through the WAL, in one read transaction.
+    Raises :class:`TopocliError` for a missing file and for one that cannot be read.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise TopocliError(f"{path} does not exist; pass a folder written by "
+                           "'topocli train-sweep --out'")
+    before = _stamp(path)
+    if not before[2]:
+        try:
+            with SweepStore(path, _uri_mode="immutable=1") as store:
+                result = read(store)
+            if _stamp(path) == before:
+                return result
+        except TopocliError:
+            if _stamp(path) == before:
+                raise
+    with SweepStore(path, _uri_mode="mode=ro") as store, store.snapshot():
+        return read(store)

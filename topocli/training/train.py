@@ -113,16 +113,17 @@ def setup_model(graph, config: TrainConfig, data: Splits) -> tuple[RandWireNet, 
             raise TopocliError("no graph given; pass a graph or use --no-graph")
         dag = build_dag(graph, config.dag, seed=derive_seed(config.seed, "dag"))
     c, h, w = data.input_shape
-    # a 1-D signal (N, C, 1, L) is shaped as one row: its length is the size that counts
-    side = min(s for s in (h, w) if s > 1) if max(h, w) > 1 else 1
-    stem_stride = config.stem_stride or (2 if side >= 16 else 1)
+    stem_stride = config.stem_stride or (2 if min(h, w) >= 16 else 1)
     stem, stages, dropped = plan_strides(
-        side, [stem_stride] * config.stem_convs,
+        min(h, w), [stem_stride] * config.stem_convs,
         [config.stage_stride] + [2] * (config.stages - 1),
         drop=config.preset == "randwire-small")
     if dropped:
         log.warning("a %dx%d input is too small for every stride-2 reduction of --preset "
                     "%s; dropped: %s", h, w, config.preset, ", ".join(dropped))
+    # a 1-D signal (N, C, 1, L) is one row: a stride-2 conv leaves the row of one and
+    # halves the length, so the length is the side the reductions must fit in
+    side = max(h, w) if min(h, w) == 1 else min(h, w)
     if side // 2 ** sum(s == 2 for s in stem + stages) < 1:
         raise TopocliError(f"{config.stages} stages need inputs larger than {h}x{w}; "
                            "use fewer --stages or --stage-stride 1")
