@@ -17,7 +17,7 @@ from topocli.graphs.classes import FLOW_ORDER
 from topocli.training import TrainConfig, _edge_kernels, build_dag, load_dataset, train_graph
 from topocli.training.config import config_from_preset
 from topocli.training.dag import dag_from_edges
-from topocli.training.data import read_idx
+from topocli.training.data import _mnist1d_signals, read_idx
 from topocli.training.model import DagStage, RandWireNet, complexity
 
 torch.set_num_threads(1)
@@ -467,8 +467,12 @@ def test_mnist1d_is_generated_offline_as_1d_signals_without_touching_numpy_globa
     assert s.input_shape == (1, 1, 40)
     assert len(s.y_train) + len(s.y_val) == 4000 and len(s.y_test) == 1000
     assert set(s.y_test.tolist()) == set(range(10))
+    hits = _mnist1d_signals.cache_info().hits
     again = load_dataset("mnist1d", val_fraction=0.1)
     assert torch.equal(s.x_test, again.x_test)   # the same data every time (seed 42)
+    assert _mnist1d_signals.cache_info().hits == hits + 1   # generated once per process
+    again.x_test.add_(1.0)   # a run's arrays are its own: the next load is untouched
+    assert torch.equal(s.x_test, load_dataset("mnist1d", val_fraction=0.1).x_test)
     graph = ig.Graph.Ring(12, directed=False)
     result = train_graph(graph, TrainConfig(dataset="mnist1d", epochs=1, channels=4,
                                             max_train=64, threads=1))

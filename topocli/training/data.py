@@ -19,6 +19,7 @@ normalised with the per-channel mean and sd of the training split.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -192,8 +193,15 @@ def _load_cifar10(data_dir: Path) -> tuple[np.ndarray, ...]:
 def _make_mnist1d() -> tuple[np.ndarray, ...]:
     """MNIST-1D as its authors' generator makes it (``mnist1d.data.make_dataset`` with its
     default arguments: 5,000 signals of 40 samples, seed 42, 4,000 train / 1,000 test),
-    shaped (N, 1, 1, 40) so the stage's 3x3 convolutions act along the signal. The
-    generator seeds numpy's global RNG; its state is restored afterwards."""
+    shaped (N, 1, 1, 40) so the stage's 3x3 convolutions act along the signal. Copies of
+    :func:`_mnist1d_signals`, which generates once per process (a few seconds)."""
+    return tuple(a.copy() for a in _mnist1d_signals())
+
+
+@functools.lru_cache(maxsize=1)
+def _mnist1d_signals() -> tuple[np.ndarray, ...]:
+    """The generated MNIST-1D arrays (see :func:`_make_mnist1d`). The generator seeds
+    numpy's global RNG; its state is restored afterwards."""
     try:
         from mnist1d.data import get_dataset_args, make_dataset
     except ImportError:
