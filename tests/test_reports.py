@@ -151,6 +151,38 @@ def _text(path) -> str:
     return path.read_text(encoding="utf-8")
 
 
+def test_a_family_of_another_size_is_named_as_such(tmp_path):
+    from topocli.reports.sweep_headline import headline, sweep_summary
+    from topocli.reports.sweep_tables import sweep_tables
+
+    folder = make_sweep_folder(tmp_path / "sweep", failed_run=False)
+    runs, graphs = pd.read_csv(folder / "runs.csv"), pd.read_csv(folder / "graphs.csv")
+    same = sweep_tables(graphs, runs, primary="degree", resamples=50)
+    assert not same.real_vs_nulls["other_size"].any()   # m within ±40 of 2,287: < 1 %
+    assert "another size" not in headline(same, {})
+    degree = runs["family"] == "degree"
+    runs.loc[degree, "params"] *= 3
+    runs.loc[degree, "macs"] *= 2
+    runs.to_csv(folder / "runs.csv", index=False)
+    t = sweep_tables(graphs, runs, primary="degree", resamples=50)
+    vs = t.real_vs_nulls.set_index("family")
+    real = runs[runs["family"] == "real"]
+    assert vs.loc["degree", "params_ratio"] == pytest.approx(
+        runs[degree].groupby("graph_id")["params"].mean().mean() / real["params"].mean())
+    assert vs.loc["degree", "macs_ratio"] == pytest.approx(
+        runs[degree].groupby("graph_id")["macs"].mean().mean() / real["macs"].mean())
+    assert vs.loc["degree", "other_size"] and not vs.loc[["ws", "er"], "other_size"].any()
+    ratio = vs.loc["degree", "params_ratio"]
+    assert f"The 'degree' networks are another size ({ratio:.2f}x its parameters and " \
+        in headline(t, {})
+    assert sweep_summary(t, {})["primary"]["params_ratio"] == pytest.approx(ratio)
+    runs.loc[runs["family"] == "ws", "params"] //= 2
+    runs.to_csv(folder / "runs.csv", index=False)
+    page = _text(build_report(folder, resamples=50))
+    assert "params x" in page and "compares sizes as well as wirings" in page   # primary
+    assert "Networks of another size than their real graph: &#x27;ws&#x27;" in page
+
+
 def test_sweep_report_summary_tables_and_figures(folders):
     index = build_report(folders["sweep"], resamples=200)
     assert index == folders["sweep"] / "report" / "index.html"

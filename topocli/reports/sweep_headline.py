@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from topocli.reports.scores import ACCURACY_CEILING, ACCURACY_FLOOR
-from topocli.reports.sweep_tables import SweepTables
+from topocli.reports.sweep_tables import SweepTables, size_text
 
 __all__ = ["MIN_RELIABILITY_RANK", "budget", "budget_text", "ci_text", "control_name",
            "declared_primary", "headline", "headline_rank", "ordinal", "p_text",
@@ -138,7 +138,9 @@ def sweep_summary(t: SweepTables, plan: dict) -> dict:
             "difference": num(row["diff"]), "se": num(row["se"]), "dof": num(row["dof"]),
             "ci_low": num(row["ci_low"]), "ci_high": num(row["ci_high"]),
             "p": num(row["p"]), "equivalence_bound": num(row["equivalence_bound"]),
-            "n_null_graphs": int(row["n_graphs"]), "n_seeds": int(row["n_seeds"])},
+            "n_null_graphs": int(row["n_graphs"]), "n_seeds": int(row["n_seeds"]),
+            "params_ratio": num(row.get("params_ratio")),
+            "macs_ratio": num(row.get("macs_ratio"))},
         "graph_effect": None if ge is None else {
             "F": num(ge.f), "dof_graphs": ge.dof_graphs, "dof_residual": ge.dof_residual,
             "p": num(ge.p), "reliability": num(ge.reliability)},
@@ -269,7 +271,8 @@ def _primary_text(t: SweepTables) -> str:
         else:
             text += (" No interval: the family needs 2 or more graphs (--count) to measure "
                      "its spread.")
-        out.append(text)
+        size = size_text(row)
+        out.append(text + (" " + size if size else ""))
     return " ".join(out)
 
 

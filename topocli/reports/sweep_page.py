@@ -37,13 +37,15 @@ from topocli.reports.sweep_headline import (
     p_text,
     sweep_summary,
 )
-from topocli.reports.sweep_tables import SweepTables, sweep_tables
+from topocli.reports.sweep_tables import SIZE_TOLERANCE, SweepTables, size_text, sweep_tables
 
 __all__ = ["sweep_page"]
 
 #: Family pairs shown on the page (a grid of many points makes hundreds of pairs).
 MAX_COMPARISONS = 20
 _EDGE_HEADER = {"dag_edges_kept": "DAG edges", "m_dag": "DAG edges", "m": "edges (m)"}
+#: Size columns of the real-vs-family tables, shown when some family is another size.
+_SIZE_COLS = {"params_ratio": "params x", "macs_ratio": "MACs x"}
 
 
 #: Sweep tasks whose runs use every edge of the graph (reservoirs, controllers), not a
@@ -225,6 +227,7 @@ def _real_tables(sec: Section, t: SweepTables, vs: pd.DataFrame, several: bool) 
     """The primary comparison on its own, then the secondary ones, corrected."""
     primary = vs[vs["role"] == "primary"]
     secondary = vs[vs["role"] == "secondary"]
+    size_cols = _SIZE_COLS if vs["other_size"].astype(bool).any() else {}
     base = {"reference": "real graph", "family": "family", "n_graphs": "null graphs",
             "n_seeds": "seeds", "real": "real", "family_mean": "family mean",
             "diff": "real − family"}
@@ -241,10 +244,13 @@ def _real_tables(sec: Section, t: SweepTables, vs: pd.DataFrame, several: bool) 
                  "every graph mean within its seed noise.")
         cols = {**base, "ci_low": "95% CI low", "ci_high": "95% CI high", "p": "p",
                 "equivalence_bound": "excluded beyond ±", "z": "z", "rank": "rank",
-                "rank_low": "rank low", "rank_high": "rank high", "of": "of"}
+                "rank_low": "rank low", "rank_high": "rank high", "of": "of", **size_cols}
         if not several:
             cols.pop("reference")
         sec.table(primary, columns=cols, digits=4, text_columns=("family", "reference"))
+        for _, row in primary.iterrows():
+            if size_text(row):
+                sec.note(size_text(row))
     if len(secondary):
         k = secondary.groupby("reference").size().max()
         sec.text(f"Secondary comparisons ({k} families): intervals are simultaneous "
@@ -255,10 +261,17 @@ def _real_tables(sec: Section, t: SweepTables, vs: pd.DataFrame, several: bool) 
         cols = {**base, "ci_low_adj": "simultaneous CI low",
                 "ci_high_adj": "simultaneous CI high", "p": "p", "p_holm": "p (Holm)",
                 "z": "z", "rank": "rank", "rank_low": "rank low", "rank_high": "rank high",
-                "of": "of"}
+                "of": "of", **size_cols}
         if not several:
             cols.pop("reference")
         sec.table(secondary, columns=cols, digits=4, text_columns=("family", "reference"))
+        other = secondary[secondary["other_size"].astype(bool)]
+        if len(other):
+            names = ", ".join(f"'{f}'" for f in pd.unique(other["family"]))
+            sec.note(f"Networks of another size than their real graph: {names} (params x, "
+                     "MACs x: the family's mean over the real graph's, off 1 by more than "
+                     f"{SIZE_TOLERANCE:.0%}); those differences compare sizes as well as "
+                     "wirings.")
 
 
 def _references_section(t: SweepTables) -> Section | None:

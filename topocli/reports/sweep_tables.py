@@ -37,13 +37,17 @@ from topocli.reports.scores import (
 
 __all__ = ["CLUSTERING", "EDGE_COLUMNS", "PATH_LENGTH", "SweepTables", "edge_column",
            "SweepPower", "epochs_summary", "generator_parameters", "per_graph_costs",
-           "power_summary",
+           "power_summary", "SIZE_TOLERANCE", "size_text",
            "statistics_vs_families", "sweep_tables"]
 
 #: Columns counting the edges a network is wired with, best first: the DAG's kept edges
 #: from runs.csv (mean over seeds), the same count as graphs.csv writes it, then the
 #: graph's own edge count m (larger than the DAG's when reciprocal arcs merge).
 EDGE_COLUMNS = ("dag_edges_kept", "m_dag", "m")
+#: A null family whose mean parameter count or MACs differ from its real graph's by more
+#: than this share is a network of another size: comparing it with the real graph
+#: compares sizes as well as wirings, and the page says so.
+SIZE_TOLERANCE = 0.01
 #: The two axes of You et al.'s (2020) plane, in graphs.csv's names: average clustering
 #: (degree<2 nodes as 0) and mean shortest-path length of the undirected view.
 CLUSTERING = ("clustering_avg_zero", "transitivity")
@@ -273,9 +277,9 @@ def sweep_tables(graphs: pd.DataFrame | None, runs: pd.DataFrame | None, *,
     fam = inf.family_table(design, higher_is_better=higher)
     cost = _family_cost(table, out.edge_col)
     out.families = fam.merge(cost, on=["family", "reference"], how="left")
-    out.real_vs_nulls = inf.real_vs_families(design, primary=primary,
-                                             higher_is_better=higher, draws=resamples,
-                                             seed=draw())
+    out.real_vs_nulls = _with_size_ratios(
+        inf.real_vs_families(design, primary=primary, higher_is_better=higher,
+                             draws=resamples, seed=draw()), table)
     out.comparisons = pd.concat(
         [inf.family_comparisons(design, reference=ref).assign(reference=ref)
          for ref in dict.fromkeys(design.references)], ignore_index=True)
@@ -402,6 +406,37 @@ def _controls(table: pd.DataFrame, edge_col: str | None) -> tuple[str, ...]:
         if m.nunique() > 1 and not (abs(r) >= 0.95):
             controls.insert(1, "m")
     return tuple(controls)
+
+
+def _with_size_ratios(vs: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    """``vs`` (real vs families) with ``params_ratio`` and ``macs_ratio``: the family's
+    mean over its graphs over its real graph's (NaN where a sweep has no such cost), and
+    ``other_size``: either ratio off 1 by more than :data:`SIZE_TOLERANCE`."""
+    vs = vs.copy()
+    for col, name in (("n_params", "params_ratio"), ("macs", "macs_ratio")):
+        values = pd.to_numeric(table[col], errors="coerce") if col in table else \
+            pd.Series(np.nan, index=table.index)
+        by = pd.DataFrame({"family": table["family"], "reference": table["reference"],
+                           "v": values}).groupby(["reference", "family"])["v"].mean()
+        ratios = []
+        for ref, fam in zip(vs["reference"], vs["family"]):
+            real, null = by.get((ref, "real"), np.nan), by.get((ref, fam), np.nan)
+            ratios.append(null / real if real and np.isfinite(real) else np.nan)
+        vs[name] = ratios
+    off = (vs[["params_ratio", "macs_ratio"]] - 1).abs() > SIZE_TOLERANCE
+    vs["other_size"] = off.any(axis=1)
+    return vs
+
+
+def size_text(row: pd.Series) -> str:
+    """A sentence for a real-vs-family row whose family is another size, else ''."""
+    if not bool(row.get("other_size", False)):
+        return ""
+    ratios = [f"{row[col]:.2f}x its {what}" for col, what in
+              (("params_ratio", "parameters"), ("macs_ratio", "MACs per image"))
+              if np.isfinite(row.get(col, np.nan))]
+    return (f"The '{row['family']}' networks are another size ({' and '.join(ratios)} of "
+            f"the real graph's): this difference compares sizes as well as wirings.")
 
 
 def _family_cost(table: pd.DataFrame, edge_col: str | None) -> pd.DataFrame:
