@@ -6,7 +6,10 @@ paired difference the runs could detect (two-sided alpha 0.05, power 0.8, from t
 the paired differences: ``(t_{0.975, n-1} + t_{0.8, n-1}) * sd / sqrt(n)``). Then each
 ordering of Roberts et al. 2019's Table 2: ``reproduces`` when the 95% interval of the
 paired difference lies on the paper's side of 0, ``reversed`` when on the other side,
-``unresolved`` otherwise (with the smallest detectable difference).
+``unresolved`` otherwise (with the smallest detectable difference). Each comparison also
+gives the two networks' size ratios (trainable parameters and MACs per image, first arm
+over second): where they differ by more than 1 %, the verdict says that sizes differ, and
+the difference is one of capacity as well as wiring.
 
     .venv/bin/python benchmarks/analyze_dcn_table2.py benchmarks/dcn-table2 [--markdown]
 """
@@ -74,6 +77,28 @@ def verdict(mean: float, half: float) -> str:
     return "unresolved"
 
 
+#: Size ratios further than this from 1 make a comparison one of sizes as well.
+SIZE_TOLERANCE = 0.01
+
+
+def size_ratio(rows: list[dict], head: str, a: str, b: str) -> tuple[float, float]:
+    """Trainable parameters and MACs of arm ``a`` over arm ``b`` (means over seeds)."""
+    def mean(arm: str, col: str) -> float:
+        values = [float(r[col]) for r in rows if r["head"] == head and r["arm"] == arm]
+        return statistics.fmean(values) if values else math.nan
+    return tuple(mean(a, col) / mean(b, col) for col in ("trainable_params", "macs"))
+
+
+def size_cell(ratios: tuple[float, float]) -> str:
+    return f"{ratios[0]:.2f}x / {ratios[1]:.2f}x"
+
+
+def sized(text: str, ratios: tuple[float, float]) -> str:
+    """A verdict with 'sizes differ' appended when either ratio is off 1."""
+    off = any(abs(r - 1) > SIZE_TOLERANCE for r in ratios if not math.isnan(r))
+    return f"{text}; sizes differ" if off else text
+
+
 def fmt(x: float, digits: int = 2) -> str:
     return "-" if math.isnan(x) else f"{x:.{digits}f}"
 
@@ -114,24 +139,27 @@ def main() -> None:
                   f"{len(values)} | {mean:.2f} [{fmt(mean - half)}, {fmt(mean + half)}] | "
                   f"{diff} | {mde} | {int(trainable):,} |")
         print("\n| paper's ordering | paper diff | ours (paired) [95% CI] | detectable | "
-              "verdict |")
-        print("|---|---|---|---|---|")
+              "trainable params x / MACs x | verdict |")
+        print("|---|---|---|---|---|---|")
         for better, worse in ORDERINGS:
             n, d, h, m = paired(acc, head, better, worse)
             if n == 0:
                 continue
             paper = PAPER[better] - PAPER[worse]
+            ratios = size_ratio(rows, head, better, worse)
             print(f"| {better} > {worse} | {paper:+.2f} | {d:+.2f} [{fmt(d - h)}, "
-                  f"{fmt(d + h)}] (n={n}) | {fmt(m)} | {verdict(d, h)} |")
-        rows = [(a, b, *paired(acc, head, a, b)) for a, b in SIZE_MATCHED]
-        rows = [r for r in rows if r[2] > 0]
-        if rows:
+                  f"{fmt(d + h)}] (n={n}) | {fmt(m)} | {size_cell(ratios)} | "
+                  f"{sized(verdict(d, h), ratios)} |")
+        matched = [(a, b, *paired(acc, head, a, b)) for a, b in SIZE_MATCHED]
+        matched = [r for r in matched if r[2] > 0]
+        if matched:
             print("\n| connectome vs random of its size | connectome - random (paired) "
-                  "[95% CI] | detectable | verdict |")
-            print("|---|---|---|---|")
-            for a, b, n, d, h, m in rows:
+                  "[95% CI] | detectable | trainable params x / MACs x | verdict |")
+            print("|---|---|---|---|---|")
+            for a, b, n, d, h, m in matched:
+                ratios = size_ratio(rows, head, a, b)
                 print(f"| {a} vs {b} | {d:+.2f} [{fmt(d - h)}, {fmt(d + h)}] (n={n}) | "
-                      f"{fmt(m)} | {verdict(d, h)} |")
+                      f"{fmt(m)} | {size_cell(ratios)} | {sized(verdict(d, h), ratios)} |")
 
 
 if __name__ == "__main__":
