@@ -183,6 +183,37 @@ def test_a_family_of_another_size_is_named_as_such(tmp_path):
     assert "Networks of another size than their real graph: &#x27;ws&#x27;" in page
 
 
+def test_a_sweep_that_ended_on_the_rise_says_it_had_not_converged(tmp_path):
+    from topocli.reports.scores import score_for
+    from topocli.reports.sweep_headline import headline, sweep_summary
+    from topocli.reports.sweep_tables import sweep_tables
+
+    folder = make_sweep_folder(tmp_path / "sweep", failed_run=False)
+    runs, curves = pd.read_csv(folder / "runs.csv"), pd.read_csv(folder / "curves.csv")
+    rising = sweep_tables(None, runs, curves=curves, resamples=50)
+    last = curves[curves["epoch"] == 3].set_index("run_id")["val_acc"]
+    before = curves[curves["epoch"] == 2].set_index("run_id")["val_acc"]
+    assert rising.learning["runs"] == len(runs)
+    assert rising.learning["last_epoch_gain_median"] == pytest.approx(
+        float((last - before).median()))
+    assert rising.learning["still_learning"]   # ~0.11 a run against a seed noise of ~0.01
+    assert "Warning: not converged: validation accuracy still rose by a median " \
+        in headline(rising, {})
+    assert sweep_summary(rising, {})["learning_at_end"]["still_learning"]
+    flat = curves.copy()
+    flat.loc[flat["epoch"] == 3, "val_acc"] = flat.loc[flat["epoch"] == 2, "val_acc"].to_numpy()
+    converged = sweep_tables(None, runs, curves=flat, resamples=50)
+    assert converged.learning["last_epoch_gain_median"] == 0
+    assert not converged.learning["still_learning"]
+    assert "converged" not in headline(converged, {})
+    # a score that is not a trained network's accuracy has no epochs to check
+    assert sweep_tables(None, runs, curves=curves, metric=score_for("test_loss"),
+                        resamples=50).learning is None
+    curves.to_csv(folder / "curves.csv", index=False)
+    page = _text(build_report(folder, resamples=50))
+    assert "Not converged: validation accuracy still rose" in page   # the power section
+
+
 def test_sweep_report_summary_tables_and_figures(folders):
     index = build_report(folders["sweep"], resamples=200)
     assert index == folders["sweep"] / "report" / "index.html"

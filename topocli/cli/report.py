@@ -34,8 +34,9 @@ def report(directory: Path, out: Path | None, resamples: int, metric: str | None
     beat its null families: the primary comparison declared before the runs (default:
     the degree-preserving nulls) with an interval that counts every noise source and
     the equivalence bound it reaches, the graph-effect test, secondary comparisons
-    corrected for their number, ranks with intervals; what the sweep can detect and
-    whether accuracy is at the ceiling; which statistic explains the score
+    corrected for their number, ranks with intervals, null families of another size
+    named as such; what the sweep can detect, whether accuracy is at the ceiling and
+    whether the runs ended still learning; which statistic explains the score
     (Spearman/Pearson with bootstrap CIs, permutation p, Holm, partial correlation
     controlling for edges and parameters, a standardised regression); accuracy over
     the clustering x path-length plane with the sweet spot. For analyze: each statistic

@@ -19,7 +19,7 @@ import pandas as pd
 from topocli.errors import TopocliError
 
 __all__ = ["ACCURACY_CEILING", "ACCURACY_FLOOR", "NOT_METRICS", "Score", "completed_runs",
-           "default_metric", "metric_columns", "score_for"]
+           "TRAINING_ACCURACIES", "default_metric", "metric_columns", "score_for"]
 
 #: An accuracy from which a sweep is "at the ceiling": graphs differ by a few test images.
 ACCURACY_CEILING = 0.97
@@ -44,6 +44,8 @@ _LOWER_WORDS = re.compile(r"(^|[_\-])(err|error|loss|nrmse|rmse|mse|mae|latency|
 _COST_PREFIXES = ("dag_", "synops_", "energy_pj_")
 _ACCURACY = {"test_acc": "test accuracy", "val_acc": "validation accuracy",
              "best_val_acc": "best validation accuracy", "train_acc": "training accuracy"}
+#: The accuracies of a trained network's runs (its curves.csv has epochs).
+TRAINING_ACCURACIES = frozenset(_ACCURACY)
 
 
 @dataclass(frozen=True)

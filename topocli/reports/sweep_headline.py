@@ -19,8 +19,8 @@ from topocli.reports.scores import ACCURACY_CEILING, ACCURACY_FLOOR
 from topocli.reports.sweep_tables import SweepTables, size_text
 
 __all__ = ["MIN_RELIABILITY_RANK", "budget", "budget_text", "ci_text", "control_name",
-           "declared_primary", "headline", "headline_rank", "ordinal", "p_text",
-           "sweep_summary"]
+           "declared_primary", "headline", "headline_rank", "learning_text", "ordinal",
+           "p_text", "sweep_summary"]
 
 #: Reliability of graph means (1 - 1/F) below which no rank is put in the headline.
 MIN_RELIABILITY_RANK = 0.5
@@ -151,7 +151,8 @@ def sweep_summary(t: SweepTables, plan: dict) -> dict:
         "n_graphs": 0 if design is None else len(design.graph_ids),
         "n_seeds": 0 if design is None else len(design.seeds),
         "seed_sd": None if t.power is None else num(t.power.noise_sd),
-        "early_stopping": t.epochs,
+                "early_stopping": t.epochs,
+        "learning_at_end": t.learning,
     }
 
 
@@ -228,8 +229,25 @@ def headline(t: SweepTables, plan: dict) -> str:
         text += (f" Warning: most graphs stay below {score.label} {ACCURACY_FLOOR:.1f}, near "
                  "chance: the networks have barely learned at this budget, so these "
                  "differences are noise.")
+    learning = learning_text(t)
+    if learning:
+        text += " Warning: " + learning[0].lower() + learning[1:]
     plan_text = budget_text(plan)
     return text + (" " + plan_text if plan_text else "")
+
+
+def learning_text(t: SweepTables) -> str:
+    """A sentence when the runs ended still learning (:func:`~topocli.reports.sweep_tables.
+    learning_at_end`), else ''."""
+    lr = t.learning
+    if not lr or not lr["still_learning"]:
+        return ""
+    return (f"Not converged: validation accuracy still rose by a median "
+            f"{lr['last_epoch_gain_median']:.4f} (quartiles {lr['last_epoch_gain_q25']:.4f}-"
+            f"{lr['last_epoch_gain_q75']:.4f}) over the last epoch of {lr['runs']} runs, more "
+            f"than one run's seed noise ({lr['seed_noise_sd']:.4f}): the budget ended on the "
+            "rise, and a longer one (or a better-suited learning rate, topocli lr-check) "
+            "could reorder the graphs.")
 
 
 def _primary_text(t: SweepTables) -> str:

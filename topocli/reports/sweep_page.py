@@ -34,6 +34,7 @@ from topocli.reports.sweep_headline import (
     control_name,
     declared_primary,
     headline,
+    learning_text,
     p_text,
     sweep_summary,
 )
@@ -69,7 +70,8 @@ def sweep_page(folder: ResultFolder, out: Path, *, seed: int = 0, resamples: int
         if runs is not None else score_for(metric, higher_is_better=higher_is_better)
     primary, declared = declared_primary(folder.config)
     tables = sweep_tables(graphs, runs, metric=score, primary=primary,
-                          primary_declared=declared, resamples=resamples, seed=seed)
+                          primary_declared=declared, resamples=resamples, seed=seed,
+                          curves=curves)
     folder.notes.extend(tables.notes)
     if not declared and tables.primary_row() is not None:
         folder.notes.append(f"This sweep declared no primary comparison in config.json (it "
@@ -118,6 +120,9 @@ def _power_section(t: SweepTables) -> Section | None:
         if e["hit_cap"] > 0.5 * e["runs"]:
             sec.note("Most runs hit the epoch cap: they had not converged, so seed noise "
                      "is larger than a converged protocol's. Raise --epochs.")
+    learning = learning_text(t)
+    if learning:
+        sec.note(learning)
     sec.table(pd.DataFrame([
         ("metric", f"{t.score.label} ({t.score.direction}, range {t.score.range_text()})"),
         ("seeds per graph", p.seeds), ("graphs with results", p.graphs),

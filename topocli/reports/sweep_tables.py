@@ -30,6 +30,7 @@ from topocli.reports import sweep_stats as ss
 from topocli.reports.scores import (
     ACCURACY_CEILING,
     ACCURACY_FLOOR,
+    TRAINING_ACCURACIES,
     Score,
     completed_runs,
     score_for,
@@ -37,7 +38,7 @@ from topocli.reports.scores import (
 
 __all__ = ["CLUSTERING", "EDGE_COLUMNS", "PATH_LENGTH", "SweepTables", "edge_column",
            "SweepPower", "epochs_summary", "generator_parameters", "per_graph_costs",
-           "power_summary", "SIZE_TOLERANCE", "size_text",
+                      "learning_at_end", "power_summary", "SIZE_TOLERANCE", "size_text",
            "statistics_vs_families", "sweep_tables"]
 
 #: Columns counting the edges a network is wired with, best first: the DAG's kept edges
@@ -80,6 +81,7 @@ class SweepTables:
     topology: pd.DataFrame | None = None        # real statistics vs each family
     failed: pd.DataFrame | None = None
     epochs: dict | None = None                  # early stopping: runs stopped, at the cap
+    learning: dict | None = None                # the last epoch's validation gain
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -228,9 +230,10 @@ def _first(table: pd.DataFrame, names: tuple[str, ...]) -> str | None:
 
 def sweep_tables(graphs: pd.DataFrame | None, runs: pd.DataFrame | None, *,
                  metric: str | Score = "test_acc", primary: str | None = None,
-                 primary_declared: bool = False, resamples: int = 2000, seed: int = 0
-                 ) -> SweepTables:
-    """Compute every table of the sweep page from graphs.csv and runs.csv (pure).
+                 primary_declared: bool = False, resamples: int = 2000, seed: int = 0,
+                 curves: pd.DataFrame | None = None) -> SweepTables:
+    """Compute every table of the sweep page from graphs.csv, runs.csv and, for the
+    convergence check, curves.csv (pure).
 
     ``metric`` is a runs.csv column or its :class:`~topocli.reports.scores.Score`;
     ``primary`` the null family of the primary comparison (``primary_declared``: named
@@ -288,6 +291,8 @@ def sweep_tables(graphs: pd.DataFrame | None, runs: pd.DataFrame | None, *,
     out.power = power_summary(design, score, out.variance, out.graph_effect,
                               out.primary_row(design.references[0]))
     out.epochs = epochs_summary(runs)
+    out.learning = learning_at_end(curves, runs, score, out.power)
+
     if graphs is not None:
         out.topology = statistics_vs_families(graphs, [s for s in out.statistics
                                                        if s in graphs])
@@ -310,6 +315,34 @@ def sweep_tables(graphs: pd.DataFrame | None, runs: pd.DataFrame | None, *,
                                        n_boot=min(resamples, 1000), seed=draw(),
                                        higher_is_better=higher)
     return out
+
+
+def learning_at_end(curves: pd.DataFrame | None, runs: pd.DataFrame, score: Score,
+                    power: SweepPower | None) -> dict | None:
+    """Had the runs converged? The gain in validation accuracy over each successful run's
+    last epoch (median and quartiles over runs, in accuracy units), and ``still_learning``:
+    the median gain exceeds one run's seed noise (``power.noise_sd``), so the budget ended
+    on the rise and a longer one could reorder the graphs. None for a score that is not an
+    accuracy or without two epochs of validation accuracy in curves.csv."""
+    needed = {"run_id", "epoch", "val_acc"}
+    if curves is None or score.column not in TRAINING_ACCURACIES or \
+            not needed <= set(curves.columns):
+        return None
+    ok = completed_runs(runs, score.column)
+    c = curves[curves["run_id"].isin(ok["run_id"])] if "run_id" in ok else curves
+    c = c.assign(val_acc=pd.to_numeric(c["val_acc"], errors="coerce")).dropna(
+        subset=["val_acc"]).sort_values(["run_id", "epoch"])
+    last_two = c.groupby("run_id").tail(2)
+    counts = last_two.groupby("run_id")["epoch"].transform("size")
+    gain = last_two[counts == 2].groupby("run_id")["val_acc"].agg(lambda v: v.iloc[1] - v.iloc[0])
+    if not len(gain):
+        return None
+    noise = power.noise_sd if power is not None else math.nan
+    median = float(gain.median())
+    return {"runs": int(len(gain)), "last_epoch_gain_median": median,
+            "last_epoch_gain_q25": float(gain.quantile(0.25)),
+            "last_epoch_gain_q75": float(gain.quantile(0.75)), "seed_noise_sd": noise,
+            "still_learning": bool(np.isfinite(noise) and median > noise)}
 
 
 def epochs_summary(runs: pd.DataFrame) -> dict | None:
