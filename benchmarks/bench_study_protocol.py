@@ -10,7 +10,11 @@ in one run of this script:
 - ``study23-baseline``: the decisive study's protocol (``--preset dcn``: 8,000 images
   split 7,200 / 800 / 2,000 test, batch 32, Adam 1e-3, cosine, flatten head; C = 8,
   2 epochs) with the package as it was at ``--baseline`` (before issue 23);
-- ``study23``: the same protocol with today's code.
+- ``study23``: the same protocol with today's code;
+- ``mnist1d-baseline`` / ``mnist1d``: the study's MNIST-1D protocol (``--preset dcn``
+  on MNIST-1D, 3,600 / 400 / 1,000, lr 1e-2, 8 epochs) before the one-row depthwise
+  kernel (``--baseline-mnist1d``) and today.
+
 
 Runs per hour alone rewards a protocol for being noisy and cheap. What a study buys is
 precision: the runs needed for an interval of a given width scale with the seed variance
@@ -36,10 +40,12 @@ from bench_throughput_before_after import checkout, sweep_row  # this folder is 
 
 ROOT = Path(__file__).resolve().parents[1]
 SWEEP = ["train-sweep", "celegans-varshney2011", "--families", "real", "--seeds", "2",
-         "--jobs", "1", "--dataset", "mnist", "--channels", "8", "--epochs", "2"]
+         "--jobs", "1", "--channels", "8"]
+MNIST = ["--dataset", "mnist", "--epochs", "2"]   # + --data-dir
 PROTOCOLS = {
-    "study13": ["--lr", "0.03", "--max-train", "3000"],
-    "study23": ["--preset", "dcn"],
+    "study13": [*MNIST, "--lr", "0.03", "--max-train", "3000"],
+    "study23": [*MNIST, "--preset", "dcn"],
+    "mnist1d": ["--dataset", "mnist1d", "--epochs", "8", "--preset", "dcn", "--lr", "1e-2"],
 }
 
 
@@ -79,9 +85,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", required=True, type=Path)
     parser.add_argument("--baseline", default="57d44b6", help="git revision of the baseline")
+    parser.add_argument("--baseline-mnist1d", default="5e9e7c7",
+                        help="git revision of the MNIST-1D baseline (3x3 kernels on 1 row)")
     parser.add_argument("--variants", default="study13,study23-baseline,study23")
     parser.add_argument("--study13", type=Path, default=ROOT / "benchmarks/study-13")
     parser.add_argument("--study23", type=Path, default=ROOT / "benchmarks/study-23")
+    parser.add_argument("--mnist1d", type=Path, default=ROOT / "benchmarks/study-23-1d")
     args = parser.parse_args()
     data = ["--data-dir", str(args.data_dir.resolve())]
     print(f"load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())}, "
@@ -95,12 +104,15 @@ def main() -> None:
                 raise SystemExit(f"unknown variant {name!r}")
             path = ROOT
             if rev:
-                (tmp / "baseline-src").mkdir(exist_ok=True)
-                path = checkout(args.baseline, tmp / "baseline-src")
-            rows.append(run_variant(name, path, tmp / name, PROTOCOLS[protocol] + data))
+                revision = args.baseline_mnist1d if protocol == "mnist1d" else args.baseline
+                (tmp / f"src-{revision}").mkdir(exist_ok=True)
+                path = checkout(revision, tmp / f"src-{revision}")
+            extra = PROTOCOLS[protocol] + (data if "mnist" in PROTOCOLS[protocol] else [])
+            rows.append(run_variant(name, path, tmp / name, extra))
             print(rows[-1], flush=True)
     table = pd.DataFrame(rows)
-    sigmas = {"study13": seed_sigma(args.study13), "study23": seed_sigma(args.study23)}
+    sigmas = {"study13": seed_sigma(args.study13), "study23": seed_sigma(args.study23),
+              "mnist1d": seed_sigma(args.mnist1d)}
     table["seed_sd"] = [sigmas[v.split("-")[0]][0] for v in table["variant"]]
     table["sigma_dof"] = [sigmas[v.split("-")[0]][1] for v in table["variant"]]
     table["precision_per_hour"] = table["runs_per_hour"] / table["seed_sd"] ** 2
@@ -111,10 +123,12 @@ def main() -> None:
         table["precision_per_hour_vs_study13"] = (
             table["precision_per_hour"] / by.loc["study13", "precision_per_hour"]).round(1)
     print(table.to_string(index=False))
-    if {"study23", "study23-baseline"} <= set(by.index):
-        ratio = by.loc["study23", "runs_per_hour"] / by.loc["study23-baseline", "runs_per_hour"]
-        print(f"study23 today vs {args.baseline}: {ratio:.2f}x runs/hour (issue 23 aims "
-              "for 2x)")
+    for protocol, baseline in (("study23", args.baseline), ("mnist1d", args.baseline_mnist1d)):
+        if {protocol, f"{protocol}-baseline"} <= set(by.index):
+            ratio = (by.loc[protocol, "runs_per_hour"]
+                     / by.loc[f"{protocol}-baseline", "runs_per_hour"])
+            print(f"{protocol} today vs {baseline}: {ratio:.2f}x runs/hour (issue 23 aims "
+                  "for 2x)")
 
 
 if __name__ == "__main__":

@@ -140,6 +140,31 @@ def test_fast_path_matches_per_node_reference(method, frozen, graph_seed, chunk_
         torch.testing.assert_close(fast(x), ref(x, reference=True), atol=1e-5, rtol=1e-5)
 
 
+@pytest.mark.parametrize("chunk_bytes", [None, 1])
+def test_one_row_signals_take_the_middle_kernel_row_and_match_the_reference(chunk_bytes,
+                                                                             edge_path):
+    """On a 1 x L input (MNIST-1D) the depthwise conv runs its kernel's middle row only;
+    outputs and every gradient equal the per-node reference's 3x3 convs, whose top and
+    bottom kernel rows get exactly 0."""
+    torch.manual_seed(4)
+    dag = build_dag(small_graph(seed=4), "random-order", seed=0)
+    fast = RandWireNet(dag, in_channels=1, num_classes=5, channels=4, stages=2,
+                       stem_stride=1).double()
+    for stage in fast.stages:
+        stage.chunk_bytes = chunk_bytes
+    _randomise(fast)
+    ref = copy.deepcopy(fast)
+    x = torch.randn(3, 1, 1, 11, dtype=torch.float64)
+    torch.testing.assert_close(fast(x), ref(x, reference=True), atol=1e-10, rtol=1e-10)
+    (fast(x) ** 2).sum().backward()
+    (ref(x, reference=True) ** 2).sum().backward()
+    assert _compare_grads(fast, ref, atol=1e-10, rtol=1e-9) >= 10
+    for stage in fast.stages:
+        for lv in stage.levels:
+            grad = lv.dw_weight.grad
+            assert grad[:, :, 1].abs().sum() > 0 and not grad[:, :, [0, 2]].any()
+
+
 @pytest.mark.parametrize("chunk_bytes", [None, 1, 30000])
 @pytest.mark.parametrize("stage_strides,growth", [((1,), 1), ((2, 2), 2)])
 def test_eval_mode_backward_matches_per_node_reference(chunk_bytes, stage_strides, growth,
