@@ -143,7 +143,7 @@ def test_fast_path_matches_per_node_reference(method, frozen, graph_seed, chunk_
 @pytest.mark.parametrize("chunk_bytes", [None, 1])
 def test_one_row_signals_take_the_middle_kernel_row_and_match_the_reference(chunk_bytes,
                                                                              edge_path):
-    """On a 1 x L input (MNIST-1D) the depthwise conv runs its kernel's middle row only;
+    """On a 1 x L input (MNIST-1D) the depthwise backward runs its kernel's middle row;
     outputs and every gradient equal the per-node reference's 3x3 convs, whose top and
     bottom kernel rows get exactly 0."""
     torch.manual_seed(4)

@@ -51,13 +51,14 @@ class LevelParams(NamedTuple):
 
 
 def depthwise_geometry(rows: int, weight: torch.Tensor) -> tuple[torch.Tensor, list[int]]:
-    """The depthwise conv's weight and padding for an input ``rows`` high.
+    """The depthwise conv's weight and padding for its backward on an input ``rows`` high.
 
     On a one-row input (a 1-D signal such as MNIST-1D's) the 3x3 kernel's top and bottom
-    rows only ever meet the zero padding, so the conv runs with the middle row alone (1x3,
-    padding (0, 1)): the same numbers up to float rounding order, a third of the
-    multiplies, and on the CPU a weight gradient several times faster than the 3x3
-    kernel's (RESULTS-training.md, section 10). The gradient of the unused rows is 0.
+    rows only ever meet the zero padding, so the backward runs with the middle row alone
+    (1x3, padding (0, 1)): the same input gradient, the weight gradient up to float
+    rounding order (its other rows are 0), and on the CPU many times faster than the 3x3
+    kernel's (``benchmarks/bench_step_parts.py``; the forward gains nothing and keeps
+    3x3).
     """
     if rows == 1:
         return weight[:, :, 1:2, :], [0, 1]

@@ -29,12 +29,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from topocli.training._autograd import (
-    LevelParams,
-    depthwise_geometry,
-    run_stage,
-    stage_output,
-)
+from topocli.training._autograd import LevelParams, run_stage, stage_output
 from topocli.training.dag import Dag
 
 __all__ = ["BN_EPS", "BN_MOMENTUM", "CHUNK_BYTES", "DagStage"]
@@ -156,8 +151,7 @@ class _Level(nn.Module):
         c, n = self.channels, j1 - j0
         ch, ch_in = slice(j0 * c, j1 * c), slice(j0 * self.in_channels, j1 * self.in_channels)
         rm, rv = self.running_mean[ch], self.running_var[ch]
-        weight, padding = depthwise_geometry(r.shape[2], dw[ch_in])
-        d = F.conv2d(r, weight, stride=self.stride, padding=padding, groups=nc_in)
+        d = F.conv2d(r, dw[ch_in], stride=self.stride, padding=1, groups=nc_in)
         a = F.conv2d(d, pw[ch], groups=n)
         if fused_bn:
             from topocli.training import _bn_kernels
