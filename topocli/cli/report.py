@@ -24,9 +24,14 @@ from topocli.cli.options import seed_option
 @click.option("--higher-is-better/--lower-is-better", "higher_is_better", default=None,
               help="The metric's direction, for a column topocli does not know [default: "
                    "lower for names with err, loss, nrmse, mse, time or cost, else higher].")
+@click.option("--with", "joined", multiple=True, metavar="OTHER",
+              type=click.Path(path_type=Path),
+              help="Another sweep folder of the same experiment (same data, protocol, "
+                   "graph and seeds; other null families): its families join DIR's in "
+                   "one report (default --out: DIR/report-with-OTHER). Repeatable.")
 @seed_option
 def report(directory: Path, out: Path | None, resamples: int, metric: str | None,
-           higher_is_better: bool | None, seed: int) -> None:
+           higher_is_better: bool | None, joined: tuple[Path, ...], seed: int) -> None:
     """Write DIR/report/index.html (plus PNGs and CSVs) for an analyze or sweep folder.
 
     \b
@@ -48,9 +53,10 @@ def report(directory: Path, out: Path | None, resamples: int, metric: str | None
       topocli report sweep/
       topocli report analysis/ --out analysis-report/
       topocli report rsweep/ --metric score_narma10      # NRMSE: lower is better
+      topocli report study/ --with controls/   # the controls' families beside the study's
     """
     from topocli.reports import build_report
 
     index = build_report(directory, out, seed=seed, resamples=resamples, metric=metric,
-                         higher_is_better=higher_is_better)
+                         higher_is_better=higher_is_better, joined=joined)
     click.echo(f"wrote {index}")

@@ -23,6 +23,7 @@ page), :mod:`~topocli.reports.folders` (reading result folders),
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from topocli.errors import TopocliError
@@ -40,7 +41,8 @@ __all__ = ["build_report", "detect_kind"]
 
 def build_report(directory: str | Path, out: str | Path | None = None, *, seed: int = 0,
                  resamples: int = 2000, metric: str | None = None,
-                 higher_is_better: bool | None = None) -> Path:
+                 higher_is_better: bool | None = None,
+                 joined: Sequence[str | Path] = ()) -> Path:
     """Write the HTML report of an analyze or sweep folder; return the index.html path.
 
     Parameters
@@ -62,6 +64,11 @@ def build_report(directory: str | Path, out: str | Path | None = None, *, seed: 
         :func:`topocli.reports.scores.score_for`. An unknown column is an error.
     higher_is_better : bool, optional
         Override the metric's direction (a column topocli does not know).
+    joined : paths, optional
+        Sweep folders of the same experiment whose null families join ``directory``'s in
+        one report (:func:`topocli.reports.joint.join_sweeps`); the default ``out`` is
+        then ``directory/report-with-NAME``.
+
 
     Returns
     -------
@@ -70,7 +77,14 @@ def build_report(directory: str | Path, out: str | Path | None = None, *, seed: 
     """
     directory = Path(directory)
     folder = load_folder(directory)
-    out = Path(out) if out is not None else directory / "report"
+    if joined:
+        from topocli.reports.joint import join_sweeps
+
+        folder = join_sweeps(folder, [load_folder(Path(d)) for d in joined])
+        default = directory / ("report-with-" + "-".join(Path(d).name for d in joined))
+    else:
+        default = directory / "report"
+    out = Path(out) if out is not None else default
     check_report_out(out)
     probe_writable(out)   # before any figure is drawn
     if resamples < 0:
