@@ -100,3 +100,57 @@ def test_report_with_on_the_command_line(folders, tmp_path, run_cli):
                   tmp_path / "bad")
     assert res.exit_code != 0 and len(res.stderr.strip().splitlines()) == 1
     assert "does not exist" in res.stderr and not (tmp_path / "bad").exists()
+
+
+def _copy_with(src, dest, edit):
+    shutil.copytree(src, dest)
+    runs = pd.read_csv(dest / "runs.csv")
+    edit(runs)
+    runs.to_csv(dest / "runs.csv", index=False)
+    return dest
+
+
+def test_the_real_graph_check_reads_every_score_nan_alike(folders, tmp_path):
+    """A reservoir sweep's runs.csv has empty test_* columns and its scores in score_*:
+    empty equals empty, and a score that differs is refused."""
+    from topocli.reports.folders import load_folder
+    from topocli.reports.joint import join_sweeps
+
+    _, study, controls = folders
+
+    def scored(runs):
+        runs["test_loss"], runs["test_acc"] = float("nan"), float("nan")
+        runs["score_memory-capacity"] = runs["seed"] * 1.5 + runs["run_id"] % 3
+
+    def fixed_real(runs):
+        scored(runs)
+        real = runs["family"] == "real"
+        runs.loc[real, "score_memory-capacity"] = runs.loc[real, "seed"] * 1.5
+
+    a = _copy_with(study, tmp_path / "a", fixed_real)
+    b = _copy_with(controls, tmp_path / "b", fixed_real)
+    joined = join_sweeps(load_folder(a), [load_folder(b)])
+    assert "2 real-graph run(s) compared, equal" in joined.notes[0]
+    c = _copy_with(controls, tmp_path / "c", scored)   # its real runs score otherwise
+    with pytest.raises(TopocliError, match=r"differ .*\(score_memory-capacity"):
+        join_sweeps(load_folder(a), [load_folder(c)])
+
+
+def test_the_others_real_runs_fill_the_seeds_the_first_folder_lacks(folders, tmp_path):
+    from topocli.reports.folders import load_folder
+    from topocli.reports.joint import join_sweeps
+
+    whole, study, controls = folders
+    short = tmp_path / "short"
+    shutil.copytree(study, short)
+    for table in ("runs", "curves"):
+        frame = pd.read_csv(short / f"{table}.csv")
+        frame[~((frame["family"] == "real") & (frame["seed"] == 1))].to_csv(
+            short / f"{table}.csv", index=False)
+    joined = join_sweeps(load_folder(short), [load_folder(controls)])
+    real = joined.tables["runs"].query("family == 'real'")
+    assert sorted(real["seed"]) == [0, 1]
+    assert "1 real-graph run(s) compared, equal" in joined.notes[0]
+    assert len(joined.tables["runs"]) == len(pd.read_csv(whole / "runs.csv"))
+    assert joined.tables["runs"]["run_id"].is_unique
+    assert set(joined.tables["curves"]["run_id"]) == set(joined.tables["runs"]["run_id"])

@@ -185,7 +185,7 @@ def test_a_family_of_another_size_is_named_as_such(tmp_path):
 
 def test_a_sweep_that_ended_on_the_rise_says_it_had_not_converged(tmp_path):
     from topocli.reports.scores import score_for
-    from topocli.reports.sweep_headline import headline, sweep_summary
+    from topocli.reports.sweep_headline import headline, learning_text, sweep_summary
     from topocli.reports.sweep_tables import sweep_tables
 
     folder = make_sweep_folder(tmp_path / "sweep", failed_run=False)
@@ -197,7 +197,7 @@ def test_a_sweep_that_ended_on_the_rise_says_it_had_not_converged(tmp_path):
     assert rising.learning["last_epoch_gain_median"] == pytest.approx(
         float((last - before).median()))
     assert rising.learning["still_learning"]   # ~0.11 a run against a seed noise of ~0.01
-    assert "Warning: not converged: validation accuracy still rose by a median " \
+    assert "Warning: not converged: validation accuracy rose by a median " \
         in headline(rising, {})
     assert sweep_summary(rising, {})["learning_at_end"]["still_learning"]
     flat = curves.copy()
@@ -209,9 +209,18 @@ def test_a_sweep_that_ended_on_the_rise_says_it_had_not_converged(tmp_path):
     # a score that is not a trained network's accuracy has no epochs to check
     assert sweep_tables(None, runs, curves=curves, metric=score_for("test_loss"),
                         resamples=50).learning is None
+    # runs stopped early ended flat by design: only those that trained to the cap count
+    stopped = runs.assign(stopped_early=runs["run_id"] % 4 != 0)
+    capped = sweep_tables(None, stopped, curves=curves, resamples=50).learning
+    assert capped["runs"] == int((runs["run_id"] % 4 == 0).sum())
+    # one seed per graph: no seed noise to weigh the gain against, and the page says so
+    one = sweep_tables(None, runs[runs["seed"] == 0], curves=curves, resamples=50)
+    assert one.learning["still_learning"] is None and one.learning["seed_noise_sd"] is None
+    assert "Convergence not checked" in learning_text(one)
+    assert "converged" not in headline(one, {}) and "not checked" not in headline(one, {})
     curves.to_csv(folder / "curves.csv", index=False)
     page = _text(build_report(folder, resamples=50))
-    assert "Not converged: validation accuracy still rose" in page   # the power section
+    assert "Not converged: validation accuracy rose" in page   # the power section
 
 
 def test_sweep_report_summary_tables_and_figures(folders):

@@ -37,8 +37,9 @@ __all__ = ["FREE_IDENTITY", "join_sweeps"]
 
 #: Identity fields in which joined sweeps may differ: what each folder trains.
 FREE_IDENTITY = ("families", "count", "null_params", "grid", "seeds")
-#: The real graph's runs must agree in these columns where both folders ran a seed.
-_SAME_RUN = ("seed", "test_loss", "test_acc")
+#: Columns of a run's results (every score a page can be read by): the real graph's runs
+#: must agree in these, and in its seed, where both folders ran a seed.
+_RESULT_PREFIXES = ("test_", "val_", "score_", "generations_")
 
 
 def join_sweeps(base: ResultFolder, others: Sequence[ResultFolder]) -> ResultFolder:
@@ -55,6 +56,7 @@ def join_sweeps(base: ResultFolder, others: Sequence[ResultFolder]) -> ResultFol
     tables = {name: [t] for name, t in base.tables.items()}
     seen = {fam: base.path for fam in _null_families(base)}
     run_ids = set(base.tables["runs"]["run_id"].astype(str))
+    checks = []
     graph_ids = set(base.tables["runs"]["graph_id"].astype(str))
     for other in others:
         for fam in _null_families(other):
@@ -63,7 +65,10 @@ def join_sweeps(base: ResultFolder, others: Sequence[ResultFolder]) -> ResultFol
                                    "each null family must come from one folder (the same "
                                    "seeded family twice is the same graphs twice)")
             seen[fam] = other.path
-        _check_real_runs(base, other)
+        compared, extra = _check_real_runs(base, other)
+        checks.append(f"{other.path}: {compared} real-graph run(s) compared, equal"
+                      if compared else f"{other.path}: no real-graph seed in common, so "
+                      "the real graph's runs could not be compared")
         runs = other.tables["runs"]
         nulls = runs[runs["family"].astype(str) != "real"]
         clash = graph_ids & set(nulls["graph_id"].astype(str))
@@ -72,10 +77,15 @@ def join_sweeps(base: ResultFolder, others: Sequence[ResultFolder]) -> ResultFol
                                f"{other.path}: a joint report needs distinct graphs")
         graph_ids |= set(nulls["graph_id"].astype(str))
         # run ids are per folder: a clash (numbered runs) is resolved by the folder's name
-        rename = bool(run_ids & set(nulls["run_id"].astype(str)))
-        run_ids |= set(nulls["run_id"].astype(str))
+        incoming = set(nulls["run_id"].astype(str)) | extra
+        rename = bool(run_ids & incoming)
+        run_ids |= incoming
         for name, table in other.tables.items():
-            keep = table[table["family"].astype(str) != "real"] if "family" in table else table
+            keep = table
+            if "family" in table:   # its nulls, and real runs at seeds the base lacks
+                keep = table[(table["family"].astype(str) != "real")
+                             | table["run_id"].astype(str).isin(extra)] \
+                    if "run_id" in table else table[table["family"].astype(str) != "real"]
             if rename and "run_id" in keep:
                 keep = keep.assign(run_id=f"{other.path.name}/" + keep["run_id"].astype(str))
             tables.setdefault(name, []).append(keep)
@@ -89,9 +99,9 @@ def join_sweeps(base: ResultFolder, others: Sequence[ResultFolder]) -> ResultFol
     names = ", ".join(str(f.path) for f in others)
     joined.notes.insert(0, (
         f"Joint report of {base.path} and {names}: the same data, protocol, graph and seed "
-        f"streams (checked), and the real graph's runs equal where both ran a seed; the "
-        f"real graph's runs are {base.path}'s, and the primary comparison is the one "
-        f"{base.path} declared."))
+        f"streams (checked in config.json); {'; '.join(checks)}. The real graph's runs are "
+        f"{base.path}'s (and the others' at seeds it lacks), and the primary comparison is "
+        f"the one {base.path} declared."))
     return joined
 
 
@@ -121,7 +131,10 @@ def _check_same_experiment(base: ResultFolder, others: Sequence[ResultFolder]) -
                 "same data, protocol, graph and seeds, only other families")
 
 
-def _check_real_runs(base: ResultFolder, other: ResultFolder) -> None:
+def _check_real_runs(base: ResultFolder, other: ResultFolder) -> tuple[int, set[str]]:
+    """Compare the real graph's successful runs where both folders ran a seed (its seed
+    and every result column, NaN equal to NaN); return how many were compared and the
+    run ids of ``other``'s real runs at seeds ``base`` lacks."""
     def reals(f: ResultFolder) -> pd.DataFrame:
         runs = f.tables["runs"]
         ok = runs[runs["family"].astype(str) == "real"]
@@ -132,11 +145,15 @@ def _check_real_runs(base: ResultFolder, other: ResultFolder) -> None:
 
     a, b = reals(base), reals(other)
     shared = a.index.intersection(b.index)
-    for col in (c for c in _SAME_RUN if c in a and c in b):
-        x = a.loc[shared, col].to_numpy()
-        y = b.loc[shared, col].to_numpy()
-        if not np.array_equal(x, y):
+    columns = ["seed"] + [c for c in a.columns if c.startswith(_RESULT_PREFIXES) and c in b]
+    for col in (c for c in columns if c in a and c in b):
+        x = pd.to_numeric(a.loc[shared, col], errors="coerce").to_numpy(float)
+        y = pd.to_numeric(b.loc[shared, col], errors="coerce").to_numpy(float)
+        if not np.array_equal(x, y, equal_nan=True):
             raise TopocliError(
                 f"the real graph's runs differ between {base.path} and {other.path} ({col} "
                 f"at the same seed): different code trained them, and a joint report "
                 "would mix the two; rerun one folder with the other's topocli version")
+    extra = b.index.difference(a.index)
+    ids = set(b.loc[extra, "run_id"].astype(str)) if "run_id" in b else set()
+    return len(shared), ids

@@ -230,24 +230,28 @@ def headline(t: SweepTables, plan: dict) -> str:
                  "chance: the networks have barely learned at this budget, so these "
                  "differences are noise.")
     learning = learning_text(t)
-    if learning:
+    if learning and t.learning["still_learning"]:
         text += " Warning: " + learning[0].lower() + learning[1:]
     plan_text = budget_text(plan)
     return text + (" " + plan_text if plan_text else "")
 
 
 def learning_text(t: SweepTables) -> str:
-    """A sentence when the runs ended still learning (:func:`~topocli.reports.sweep_tables.
-    learning_at_end`), else ''."""
+    """A sentence when the runs ended still learning, or when that could not be checked
+    (:func:`~topocli.reports.sweep_tables.learning_at_end`), else ''."""
     lr = t.learning
-    if not lr or not lr["still_learning"]:
+    if not lr or lr["still_learning"] is False:
         return ""
-    return (f"Not converged: validation accuracy still rose by a median "
-            f"{lr['last_epoch_gain_median']:.4f} (quartiles {lr['last_epoch_gain_q25']:.4f}-"
-            f"{lr['last_epoch_gain_q75']:.4f}) over the last epoch of {lr['runs']} runs, more "
-            f"than one run's seed noise ({lr['seed_noise_sd']:.4f}): the budget ended on the "
-            "rise, and a longer one (or a better-suited learning rate, topocli lr-check) "
-            "could reorder the graphs.")
+    gain = (f"validation accuracy rose by a median {lr['last_epoch_gain_median']:.4f} "
+            f"(quartiles {lr['last_epoch_gain_q25']:.4f}-{lr['last_epoch_gain_q75']:.4f}) "
+            f"over the last epoch of {lr['runs']} runs that trained to their last epoch")
+    if lr["still_learning"] is None:
+        return (f"Convergence not checked: {gain}, and with one seed per graph there is no "
+                "seed noise to weigh that against.")
+    return (f"Not converged: {gain}, more than one run's seed noise "
+            f"({lr['seed_noise_sd']:.4f}): the budget ended on the rise, and a longer one "
+            "(or a better-suited learning rate, topocli lr-check) could change the "
+            "results.")
 
 
 def _primary_text(t: SweepTables) -> str:

@@ -319,30 +319,37 @@ def sweep_tables(graphs: pd.DataFrame | None, runs: pd.DataFrame | None, *,
 
 def learning_at_end(curves: pd.DataFrame | None, runs: pd.DataFrame, score: Score,
                     power: SweepPower | None) -> dict | None:
-    """Had the runs converged? The gain in validation accuracy over each successful run's
-    last epoch (median and quartiles over runs, in accuracy units), and ``still_learning``:
-    the median gain exceeds one run's seed noise (``power.noise_sd``), so the budget ended
-    on the rise and a longer one could reorder the graphs. None for a score that is not an
-    accuracy or without two epochs of validation accuracy in curves.csv."""
+    """Had the runs converged? The gain in validation accuracy over the last epoch of each
+    successful run that trained to its last epoch (runs stopped early at their plateau are
+    left out: they ended flat by design), median and quartiles over runs in accuracy
+    units, and ``still_learning``: the median gain exceeds one run's seed noise
+    (``power.noise_sd``), so the budget ended on the rise and a longer one could change
+    the results; None when there is no seed noise to compare with (one seed per graph).
+    None for a score that is not a trained network's accuracy or without two epochs of
+    validation accuracy in curves.csv."""
     needed = {"run_id", "epoch", "val_acc"}
     if curves is None or score.column not in TRAINING_ACCURACIES or \
             not needed <= set(curves.columns):
         return None
     ok = completed_runs(runs, score.column)
+    if "stopped_early" in ok:
+        ok = ok[~ok["stopped_early"].astype(str).str.lower().isin(("true", "1"))]
     c = curves[curves["run_id"].isin(ok["run_id"])] if "run_id" in ok else curves
     c = c.assign(val_acc=pd.to_numeric(c["val_acc"], errors="coerce")).dropna(
         subset=["val_acc"]).sort_values(["run_id", "epoch"])
     last_two = c.groupby("run_id").tail(2)
     counts = last_two.groupby("run_id")["epoch"].transform("size")
-    gain = last_two[counts == 2].groupby("run_id")["val_acc"].agg(lambda v: v.iloc[1] - v.iloc[0])
+    gain = last_two[counts == 2].groupby("run_id")["val_acc"].agg(
+        lambda v: v.iloc[1] - v.iloc[0])
     if not len(gain):
         return None
     noise = power.noise_sd if power is not None else math.nan
     median = float(gain.median())
     return {"runs": int(len(gain)), "last_epoch_gain_median": median,
             "last_epoch_gain_q25": float(gain.quantile(0.25)),
-            "last_epoch_gain_q75": float(gain.quantile(0.75)), "seed_noise_sd": noise,
-            "still_learning": bool(np.isfinite(noise) and median > noise)}
+            "last_epoch_gain_q75": float(gain.quantile(0.75)),
+            "seed_noise_sd": noise if np.isfinite(noise) else None,
+            "still_learning": bool(median > noise) if np.isfinite(noise) else None}
 
 
 def epochs_summary(runs: pd.DataFrame) -> dict | None:

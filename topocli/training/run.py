@@ -148,6 +148,8 @@ class RunState:
             state = torch.load(ckpt, weights_only=True, map_location=device)
             self.model.load_state_dict(state["model"])
             self.optimizer.load_state_dict(state["optimizer"])
+            for group in self.optimizer.param_groups:   # an older checkpoint's None
+                group["foreach"] = True
         except (RuntimeError, ValueError, KeyError, TypeError, EOFError, OSError) as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise TopocliError(f"{ckpt} does not fit this run's network ({first[:120]}); "
