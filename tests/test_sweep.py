@@ -101,6 +101,54 @@ def test_sweep_writes_the_contract_tables(tmp_path):
     assert list(curves.columns) == CURVE_COLUMNS and len(curves) == 9 * 2
 
 
+def test_each_run_records_its_code_and_a_resume_from_other_code_says_so(tmp_path):
+    from topocli.provenance import code_revision
+    from topocli.reports.sweep_tables import sweep_tables
+
+    out = tmp_path / "sw"
+    sweep(out)
+    runs = pd.read_csv(out / "runs.csv")
+    assert set(runs["code"]) == {code_revision()}
+    with sqlite3.connect(out / "sweep.sqlite") as db:   # one run from older code, one lost
+        (result,) = db.execute("SELECT result FROM runs WHERE run_id = 'real-s0'").fetchone()
+        older = {**json.loads(result), "code": "0.0.1+gdeadbeef"}
+        db.execute("UPDATE runs SET result = ? WHERE run_id = 'real-s0'", (json.dumps(older),))
+        db.execute("DELETE FROM runs WHERE run_id = 'er-001-s1'")
+    said = []
+    run_sweep("celegans-varshney2011", out, families="real,ws,er", count=2, seeds=2, seed=7,
+              train_fn=stand_in_train, prepare_fn=stand_in_prepare, progress=False,
+              echo=said.append)
+    warning = [line for line in said if line.startswith("warning: finished runs")]
+    assert len(warning) == 1 and "1 by 0.0.1+gdeadbeef" in warning[0]
+    assert f"this is {code_revision()}" in warning[0]
+    tables = sweep_tables(None, pd.read_csv(out / "runs.csv"), resamples=20)
+    assert any("came from 2 code revisions (9 by" in n for n in tables.notes)
+
+
+def test_code_revision_is_the_version_alone_outside_a_checkout(tmp_path):
+    """An installed copy (no git around its files) records the version only."""
+    import shutil
+
+    import topocli
+    from topocli.provenance import code_revision
+
+    here = code_revision()
+    assert here.startswith(topocli.__version__)
+    root = Path(topocli.__file__).parent
+    head = subprocess.run(["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"],
+                          capture_output=True, text=True)
+    if head.returncode == 0:   # a checkout git can read: its commit is recorded
+        assert f"+g{head.stdout.strip()}" in here
+    copy = tmp_path / "site" / "topocli"
+    shutil.copytree(Path(topocli.__file__).parent, copy,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    done = subprocess.run([sys.executable, "-c", "from topocli.provenance import "
+                           "code_revision; print(code_revision())"], cwd=tmp_path,
+                          env={**os.environ, "PYTHONPATH": str(copy.parent)},
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == topocli.__version__
+
+
 def test_failures_are_recorded_and_retried(tmp_path):
     out, marks = tmp_path / "sw", tmp_path / "marks"
     marks.mkdir()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import igraph as ig
 import pytest
 
+from topocli.provenance import code_revision
 from topocli.sweep.kinds import RandWireTraining
 from topocli.sweep.plan import GraphSpec
 from topocli.sweep.records import (
@@ -41,7 +42,8 @@ def test_run_outcome_keeps_config_once_and_names_its_worker():
     ok = RunOutcome.finished("r1", {"test_acc": 0.5, "config": {"x": 1}}, config={"seed": 3},
                              task_s=1.0, worker="h:1", stack=2)
     assert (ok.status, ok.key, ok.config) == ("ok", "r1", {"seed": 3})
-    assert dict(ok.result) == {"test_acc": 0.5, "worker": "h:1", "stack": 2}
+    assert dict(ok.result) == {"test_acc": 0.5, "worker": "h:1", "stack": 2,
+                               "code": code_revision()}
     failed = RunOutcome.finished("r2", {"traceback": "..."}, config={}, task_s=0.0,
                                  error="ValueError: x", worker="h:1")
     assert failed.status == "failed" and "stack" not in failed.result

@@ -29,7 +29,7 @@ ACCURACY_FLOOR = 0.2
 #: runs.csv columns that describe a run rather than score it.
 NOT_METRICS = frozenset({
     "run_id", "graph_id", "family", "seed", "seed_index", "status", "error", "attempts",
-    "config", "worker", "topocli_version", "reference", "params", "macs", "epochs_run",
+    "config", "worker", "code", "topocli_version", "reference", "params", "macs", "epochs_run",
     "wall_time_s", "images_per_s", "stack",
     # --measure-cost (issue 24): what a network costs, drawn against the score
     "trainable_params", "macs_sparse", "peak_activation_bytes", "onnx_bytes_fp32",

@@ -275,6 +275,9 @@ def sweep_tables(graphs: pd.DataFrame | None, runs: pd.DataFrame | None, *,
     out.edge_col = edge_column(table)
     failed = runs[runs["status"].astype(str) != "ok"] if "status" in runs else None
     out.failed = failed if failed is not None and len(failed) else None
+    code_note = _mixed_code_note(completed_runs(runs, score.column))
+    if code_note:
+        out.notes.append(code_note)
 
     higher = score.higher_is_better
     fam = inf.family_table(design, higher_is_better=higher)
@@ -446,6 +449,21 @@ def _controls(table: pd.DataFrame, edge_col: str | None) -> tuple[str, ...]:
         if m.nunique() > 1 and not (abs(r) >= 0.95):
             controls.insert(1, "m")
     return tuple(controls)
+
+
+def _mixed_code_note(ok: pd.DataFrame) -> str:
+    """A note when the successful runs came from more than one code revision (runs.csv's
+    ``code``; runs stored before it was recorded are left out), else ''."""
+    if "code" not in ok:
+        return ""
+    counts = ok["code"].dropna().astype(str).value_counts()
+    if len(counts) < 2:
+        return ""
+    listed = ", ".join(f"{n} by {code}" for code, n in counts.items())
+    return (f"These runs came from {len(counts)} code revisions ({listed}): where a kernel "
+            "changed between them their numbers may differ by float rounding, so the "
+            "comparisons mix code as well as graphs; resume a sweep with the code that "
+            "started it to keep one.")
 
 
 def _with_size_ratios(vs: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:

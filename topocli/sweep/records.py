@@ -115,10 +115,14 @@ class RunOutcome:
                  task_s: float, error: str | None = None, worker: str,
                  stack: int | None = None) -> RunOutcome:
         """The outcome of run ``run_id``: failed when ``error`` is given. ``result`` loses
-        its own ``config`` (kept once, in ``config``) and gains ``worker`` and, for a
-        trained network, ``stack`` (runs trained together; None: a custom task)."""
+        its own ``config`` (kept once, in ``config``) and gains ``worker``, ``code`` (the
+        code that ran it: :func:`topocli.provenance.code_revision`) and, for a trained
+        network, ``stack`` (runs trained together; None: a custom task)."""
+        from topocli.provenance import code_revision
+
         result = {k: v for k, v in result.items() if k != "config"}
         result["worker"] = worker
+        result["code"] = code_revision()
         if stack is not None:
             result["stack"] = stack
         return cls(run_id=run_id, status="ok" if error is None else "failed", error=error,
@@ -211,6 +215,7 @@ class StoredRun:
             if isinstance(v, (int, float, str, bool)) or v is None:
                 record[f"dag_{k}"] = v
         record["worker"] = result.get("worker")
+        record["code"] = result.get("code")   # None: a run stored before it was recorded
         # where and how a trained run ran: the device, and how many runs were stacked
         # with it (either can change a result by an image now and then)
         for key in ("device", "stack"):

@@ -323,6 +323,24 @@ def _announce(options: SweepOptions, plan: SweepPlan, store: SweepStore, *, dire
     options.say(f"sweep plan: {plan.summary()}; {form}{done} already done, {len(pending)} "
                 f"to run {where} ({threads} torch thread{'s' if threads != 1 else ''} per "
                 f"run{stacked}); {eta}")
+    if pending:
+        _warn_other_code(options, store)
+
+
+def _warn_other_code(options: SweepOptions, store: SweepStore) -> None:
+    """Say when finished runs of this folder came from other code than the runs about to
+    be added (their numbers may differ by float rounding)."""
+    from topocli.provenance import code_revision
+
+    here = code_revision()
+    other = {code: n for code, n in store.ok_codes().items() if code != here}
+    if not other:
+        return
+    named = ", ".join(f"{n} by {code or 'code that did not record itself'}"
+                      for code, n in sorted(other.items(), key=lambda kv: str(kv[0])))
+    options.say(f"warning: finished runs here were trained by other code ({named}); this is "
+                f"{here}. If a kernel changed between them, the sweep mixes their numerics: "
+                "to keep one, resume it with the code that started it")
 
 
 def _pilot_estimate(graph: ig.Graph, config: TrainConfig, kind: RunKind, runs: int,

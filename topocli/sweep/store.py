@@ -386,6 +386,19 @@ class SweepStore:
                 "SELECT count(*), sum(status = 'ok'), max(finished_at) FROM runs").fetchone()
         return int(count), int(ok or 0), last
 
+    def ok_codes(self) -> dict[str | None, int]:
+        """How many successful runs each code revision trained (None: not recorded)."""
+        with self._guard():
+            rows = self.db.execute("SELECT result FROM runs WHERE status = 'ok'").fetchall()
+        counts: dict[str | None, int] = {}
+        for (text,) in rows:
+            try:
+                code = json.loads(text).get("code")
+            except (ValueError, AttributeError):
+                code = None
+            counts[code] = counts.get(code, 0) + 1
+        return counts
+
     def mean_ok_seconds(self) -> float | None:
         with self._guard():
             row = self.db.execute(
