@@ -16,7 +16,8 @@ import math
 import numpy as np
 
 from topocli.reports.scores import ACCURACY_CEILING, ACCURACY_FLOOR
-from topocli.reports.sweep_tables import SweepTables, size_text
+from topocli.reports.sweep_checks import size_text
+from topocli.reports.sweep_tables import SweepTables
 
 __all__ = ["MIN_RELIABILITY_RANK", "budget", "budget_text", "ci_text", "control_name",
            "declared_primary", "headline", "headline_rank", "learning_text", "ordinal",
@@ -238,7 +239,7 @@ def headline(t: SweepTables, plan: dict) -> str:
 
 def learning_text(t: SweepTables) -> str:
     """A sentence when the runs ended still learning, or when that could not be checked
-    (:func:`~topocli.reports.sweep_tables.learning_at_end`), else ''."""
+    (:func:`~topocli.reports.sweep_checks.learning_at_end`), else ''."""
     lr = t.learning
     if not lr or lr["still_learning"] is False:
         return ""

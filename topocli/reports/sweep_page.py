@@ -27,6 +27,7 @@ from topocli.reports.scores import (
     default_metric,
     score_for,
 )
+from topocli.reports.sweep_checks import SIZE_TOLERANCE, size_text
 from topocli.reports.sweep_control import control_section
 from topocli.reports.sweep_headline import (
     budget,
@@ -38,7 +39,7 @@ from topocli.reports.sweep_headline import (
     p_text,
     sweep_summary,
 )
-from topocli.reports.sweep_tables import SIZE_TOLERANCE, SweepTables, size_text, sweep_tables
+from topocli.reports.sweep_tables import SweepTables, sweep_tables
 
 __all__ = ["sweep_page"]
 

@@ -30,25 +30,21 @@ from topocli.reports import sweep_stats as ss
 from topocli.reports.scores import (
     ACCURACY_CEILING,
     ACCURACY_FLOOR,
-    TRAINING_ACCURACIES,
     Score,
     completed_runs,
     score_for,
 )
+from topocli.reports.sweep_checks import learning_at_end, mixed_code_note, with_size_ratios
 
 __all__ = ["CLUSTERING", "EDGE_COLUMNS", "PATH_LENGTH", "SweepTables", "edge_column",
            "SweepPower", "epochs_summary", "generator_parameters", "per_graph_costs",
-                      "learning_at_end", "power_summary", "SIZE_TOLERANCE", "size_text",
+                      "power_summary",
            "statistics_vs_families", "sweep_tables"]
 
 #: Columns counting the edges a network is wired with, best first: the DAG's kept edges
 #: from runs.csv (mean over seeds), the same count as graphs.csv writes it, then the
 #: graph's own edge count m (larger than the DAG's when reciprocal arcs merge).
 EDGE_COLUMNS = ("dag_edges_kept", "m_dag", "m")
-#: A null family whose mean parameter count or MACs differ from its real graph's by more
-#: than this share is a network of another size: comparing it with the real graph
-#: compares sizes as well as wirings, and the page says so.
-SIZE_TOLERANCE = 0.01
 #: The two axes of You et al.'s (2020) plane, in graphs.csv's names: average clustering
 #: (degree<2 nodes as 0) and mean shortest-path length of the undirected view.
 CLUSTERING = ("clustering_avg_zero", "transitivity")
@@ -275,7 +271,7 @@ def sweep_tables(graphs: pd.DataFrame | None, runs: pd.DataFrame | None, *,
     out.edge_col = edge_column(table)
     failed = runs[runs["status"].astype(str) != "ok"] if "status" in runs else None
     out.failed = failed if failed is not None and len(failed) else None
-    code_note = _mixed_code_note(completed_runs(runs, score.column))
+    code_note = mixed_code_note(completed_runs(runs, score.column))
     if code_note:
         out.notes.append(code_note)
 
@@ -283,7 +279,7 @@ def sweep_tables(graphs: pd.DataFrame | None, runs: pd.DataFrame | None, *,
     fam = inf.family_table(design, higher_is_better=higher)
     cost = _family_cost(table, out.edge_col)
     out.families = fam.merge(cost, on=["family", "reference"], how="left")
-    out.real_vs_nulls = _with_size_ratios(
+    out.real_vs_nulls = with_size_ratios(
         inf.real_vs_families(design, primary=primary, higher_is_better=higher,
                              draws=resamples, seed=draw()), table)
     out.comparisons = pd.concat(
@@ -294,7 +290,8 @@ def sweep_tables(graphs: pd.DataFrame | None, runs: pd.DataFrame | None, *,
     out.power = power_summary(design, score, out.variance, out.graph_effect,
                               out.primary_row(design.references[0]))
     out.epochs = epochs_summary(runs)
-    out.learning = learning_at_end(curves, runs, score, out.power)
+    out.learning = learning_at_end(curves, runs, score, out.power.noise_sd
+                                   if out.power is not None else math.nan)
 
     if graphs is not None:
         out.topology = statistics_vs_families(graphs, [s for s in out.statistics
@@ -318,41 +315,6 @@ def sweep_tables(graphs: pd.DataFrame | None, runs: pd.DataFrame | None, *,
                                        n_boot=min(resamples, 1000), seed=draw(),
                                        higher_is_better=higher)
     return out
-
-
-def learning_at_end(curves: pd.DataFrame | None, runs: pd.DataFrame, score: Score,
-                    power: SweepPower | None) -> dict | None:
-    """Had the runs converged? The gain in validation accuracy over the last epoch of each
-    successful run that trained to its last epoch (runs stopped early at their plateau are
-    left out: they ended flat by design), median and quartiles over runs in accuracy
-    units, and ``still_learning``: the median gain exceeds one run's seed noise
-    (``power.noise_sd``), so the budget ended on the rise and a longer one could change
-    the results; None when there is no seed noise to compare with (one seed per graph).
-    None for a score that is not a trained network's accuracy or without two epochs of
-    validation accuracy in curves.csv."""
-    needed = {"run_id", "epoch", "val_acc"}
-    if curves is None or score.column not in TRAINING_ACCURACIES or \
-            not needed <= set(curves.columns):
-        return None
-    ok = completed_runs(runs, score.column)
-    if "stopped_early" in ok:
-        ok = ok[~ok["stopped_early"].astype(str).str.lower().isin(("true", "1"))]
-    c = curves[curves["run_id"].isin(ok["run_id"])] if "run_id" in ok else curves
-    c = c.assign(val_acc=pd.to_numeric(c["val_acc"], errors="coerce")).dropna(
-        subset=["val_acc"]).sort_values(["run_id", "epoch"])
-    last_two = c.groupby("run_id").tail(2)
-    counts = last_two.groupby("run_id")["epoch"].transform("size")
-    gain = last_two[counts == 2].groupby("run_id")["val_acc"].agg(
-        lambda v: v.iloc[1] - v.iloc[0])
-    if not len(gain):
-        return None
-    noise = power.noise_sd if power is not None else math.nan
-    median = float(gain.median())
-    return {"runs": int(len(gain)), "last_epoch_gain_median": median,
-            "last_epoch_gain_q25": float(gain.quantile(0.25)),
-            "last_epoch_gain_q75": float(gain.quantile(0.75)),
-            "seed_noise_sd": noise if np.isfinite(noise) else None,
-            "still_learning": bool(median > noise) if np.isfinite(noise) else None}
 
 
 def epochs_summary(runs: pd.DataFrame) -> dict | None:
@@ -449,52 +411,6 @@ def _controls(table: pd.DataFrame, edge_col: str | None) -> tuple[str, ...]:
         if m.nunique() > 1 and not (abs(r) >= 0.95):
             controls.insert(1, "m")
     return tuple(controls)
-
-
-def _mixed_code_note(ok: pd.DataFrame) -> str:
-    """A note when the successful runs came from more than one code revision (runs.csv's
-    ``code``; runs stored before it was recorded are left out), else ''."""
-    if "code" not in ok:
-        return ""
-    counts = ok["code"].dropna().astype(str).value_counts()
-    if len(counts) < 2:
-        return ""
-    listed = ", ".join(f"{n} by {code}" for code, n in counts.items())
-    return (f"These runs came from {len(counts)} code revisions ({listed}): where a kernel "
-            "changed between them their numbers may differ by float rounding, so the "
-            "comparisons mix code as well as graphs; resume a sweep with the code that "
-            "started it to keep one.")
-
-
-def _with_size_ratios(vs: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
-    """``vs`` (real vs families) with ``params_ratio`` and ``macs_ratio``: the family's
-    mean over its graphs over its real graph's (NaN where a sweep has no such cost), and
-    ``other_size``: either ratio off 1 by more than :data:`SIZE_TOLERANCE`."""
-    vs = vs.copy()
-    for col, name in (("n_params", "params_ratio"), ("macs", "macs_ratio")):
-        values = pd.to_numeric(table[col], errors="coerce") if col in table else \
-            pd.Series(np.nan, index=table.index)
-        by = pd.DataFrame({"family": table["family"], "reference": table["reference"],
-                           "v": values}).groupby(["reference", "family"])["v"].mean()
-        ratios = []
-        for ref, fam in zip(vs["reference"], vs["family"]):
-            real, null = by.get((ref, "real"), np.nan), by.get((ref, fam), np.nan)
-            ratios.append(null / real if real and np.isfinite(real) else np.nan)
-        vs[name] = ratios
-    off = (vs[["params_ratio", "macs_ratio"]] - 1).abs() > SIZE_TOLERANCE
-    vs["other_size"] = off.any(axis=1)
-    return vs
-
-
-def size_text(row: pd.Series) -> str:
-    """A sentence for a real-vs-family row whose family is another size, else ''."""
-    if not bool(row.get("other_size", False)):
-        return ""
-    ratios = [f"{row[col]:.2f}x its {what}" for col, what in
-              (("params_ratio", "parameters"), ("macs_ratio", "MACs per image"))
-              if np.isfinite(row.get(col, np.nan))]
-    return (f"The '{row['family']}' networks are another size ({' and '.join(ratios)} of "
-            f"the real graph's): this difference compares sizes as well as wirings.")
 
 
 def _family_cost(table: pd.DataFrame, edge_col: str | None) -> pd.DataFrame:
