@@ -15,12 +15,18 @@ import pandas as pd
 from topocli.reports.scores import TRAINING_ACCURACIES, Score, completed_runs
 
 __all__ = ["SIZE_TOLERANCE", "learning_at_end", "mixed_code_note", "size_text",
-           "with_size_ratios"]
+           "stopped_early", "with_size_ratios"]
 
 #: A null family whose mean parameter count or MACs differ from its real graph's by more
 #: than this share is a network of another size: comparing it with the real graph
 #: compares sizes as well as wirings, and the page says so.
 SIZE_TOLERANCE = 0.01
+
+
+def stopped_early(runs: pd.DataFrame) -> pd.Series:
+    """Which runs stopped at their plateau (``--patience``), read from runs.csv's
+    ``stopped_early`` whether it holds booleans or their text."""
+    return runs["stopped_early"].astype(str).str.lower().isin(("true", "1"))
 
 
 def learning_at_end(curves: pd.DataFrame | None, runs: pd.DataFrame, score: Score,
@@ -40,7 +46,7 @@ def learning_at_end(curves: pd.DataFrame | None, runs: pd.DataFrame, score: Scor
         return None
     ok = completed_runs(runs, score.column)
     if "stopped_early" in ok:
-        ok = ok[~ok["stopped_early"].astype(str).str.lower().isin(("true", "1"))]
+        ok = ok[~stopped_early(ok)]
     c = curves[curves["run_id"].isin(ok["run_id"])] if "run_id" in ok else curves
     c = c.assign(val_acc=pd.to_numeric(c["val_acc"], errors="coerce")).dropna(
         subset=["val_acc"]).sort_values(["run_id", "epoch"])

@@ -34,7 +34,12 @@ from topocli.reports.scores import (
     completed_runs,
     score_for,
 )
-from topocli.reports.sweep_checks import learning_at_end, mixed_code_note, with_size_ratios
+from topocli.reports.sweep_checks import (
+    learning_at_end,
+    mixed_code_note,
+    stopped_early,
+    with_size_ratios,
+)
 
 __all__ = ["CLUSTERING", "EDGE_COLUMNS", "PATH_LENGTH", "SweepTables", "edge_column",
            "SweepPower", "epochs_summary", "generator_parameters", "per_graph_costs",
@@ -324,7 +329,7 @@ def epochs_summary(runs: pd.DataFrame) -> dict | None:
     if "stopped_early" not in runs or "epochs_run" not in runs:
         return None
     ok = runs[runs["status"].astype(str) == "ok"] if "status" in runs else runs
-    stopped = ok["stopped_early"].astype(str).str.lower().isin(("true", "1"))
+    stopped = stopped_early(ok)
     epochs = pd.to_numeric(ok["epochs_run"], errors="coerce").dropna()
     if not len(epochs):
         return None
