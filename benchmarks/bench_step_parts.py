@@ -1,4 +1,4 @@
-"""Issue 23, item 3: two parts of a training step, each against the way it was done before.
+"""Issue 23, item 3: three parts of a training step, each against the way it was done before.
 
 1. The depthwise conv on a one-row input (MNIST-1D's 1 x 20 after DCN's stem): the 3x3
    kernel with padding 1 (before) against its middle row, 1x3 with padding (0, 1)
@@ -8,6 +8,10 @@
 2. The optimizer step over the Varshney network's trainable tensors (C = 8, one stage):
    torch's CPU default (a Python loop over the tensors) against ``foreach=True`` (one call
    per operation), Adam and SGD with momentum; the updates are checked bit-identical.
+3. The ReLU's backward from the convolutions' channels-last layout to the node-major rows
+   the sources read, at MNIST's 14 x 14 after DCN's stem: ``threshold_backward`` writing
+   the node-major rows itself (before) against the threshold in place, then one copy
+   (:func:`topocli.training._autograd.relu_backward_rows`); checked bit-identical.
 
 One thread, best of ``--repeats`` rounds of ``--calls`` calls each; prints one table.
 
@@ -29,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from topocli.graphs import load_graph  # noqa: E402
 from topocli.training import build_dag  # noqa: E402
-from topocli.training._autograd import depthwise_geometry  # noqa: E402
+from topocli.training._autograd import depthwise_geometry, relu_backward_rows  # noqa: E402
 from topocli.training.model import RandWireNet  # noqa: E402
 
 BATCH, CHANNELS, LENGTH = 32, 8, 20
@@ -104,6 +108,31 @@ def optimizer_rows(calls: int, repeats: int) -> list[dict]:
     return rows
 
 
+def relu_rows(calls: int, repeats: int, side: int = 14) -> list[dict]:
+    rows = []
+    for nodes in (4, 10, 20):
+        shape = (BATCH, nodes * CHANNELS, side, side)
+        grad = torch.randn(shape).contiguous(memory_format=torch.channels_last)
+        out = torch.randn(shape).contiguous(memory_format=torch.channels_last)
+
+        def before(nodes=nodes, grad=grad, out=out):
+            rows_ = grad.new_empty(nodes, BATCH, side, side, CHANNELS)
+            torch.ops.aten.threshold_backward.grad_input(
+                grad.unflatten(1, (nodes, CHANNELS)), out.unflatten(1, (nodes, CHANNELS)), 0,
+                grad_input=rows_.permute(1, 0, 4, 2, 3))
+            return rows_
+
+        def now(nodes=nodes, grad=grad, out=out):
+            return relu_backward_rows(grad, out, nodes)
+        assert torch.equal(before(), now())
+        part = f"ReLU backward to node rows, {nodes} nodes at {side}x{side}"
+        rows += [{"part": part, "variant": name, "forward_ms": float("nan"),
+                  "backward_ms": best_ms(fn, calls, repeats)}
+                 for name, fn in (("threshold_backward writes the rows", before),
+                                  ("threshold in place, one copy", now))]
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=20)
@@ -111,7 +140,8 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
     table = pd.DataFrame(depthwise_rows(args.calls, args.repeats)
-                         + optimizer_rows(args.calls, args.repeats))
+                         + optimizer_rows(args.calls, args.repeats)
+                         + relu_rows(args.calls, args.repeats))
     before = table.groupby("part", sort=False)["backward_ms"].transform("first")
     table["speedup"] = (before / table["backward_ms"]).round(2)
     print("times in ms (best of rounds); backward_ms is the optimizer step for the "

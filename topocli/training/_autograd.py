@@ -407,15 +407,24 @@ def _convs_backward(lv, p: LevelParams, state: _BackwardState, grad_p, r, d, j0,
             part = grad_a.sum(3).permute(0, 3, 1, 2)
         state.grad_x = part if state.grad_x is None else state.grad_x.add_(part)
     else:
-        # The ReLU's backward writes node-major rows (one flat row per node, read by its
-        # sources) in the same pass: no layout copy.
-        grad_a = grad_r.new_empty(n, b, ha, wa, c_in)
-        torch.ops.aten.threshold_backward.grad_input(
-            grad_r.unflatten(1, (n, c_in)), r.unflatten(1, (n, c_in)), 0,
-            grad_input=grad_a.permute(1, 0, 4, 2, 3))
+        grad_a = relu_backward_rows(grad_r, r, n)
         for j, grad_node in enumerate(grad_a.view(n, -1).unbind(0), lv.first + j0):
             state.edges.set_input_grad(state, lv, j, grad_node)
     return grad_dw, grad_pw, grad_gamma, grad_beta
+
+
+def relu_backward_rows(grad_r: torch.Tensor, r: torch.Tensor, n: int) -> torch.Tensor:
+    """The ReLU's backward for a chunk of ``n`` nodes: from the gradient ``grad_r`` of its
+    output ``r`` (both ``(B, n*C, H, W)``, channels-last) to node-major rows ``(n, B, H,
+    W, C)`` (one flat row per node, read by its sources). The threshold runs in the
+    convolutions' layout (one contiguous pass), then one copy moves it: writing the
+    node-major rows from inside ``threshold_backward`` strides it over runs of C
+    elements, about 9x slower (benchmarks/bench_step_parts.py)."""
+    b, nc, h, w = grad_r.shape
+    rows = grad_r.new_empty(n, b, h, w, nc // n)
+    rows.permute(1, 2, 3, 0, 4).copy_(torch.ops.aten.threshold_backward(
+        grad_r, r, 0).permute(0, 2, 3, 1).unflatten(3, (n, nc // n)))
+    return rows
 
 
 def _chunk_table(tensors: list, chunks: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
