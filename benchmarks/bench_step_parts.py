@@ -11,7 +11,8 @@
 3. The ReLU's backward from the convolutions' channels-last layout to the node-major rows
    the sources read, at MNIST's 14 x 14 after DCN's stem: ``threshold_backward`` writing
    the node-major rows itself (before) against the threshold in place, then one copy
-   (:func:`topocli.training._autograd.relu_backward_rows`); checked bit-identical.
+   (:func:`topocli.training._autograd.relu_backward_rows`, torch), and one compiled pass
+   (the CPU stage's default); checked bit-identical.
 
 One thread, best of ``--repeats`` rounds of ``--calls`` calls each; prints one table.
 
@@ -33,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from topocli.graphs import load_graph  # noqa: E402
 from topocli.training import build_dag  # noqa: E402
-from topocli.training._autograd import depthwise_geometry, relu_backward_rows  # noqa: E402
+from topocli.training._autograd import _CompiledEdges, depthwise_geometry, relu_backward_rows  # noqa: E402
 from topocli.training.model import RandWireNet  # noqa: E402
 
 BATCH, CHANNELS, LENGTH = 32, 8, 20
@@ -124,12 +125,15 @@ def relu_rows(calls: int, repeats: int, side: int = 14) -> list[dict]:
 
         def now(nodes=nodes, grad=grad, out=out):
             return relu_backward_rows(grad, out, nodes)
-        assert torch.equal(before(), now())
+        def compiled(nodes=nodes, grad=grad, out=out):
+            return _CompiledEdges.relu_backward_rows(grad, out, nodes)
+        assert torch.equal(before(), now()) and torch.equal(before(), compiled())
         part = f"ReLU backward to node rows, {nodes} nodes at {side}x{side}"
         rows += [{"part": part, "variant": name, "forward_ms": float("nan"),
                   "backward_ms": best_ms(fn, calls, repeats)}
                  for name, fn in (("threshold_backward writes the rows", before),
-                                  ("threshold in place, one copy", now))]
+                                  ("threshold in place, one copy", now),
+                                  ("compiled, one pass", compiled))]
     return rows
 
 

@@ -165,6 +165,27 @@ def test_one_row_signals_take_the_middle_kernel_row_and_match_the_reference(chun
             assert grad[:, :, 1].abs().sum() > 0 and not grad[:, :, [0, 2]].any()
 
 
+@pytest.mark.parametrize("nodes", [1, 3])
+def test_relu_backward_rows_equal_torch_threshold_backward_bit_for_bit(nodes):
+    """Both ReLU backwards (torch's threshold and copy, the compiled one pass) give
+    torch's threshold_backward moved to node-major rows, to the bit: zero where the
+    output is 0, the gradient where it is positive or NaN."""
+    from topocli.training._autograd import _CompiledEdges, relu_backward_rows
+    gen = torch.Generator().manual_seed(0)
+    shape = (2, nodes * 4, 3, 5)
+    grad = torch.randn(shape, generator=gen).contiguous(memory_format=torch.channels_last)
+    out = torch.randn(shape, generator=gen).clamp(min=0)
+    out[0, 0, 0, :2] = float("nan")
+    out = out.contiguous(memory_format=torch.channels_last)
+    want = torch.ops.aten.threshold_backward(grad, out, 0).unflatten(1, (nodes, 4)).permute(
+        1, 0, 3, 4, 2)
+    for got in (relu_backward_rows(grad, out, nodes),
+                _CompiledEdges.relu_backward_rows(grad, out, nodes),
+                _CompiledEdges.relu_backward_rows(grad.contiguous(), out.contiguous(), nodes)):
+        assert got.shape == (nodes, 2, 3, 5, 4) and torch.equal(got, want)
+    assert torch.equal(want[0, 0, 0, :2, 0], grad[0, 0, 0, :2])   # NaN passes the gradient
+
+
 @pytest.mark.parametrize("chunk_bytes", [None, 1, 30000])
 @pytest.mark.parametrize("stage_strides,growth", [((1,), 1), ((2, 2), 2)])
 def test_eval_mode_backward_matches_per_node_reference(chunk_bytes, stage_strides, growth,

@@ -209,6 +209,10 @@ class _TorchEdges:
     def edge_values(self, edge_weight: torch.Tensor) -> list[float]:
         return torch.sigmoid(edge_weight).tolist()
 
+    @staticmethod
+    def relu_backward_rows(grad_r: torch.Tensor, r: torch.Tensor, n: int) -> torch.Tensor:
+        return relu_backward_rows(grad_r, r, n)
+
     def gather(self, lv, x, rows: list, values, chunks: list):
         """Each chunk's ReLU'd input, computed as the chunk comes up."""
         return (lv.aggregate(x, rows, values, j0, j1) for j0, j1 in chunks)
@@ -318,6 +322,16 @@ class _CompiledEdges:
         state.rows[v0:v1] = [None] * lv.n
         return [(g, sums[j0:j1] if bn_sums else None) for g, (j0, j1) in zip(grads, chunks)]
 
+    @staticmethod
+    def relu_backward_rows(grad_r: torch.Tensor, r: torch.Tensor, n: int) -> torch.Tensor:
+        """:func:`relu_backward_rows` in one compiled pass (no intermediate)."""
+        from topocli.training import _edge_kernels
+        b, nc, h, w = grad_r.shape
+        rows = grad_r.new_empty(n, b, h, w, nc // n)
+        _edge_kernels.relu_backward_rows(_flat_channels_last(grad_r), _flat_channels_last(r),
+                                         rows.view(-1).numpy(), n, nc // n)
+        return rows
+
     def pull_chunk(self, state, lv, j0, j1, like):
         raise AssertionError("the compiled pull gives every chunk's gradient ahead")
 
@@ -407,7 +421,7 @@ def _convs_backward(lv, p: LevelParams, state: _BackwardState, grad_p, r, d, j0,
             part = grad_a.sum(3).permute(0, 3, 1, 2)
         state.grad_x = part if state.grad_x is None else state.grad_x.add_(part)
     else:
-        grad_a = relu_backward_rows(grad_r, r, n)
+        grad_a = state.edges.relu_backward_rows(grad_r, r, n)
         for j, grad_node in enumerate(grad_a.view(n, -1).unbind(0), lv.first + j0):
             state.edges.set_input_grad(state, lv, j, grad_node)
     return grad_dw, grad_pw, grad_gamma, grad_beta
@@ -425,6 +439,12 @@ def relu_backward_rows(grad_r: torch.Tensor, r: torch.Tensor, n: int) -> torch.T
     rows.permute(1, 2, 3, 0, 4).copy_(torch.ops.aten.threshold_backward(
         grad_r, r, 0).permute(0, 2, 3, 1).unflatten(3, (n, nc // n)))
     return rows
+
+
+def _flat_channels_last(t: torch.Tensor) -> np.ndarray:
+    """``t`` ``(B, C, H, W)`` as the flat array of its channels-last layout (a copy only
+    if it is not laid out so)."""
+    return t.permute(0, 2, 3, 1).contiguous().view(-1).numpy()
 
 
 def _chunk_table(tensors: list, chunks: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

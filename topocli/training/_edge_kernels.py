@@ -186,3 +186,17 @@ def pull_level(grad_ptrs, out_ptrs, share_ptrs, optr, oedge, otarget, weights, d
                 add_block_sums(a, s, m, c, part, sums[v - v0], shift[v - v0])
             dst = _row(dst_ptrs, v - v0, size * dst_n[v - v0], like)
             _store(a, dst, b0, m, dst_j[v - v0], dst_n[v - v0], c, False)
+
+
+@numba.njit(cache=True, nogil=True, fastmath=_FAST, boundscheck=False)
+def relu_backward_rows(grad, out, rows, n, c):
+    """The ReLU's backward of a chunk of ``n`` nodes, moved to node-major rows:
+    ``grad`` and ``out`` (the ReLU's output gradient and output) in the convolutions'
+    layout ``(positions, n, c)``, ``rows`` ``(n, positions, c)``, all flat. Zero where
+    the output is <= 0, as torch's ``threshold_backward`` (NaN passes the gradient)."""
+    positions = grad.shape[0] // (n * c)
+    for p in range(positions):
+        for j in range(n):
+            src, dst = (p * n + j) * c, (j * positions + p) * c
+            for k in range(c):
+                rows[dst + k] = 0 if out[src + k] <= 0 else grad[src + k]
