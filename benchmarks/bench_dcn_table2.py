@@ -109,6 +109,31 @@ def row_of(head: str, arm: str, seed: int, r: dict) -> dict:
             "threads": r["threads"]}
 
 
+def record_invocation(ap, out: Path, args, heads: list, arms: list) -> None:
+    """Write ``out/bench.json``: the protocol, and every head and arm the folder holds runs
+    of (earlier invocations' and this one's), so a run of a few arms does not hide the
+    rest. A folder trained under another protocol is refused."""
+    from topocli.fileio import write_text_atomic
+
+    path = out / "bench.json"
+    protocol = {"command": "benchmarks/bench_dcn_table2.py", "epochs": args.epochs,
+                "channels": args.channels, "threads": args.threads,
+                "max_train": args.max_train, "preset": "dcn"}
+    old = json.loads(path.read_text()) if path.exists() else {}
+    clash = [f"{k} {old[k]} there, {v} here" for k, v in protocol.items()
+             if k in old and old[k] != v]
+    if clash:
+        ap.error(f"{out} holds runs of another protocol ({'; '.join(clash)}): pass another "
+                 "--out or the same options")
+    held = {(d.parts[-2], d.parts[-1]) for d in (out / "runs").glob("*/*") if d.is_dir()}
+    held |= {(h, a) for h in heads for a in arms}
+    write_text_atomic(path, json.dumps(
+        {**protocol, "seeds": max(args.seeds, old.get("seeds", 0)),
+         "heads": [h for h in HEADS if any(h == x for x, _ in held)],
+         "arms": [a for a in ARMS if any(a == y for _, y in held)],
+         "data_dir": str(args.data_dir)}, indent=2))
+
+
 def write_table(out: Path) -> None:
     """Rewrite ``out/runs.csv`` from every finished run folder under ``out/runs``."""
     from topocli.fileio import write_text_atomic
@@ -143,13 +168,7 @@ def main() -> None:
         if set(given) - set(allowed):
             ap.error(f"{name}: choose from {', '.join(allowed)}")
     args.out.mkdir(parents=True, exist_ok=True)
-    from topocli.fileio import write_text_atomic
-
-    write_text_atomic(args.out / "bench.json", json.dumps(
-        {"command": "benchmarks/bench_dcn_table2.py", "seeds": args.seeds,
-         "epochs": args.epochs, "channels": args.channels, "threads": args.threads,
-         "heads": heads, "arms": arms, "data_dir": str(args.data_dir),
-         "max_train": args.max_train, "preset": "dcn"}, indent=2))
+    record_invocation(ap, args.out, args, heads, arms)
     for head in heads:
         for seed in range(args.seeds):
             for arm in arms:
