@@ -137,3 +137,21 @@ def test_train_command_patience(run_cli, tmp_path):
                      "--max-train", "64", "--channels", "4", "--threads", "1")
     assert result.exit_code == 0, result.output
     assert "best validation epoch" in result.output
+
+
+def test_replaying_a_curve_stops_where_a_run_with_patience_stops():
+    """benchmarks/analyze_patience.py replays a fixed-epoch run's validation curve through
+    EarlyStopping: the stop is the first epoch with ``patience`` epochs since a strict
+    improvement, and the accuracy kept is the best epoch's."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "analyze_patience.py"
+    spec = importlib.util.spec_from_file_location("analyze_patience", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    curve = pd.DataFrame({"epoch": [1, 2, 3, 4, 5, 6],
+                          "val_acc": [0.50, 0.60, 0.60, 0.55, 0.70, 0.71]})
+    assert module.replay(curve, 1) == (3, 0.60)     # a tie is no improvement
+    assert module.replay(curve, 2) == (4, 0.60)
+    assert module.replay(curve, 3) == (6, 0.71)     # never stops: the cap, its best
