@@ -238,14 +238,19 @@ def headline(t: SweepTables, plan: dict) -> str:
 
 
 def learning_text(t: SweepTables) -> str:
-    """A sentence when the runs ended still learning, or when that could not be checked
-    (:func:`~topocli.reports.sweep_checks.learning_at_end`), else ''."""
+    """What the last epoch says about convergence
+    (:func:`~topocli.reports.sweep_checks.learning_at_end`): the runs ended still
+    learning, reached their plateau, or could not be checked; '' without curves."""
     lr = t.learning
-    if not lr or lr["still_learning"] is False:
+    if not lr:
         return ""
-    gain = (f"validation accuracy rose by a median {lr['last_epoch_gain_median']:.4f} "
-            f"(quartiles {lr['last_epoch_gain_q25']:.4f}-{lr['last_epoch_gain_q75']:.4f}) "
+    verb = "rose" if lr["still_learning"] else "changed"
+    gain = (f"validation accuracy {verb} by a median {lr['last_epoch_gain_median']:+.4f} "
+            f"(quartiles {lr['last_epoch_gain_q25']:+.4f} to {lr['last_epoch_gain_q75']:+.4f}) "
             f"over the last epoch of {lr['runs']} runs that trained to their last epoch")
+    if lr["still_learning"] is False:
+        return (f"Converged: {gain}, no more than one run's seed noise "
+                f"({lr['seed_noise_sd']:.4f}): the budget reached the runs' plateau.")
     if lr["still_learning"] is None:
         return (f"Convergence not checked: {gain}, and with one seed per graph there is no "
                 "seed noise to weigh that against.")
