@@ -129,8 +129,8 @@ def record_invocation(ap, out: Path, args, heads: list, arms: list) -> None:
     held |= {(h, a) for h in heads for a in arms}
     write_text_atomic(path, json.dumps(
         {**protocol, "seeds": max(args.seeds, old.get("seeds", 0)),
-         "heads": [h for h in HEADS if any(h == x for x, _ in held)],
-         "arms": [a for a in ARMS if any(a == y for _, y in held)],
+         "heads": [h for h in HEADS if h in {x for x, _ in held}],
+         "arms": [a for a in ARMS if a in {y for _, y in held}],
          "data_dir": str(args.data_dir)}, indent=2))
 
 
